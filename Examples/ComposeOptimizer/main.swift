@@ -1,0 +1,2 @@
+import SaddleKit
+print("example")

@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "SaddleKit",
+  platforms: [.macOS(.v15)],
+  // MARK: - Products
+  products: [
+    .library(name: "SaddleKit", targets: ["SaddleKit"]),
+    .library(name: "SaddleCore", targets: ["SaddleCore"]),
+    .library(name: "SaddleTensor", targets: ["SaddleTensor"]),
+    .library(name: "SaddleModels", targets: ["SaddleModels"]),
+    .library(name: "SaddleStudy", targets: ["SaddleStudy"]),
+    .executable(name: "saddle", targets: ["saddle"]),
+  ],
+  targets: [
+    // MARK: - Libraries
+    .target(name: "SaddleCore"),
+    .target(name: "_SaddleKernels"),
+    .target(name: "SaddleTensor", dependencies: ["_SaddleKernels"]),
+    .target(name: "SaddleModels", dependencies: ["SaddleCore", "SaddleTensor"]),
+    .target(name: "SaddleStudy", dependencies: ["SaddleCore", "SaddleModels"]),
+    .target(
+      name: "SaddleKit",
+      dependencies: ["SaddleCore", "SaddleTensor", "SaddleModels", "SaddleStudy"]
+    ),
+
+    // MARK: - Tools
+    .executableTarget(name: "saddle", dependencies: ["SaddleKit"]),
+
+    // MARK: - Examples
+    .executableTarget(
+      name: "ComposeOptimizer", dependencies: ["SaddleKit"], path: "Examples/ComposeOptimizer"),
+
+    // MARK: - Tests
+    .testTarget(name: "SaddleCoreTests", dependencies: ["SaddleCore"]),
+    .testTarget(name: "SaddleTensorTests", dependencies: ["SaddleTensor"]),
+    .testTarget(name: "SaddleModelsTests", dependencies: ["SaddleModels"]),
+    .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+@_exported import SaddleCore
+@_exported import SaddleModels
+@_exported import SaddleStudy
+@_exported import SaddleTensor

@@ -1,0 +1,2 @@
+/// Placeholder until the study runner lands.
+enum SaddleStudyNamespace {}

@@ -1,0 +1,2 @@
+#pragma once
+int saddle_kernels_version(void);

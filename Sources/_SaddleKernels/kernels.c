@@ -1,0 +1,2 @@
+#include "SaddleKernels.h"
+int saddle_kernels_version(void) { return 1; }

@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderSaddleKitTests() { #expect(1 + 1 == 2) }
