@@ -1,0 +1,122 @@
+/// An optimizer: a pipeline of stages that turns the gradient into the step `θ ← θ − d`.
+///
+/// Build one with the ``OptimizerBuilder`` DSL or from a JSON spec (``Registry``). One call
+/// of ``step(_:model:dataSeed:)`` evaluates the gradient on the step's batch, runs every stage
+/// and updates the parameters, counting every evaluation.
+public struct Optimizer<Rule: UpdateRule> {
+  /// The stages, as one (possibly nested) rule.
+  public var rule: Rule
+
+  /// An optimizer from a block of stages.
+  public init(@OptimizerBuilder _ stages: () -> Rule) { rule = stages() }
+
+  /// An optimizer from an already built rule.
+  public init(rule: Rule) { self.rule = rule }
+
+  /// Fresh state at `parameters`; `seed` seeds every stage's random draws.
+  public func makeState(
+    parameters: ParameterVector, layout: ParameterLayout, seed: UInt64 = 0
+  ) -> OptimizerState<Rule.State> {
+    OptimizerState(
+      context: StepContext(parameters: parameters, layout: layout, seed: seed),
+      rule: rule.makeState(for: layout, seed: mixSeed(seed, 0x0071)))
+  }
+
+  /// Fresh state at the model's initial parameters for `seed`.
+  public func makeState<M: Model>(for model: M, seed: UInt64 = 0) -> OptimizerState<Rule.State> {
+    makeState(parameters: model.initialParameters(seed: seed), layout: model.layout, seed: seed)
+  }
+
+  /// One step on `model`: batch, gradient, stages, update. Returns the loss at the parameters
+  /// before the update.
+  ///
+  /// - Throws: ``NonFiniteValueError`` if the loss, the gradient or the new parameters are not
+  ///   finite; the parameters are then left as they were before the step.
+  @discardableResult
+  public func step<M: Model>(
+    _ state: inout OptimizerState<Rule.State>, model: M, dataSeed: UInt64 = 0
+  ) throws(NonFiniteValueError) -> Double {
+    let batch = model.batch(step: state.context.step, seed: dataSeed)
+    var objective = Objective(model: model, batch: batch)
+    return try step(&state, objective: &objective)
+  }
+
+  /// One step using `objective` for every evaluation.
+  @discardableResult
+  public func step(
+    _ state: inout OptimizerState<Rule.State>, objective: inout Objective
+  ) throws(NonFiniteValueError) -> Double {
+    let before = objective.counts
+    defer { state.evaluations = state.evaluations + (objective.counts - before) }
+    let loss = objective.lossAndGradient(
+      at: state.context.parameters, into: &state.context.gradient)
+    state.context.loss = loss
+    let step = state.context.step
+    guard loss.isFinite else {
+      throw NonFiniteValueError(step: step, quantity: .loss, stage: nil, segment: nil)
+    }
+    guard state.context.gradient.isFinite else {
+      let segment = state.context.firstNonFiniteSegment(in: state.context.gradient)
+      throw NonFiniteValueError(step: step, quantity: .gradient, stage: nil, segment: segment)
+    }
+    state.context.direction.assign(state.context.gradient)
+    state.context.beginUpdate()
+    rule.applyAndUpdateParameters(to: &state.context, objective: &objective, state: &state.rule)
+    if !state.context.commitUpdate() {
+      let segment = state.context.firstNonFiniteSegment(in: state.context.direction)
+      throw NonFiniteValueError(step: step, quantity: .update, stage: nil, segment: segment)
+    }
+    state.context.step += 1
+    return loss
+  }
+
+  /// Scalars worth logging from the stages' state (learning rates, counters, …).
+  public func summary(of state: OptimizerState<Rule.State>) -> [String: Double] {
+    rule.summary(of: state.rule)
+  }
+}
+
+/// Everything an optimizer carries between steps: the context (parameters, step, RNG, last
+/// curvature estimate), every stage's state and the evaluation counts.
+public struct OptimizerState<RuleState: Codable & Sendable>: Codable, Sendable {
+  /// Parameters, step, random stream and latest curvature estimate.
+  public var context: StepContext
+  /// The stages' state (nested as the stages are).
+  public var rule: RuleState
+  /// Evaluations made so far by the optimizer and its estimators.
+  public var evaluations = EvaluationCounts()
+
+  /// The current parameters.
+  public var parameters: ParameterVector { context.parameters }
+  /// The number of completed steps.
+  public var step: Int { context.step }
+
+  init(context: StepContext, rule: RuleState) {
+    self.context = context
+    self.rule = rule
+  }
+}
+
+/// A loss, gradient or update that is NaN or infinite. The parameters are left unchanged.
+public struct NonFiniteValueError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// What was not finite.
+  public enum Quantity: String, Sendable, Equatable {
+    case loss, gradient, update, curvature
+  }
+
+  /// The step at which it happened.
+  public var step: Int
+  /// Which quantity.
+  public var quantity: Quantity
+  /// The stage that produced it, when known.
+  public var stage: String?
+  /// The first parameter segment holding a non-finite value, when known.
+  public var segment: String?
+
+  public var description: String {
+    var text = "non-finite \(quantity.rawValue) at step \(step)"
+    if let stage { text += " in stage '\(stage)'" }
+    if let segment { text += " (segment '\(segment)')" }
+    return text + "; parameters left unchanged"
+  }
+}

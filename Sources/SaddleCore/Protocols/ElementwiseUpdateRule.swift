@@ -1,0 +1,147 @@
+/// A rule whose update of element `i` depends only on element `i` (of the direction, the
+/// parameters and the rule's own per-element state) and on per-step scalars.
+///
+/// SGD, momentum, Adam's moments, weight decay, scaling and clipping by value are of this
+/// kind. A chain of elementwise rules is elementwise itself (``FusedChain``), and the optimizer
+/// runs it — with the final `θ ← θ − direction` — as one pass over memory.
+public protocol ElementwiseUpdateRule: UpdateRule {
+  /// The per-step kernel: scalars for this step and pointers to per-element state.
+  associatedtype Kernel: ElementwiseKernel
+
+  /// Advances scalar state (step counts, schedules) and returns this step's kernel.
+  ///
+  /// Pointers the kernel holds (into `state` or `context`) stay valid for the pass that
+  /// follows; obtain them with ``ParameterVector/unsafeMutableBaseAddress()``.
+  func makeKernel(for context: StepContext, state: inout State) -> Kernel
+}
+
+/// Transforms eight lanes (or one element) of the direction at a flat index.
+public protocol ElementwiseKernel {
+  /// Updates `direction[index..<index+8]`, given the matching parameters.
+  func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int)
+  /// Updates `direction[index]`, given the matching parameter (the tail of a pass).
+  func apply(_ direction: inout Float, parameter: Float, at index: Int)
+}
+
+extension ElementwiseUpdateRule {
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State)
+  {
+    let kernel = makeKernel(for: context, state: &state)
+    context.runElementwise(kernel, updatingParameters: false)
+  }
+
+  public func applyAndUpdateParameters(
+    to context: inout StepContext, objective: inout Objective, state: inout State
+  ) {
+    let kernel = makeKernel(for: context, state: &state)
+    context.runElementwise(kernel, updatingParameters: true)
+  }
+}
+
+extension StepContext {
+  /// Runs `kernel` over every element of the direction (on up to two threads). When
+  /// `updatingParameters`, the same pass writes `θ − direction` as the step's update.
+  @inlinable
+  public mutating func runElementwise<K: ElementwiseKernel>(
+    _ kernel: K, updatingParameters: Bool
+  ) {
+    let d = direction.unsafeMutableBaseAddress()
+    let p = parameters.unsafeMutableBaseAddress()
+    let count = direction.count
+    if updatingParameters {
+      let next = nextParameters.unsafeMutableBaseAddress()
+      updateIsFinite = finitePass(count: count) { range in
+        fusedUpdatePass(kernel, d, p, next, range)
+      }
+      updateWritten = true
+    } else {
+      Kernels.parallelFor(count) { range in elementwisePass(kernel, d, p, range) }
+    }
+  }
+
+  /// Runs `kernel` over the flat index range `range` only.
+  @inlinable
+  public mutating func runElementwise<K: ElementwiseKernel>(_ kernel: K, in range: Range<Int>) {
+    let d = direction.unsafeMutableBaseAddress()
+    let p = parameters.unsafeMutableBaseAddress()
+    elementwisePass(kernel, d, p, range)
+  }
+}
+
+/// `d ← kernel(d, θ)` over `range`, 8 lanes at a time.
+@inlinable
+@inline(__always)
+func elementwisePass<K: ElementwiseKernel>(
+  _ kernel: K, _ d: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
+  _ range: Range<Int>
+) {
+  var i = range.lowerBound
+  while i + 8 <= range.upperBound {
+    var dv = loadLanes(d, i)
+    kernel.apply(&dv, parameters: loadLanes(p, i), at: i)
+    storeLanes(dv, d, i)
+    i += 8
+  }
+  while i < range.upperBound {
+    kernel.apply(&d[i], parameter: p[i], at: i)
+    i += 1
+  }
+}
+
+/// `d ← kernel(d, θ)` and `next ← θ − d` over `range` in one pass; returns whether every
+/// `next` is finite (`x − x` is 0 exactly for finite `x`).
+@inlinable
+@inline(__always)
+func fusedUpdatePass<K: ElementwiseKernel>(
+  _ kernel: K, _ d: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
+  _ next: UnsafeMutablePointer<Float>, _ range: Range<Int>
+) -> Bool {
+  var acc = SIMD8<Float>()
+  var i = range.lowerBound
+  while i + 8 <= range.upperBound {
+    var dv = loadLanes(d, i)
+    let pv = loadLanes(p, i)
+    kernel.apply(&dv, parameters: pv, at: i)
+    storeLanes(dv, d, i)
+    let nv = pv - dv
+    storeLanes(nv, next, i)
+    acc += nv - nv
+    i += 8
+  }
+  var tail: Float = 0
+  while i < range.upperBound {
+    var dv = d[i]
+    kernel.apply(&dv, parameter: p[i], at: i)
+    d[i] = dv
+    next[i] = p[i] - dv
+    tail += next[i] - next[i]
+    i += 1
+  }
+  return acc.sum() + tail == 0
+}
+
+/// Loads 8 floats at `base + index`.
+@inlinable
+@inline(__always)
+public func loadLanes(_ base: UnsafeMutablePointer<Float>, _ index: Int) -> SIMD8<Float> {
+  UnsafeRawPointer(base + index).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Stores 8 floats at `base + index`.
+@inlinable
+@inline(__always)
+public func storeLanes(_ value: SIMD8<Float>, _ base: UnsafeMutablePointer<Float>, _ index: Int) {
+  UnsafeMutableRawPointer(base + index).storeBytes(of: value, as: SIMD8<Float>.self)
+}
+
+/// `√max(x, 0)` lane by lane, written so it vectorizes (`SIMD8.squareRoot()` does not on Linux).
+@inlinable
+@inline(__always)
+public func clampedSquareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
+  var r = SIMD8<Float>()
+  for k in 0..<8 {
+    let v = x[k] < 0 ? 0 : x[k]
+    r[k] = v.squareRoot()
+  }
+  return r
+}

@@ -1,0 +1,98 @@
+/// A JSON document as a value: what specs and configs are parsed into before validation.
+public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
+  case null
+  case bool(Bool)
+  case int(Int)
+  case double(Double)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
+
+  public init(from decoder: any Decoder) throws {
+    if var array = try? decoder.unkeyedContainer() {
+      var items: [JSONValue] = []
+      while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
+      self = .array(items)
+      return
+    }
+    if let object = try? decoder.container(keyedBy: AnyKey.self) {
+      var items: [String: JSONValue] = [:]
+      for key in object.allKeys { items[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
+      self = .object(items)
+      return
+    }
+    let single = try decoder.singleValueContainer()
+    if single.decodeNil() {
+      self = .null
+    } else if let b = try? single.decode(Bool.self) {
+      self = .bool(b)
+    } else if let i = try? single.decode(Int.self) {
+      self = .int(i)
+    } else if let d = try? single.decode(Double.self) {
+      self = .double(d)
+    } else {
+      self = .string(try single.decode(String.self))
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    switch self {
+    case .null:
+      var c = encoder.singleValueContainer()
+      try c.encodeNil()
+    case .bool(let b):
+      var c = encoder.singleValueContainer()
+      try c.encode(b)
+    case .int(let i):
+      var c = encoder.singleValueContainer()
+      try c.encode(i)
+    case .double(let d):
+      var c = encoder.singleValueContainer()
+      try c.encode(d)
+    case .string(let s):
+      var c = encoder.singleValueContainer()
+      try c.encode(s)
+    case .array(let items):
+      var c = encoder.unkeyedContainer()
+      for item in items { try c.encode(item) }
+    case .object(let items):
+      var c = encoder.container(keyedBy: AnyKey.self)
+      for (k, v) in items.sorted(by: { $0.key < $1.key }) { try c.encode(v, forKey: AnyKey(k)) }
+    }
+  }
+
+  /// A short rendering for error messages.
+  public var description: String {
+    switch self {
+    case .null: return "null"
+    case .bool(let b): return "\(b)"
+    case .int(let i): return "\(i)"
+    case .double(let d): return "\(d)"
+    case .string(let s): return "\"\(s)\""
+    case .array(let a): return "[" + a.map(\.description).joined(separator: ",") + "]"
+    case .object(let o):
+      return "{" + o.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
+        .joined(separator: ",") + "}"
+    }
+  }
+
+  /// The JSON type's name, for error messages.
+  public var typeName: String {
+    switch self {
+    case .null: return "null"
+    case .bool: return "a boolean"
+    case .int, .double: return "a number"
+    case .string: return "a string"
+    case .array: return "an array"
+    case .object: return "an object"
+    }
+  }
+}
+
+struct AnyKey: CodingKey {
+  var stringValue: String
+  var intValue: Int? { nil }
+  init(_ s: String) { stringValue = s }
+  init?(stringValue: String) { self.stringValue = stringValue }
+  init?(intValue: Int) { nil }
+}

@@ -1,0 +1,45 @@
+/// Stochastic gradient descent: `d ← η(t)·d`.
+///
+/// Robbins & Monro (1951). Combined with the optimizer's `θ ← θ − d` this is `θ ← θ − η∇L`.
+public struct SGD: ElementwiseUpdateRule {
+  /// The learning rate `η` (constant or scheduled).
+  public var learningRate: LearningRate
+
+  /// Gradient descent with step `learningRate`.
+  public init(learningRate: LearningRate) { self.learningRate = learningRate }
+
+  /// The number of updates made (drives the schedule).
+  public struct State: Codable, Sendable, Equatable {
+    /// Updates made so far.
+    public var count = 0
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State { State() }
+
+  public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
+    let eta = learningRate.value(at: state.count)
+    state.count += 1
+    return Kernel(eta: Float(eta))
+  }
+
+  public func summary(of state: State) -> [String: Double] {
+    ["sgd.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
+     "sgd.count": Double(state.count)]
+  }
+
+  /// `d ← η·d`.
+  public struct Kernel: ElementwiseKernel {
+    @usableFromInline let eta: Float
+    @inlinable init(eta: Float) { self.eta = eta }
+
+    @inlinable @inline(__always)
+    public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
+      direction *= eta
+    }
+
+    @inlinable @inline(__always)
+    public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
+      direction *= eta
+    }
+  }
+}
