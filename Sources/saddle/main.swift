@@ -1,1 +1,1 @@
-print("saddle")
+print("wip")

@@ -1,0 +1,62 @@
+/// A spec or config that cannot be used, with where and why: which stage, which field, which
+/// value, what is accepted — and the closest known name when a name was mistyped.
+public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
+  /// Where the problem is, e.g. `stage 2 ('adam')`.
+  public var location: String?
+  /// The field at fault, e.g. `learningRate`.
+  public var field: String?
+  /// What is wrong and what is accepted.
+  public var message: String
+
+  /// An error at `location`/`field`.
+  public init(location: String? = nil, field: String? = nil, _ message: String) {
+    self.location = location
+    self.field = field
+    self.message = message
+  }
+
+  /// One line: `stage 2 ('adam'), field 'learningRate': -1 is out of range (accepted: ≥ 0)`.
+  public var description: String {
+    var parts: [String] = []
+    if let location { parts.append(location) }
+    if let field { parts.append("field '\(field)'") }
+    return parts.isEmpty ? message : parts.joined(separator: ", ") + ": " + message
+  }
+
+  func at(_ location: String) -> SpecError {
+    var copy = self
+    copy.location = self.location.map { "\(location), \($0)" } ?? location
+    return copy
+  }
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+public func closestName(to name: String, in candidates: some Sequence<String>) -> String? {
+  let lower = name.lowercased()
+  var best: (String, Int)?
+  for candidate in candidates {
+    let d = editDistance(lower, candidate.lowercased())
+    if best == nil || d < best!.1 { best = (candidate, d) }
+  }
+  guard let (candidate, distance) = best else { return nil }
+  return distance <= Swift.max(2, candidate.count / 3) ? candidate : nil
+}
+
+/// Levenshtein distance between `a` and `b`.
+func editDistance(_ a: String, _ b: String) -> Int {
+  let x = Array(a)
+  let y = Array(b)
+  if x.isEmpty { return y.count }
+  if y.isEmpty { return x.count }
+  var previous = Array(0...y.count)
+  var current = [Int](repeating: 0, count: y.count + 1)
+  for i in 1...x.count {
+    current[0] = i
+    for j in 1...y.count {
+      current[j] = Swift.min(
+        previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+    }
+    swap(&previous, &current)
+  }
+  return previous[y.count]
+}
