@@ -61,7 +61,8 @@ struct RegistryTests {
   @Test("a schedule object becomes a LearningRate")
   func scheduleObject() throws {
     let optimizer = try registry.optimizer(
-      fromJSON: #"[{"stage": "sgd", "learningRate": {"schedule": "cosine", "peak": 0.5, "steps": 4}}]"#)
+      fromJSON:
+        #"[{"stage": "sgd", "learningRate": {"schedule": "cosine", "peak": 0.5, "steps": 4}}]"#)
     let sgd = try #require(optimizer.rule.stages.first?.base as? SGD)
     #expect(sgd.learningRate == .cosine(0.5, steps: 4, final: 0))
   }

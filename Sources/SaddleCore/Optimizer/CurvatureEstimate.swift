@@ -14,7 +14,9 @@ public struct CurvatureEstimate: Codable, Sendable {
   public var step: Int
 
   /// A global or per-segment estimate.
-  public init(direction: ParameterVector, curvature: Double, segmentCurvatures: [Double]? = nil, step: Int) {
+  public init(
+    direction: ParameterVector, curvature: Double, segmentCurvatures: [Double]? = nil, step: Int
+  ) {
     self.direction = direction
     self.curvature = curvature
     self.segmentCurvatures = segmentCurvatures

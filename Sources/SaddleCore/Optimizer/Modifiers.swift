@@ -151,8 +151,7 @@ public struct Masked<Base: UpdateRule>: UpdateRule {
     State(base: base.makeState(for: layout, seed: seed))
   }
 
-  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State)
-  {
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     if state.saved?.count != context.direction.count {
       state.saved = ParameterVector(count: context.direction.count)
     }

@@ -6,7 +6,8 @@
 public struct Objective {
   @usableFromInline let lossAndGradientBody: (ParameterVector, inout ParameterVector) -> Double
   @usableFromInline let lossBody: (ParameterVector) -> Double
-  @usableFromInline let hvpBody: ((ParameterVector, ParameterVector, inout ParameterVector) -> Void)?
+  @usableFromInline let hvpBody:
+    ((ParameterVector, ParameterVector, inout ParameterVector) -> Void)?
 
   /// Evaluations made through this objective so far.
   @usableFromInline internal(set) var _counts = EvaluationCounts()

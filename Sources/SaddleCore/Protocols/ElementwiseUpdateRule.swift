@@ -24,8 +24,7 @@ public protocol ElementwiseKernel {
 }
 
 extension ElementwiseUpdateRule {
-  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State)
-  {
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let kernel = makeKernel(for: context, state: &state)
     context.runElementwise(kernel, updatingParameters: false)
   }

@@ -38,7 +38,9 @@ public struct ParameterVector: Sendable {
     let array = Array(elements)
     storage = Storage(count: array.count)
     array.withUnsafeBufferPointer { source in
-      if let address = source.baseAddress { storage.base.initialize(from: address, count: array.count) }
+      if let address = source.baseAddress {
+        storage.base.initialize(from: address, count: array.count)
+      }
     }
   }
 
@@ -160,7 +162,9 @@ extension ParameterVector: Codable {
     let y = unsafeMutableBaseAddress()
     data.withUnsafeBytes { raw in
       for i in 0..<(data.count / 4) {
-        y[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+        y[i] = Float(
+          bitPattern: UInt32(
+            littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
       }
     }
   }

@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderSaddleKitTests() { #expect(1 + 1 == 2) }
