@@ -59,11 +59,11 @@ public struct Optimizer<Rule: UpdateRule> {
       let segment = state.context.firstNonFiniteSegment(in: state.context.gradient)
       throw NonFiniteValueError(step: step, quantity: .gradient, stage: nil, segment: segment)
     }
-    state.context.direction.assign(state.context.gradient)
+    state.context.directionIsGradient = true
     state.context.beginUpdate()
     rule.applyAndUpdateParameters(to: &state.context, objective: &objective, state: &state.rule)
     if !state.context.commitUpdate() {
-      let segment = state.context.firstNonFiniteSegment(in: state.context.direction)
+      let segment = state.context.firstNonFiniteSegment(in: state.context.nextParameters)
       throw NonFiniteValueError(step: step, quantity: .update, stage: nil, segment: segment)
     }
     state.context.step += 1

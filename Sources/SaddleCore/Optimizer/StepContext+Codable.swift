@@ -19,7 +19,7 @@ extension StepContext: Codable {
     curvature = try c.decodeIfPresent(CurvatureEstimate.self, forKey: .curvature)
     random = try c.decode(SeededGenerator.self, forKey: .random)
     gradient = ParameterVector(count: layout.count)
-    direction = ParameterVector(count: layout.count)
+    directionStorage = ParameterVector(count: layout.count)
     nextParameters = ParameterVector(count: layout.count)
     metrics = StepMetrics()
   }

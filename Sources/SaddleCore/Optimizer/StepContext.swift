@@ -17,7 +17,41 @@ public struct StepContext: Sendable {
   /// `∇L(θ)` on the step's batch.
   public internal(set) var gradient: ParameterVector
   /// The working update direction; `θ ← θ − direction` ends the step.
-  public var direction: ParameterVector
+  ///
+  /// It starts each step equal to the gradient without a copy: the first stage that writes it
+  /// reads the gradient and writes here. After the final fused pass its contents are
+  /// unspecified (that pass writes only the new parameters, saving a store per element).
+  public var direction: ParameterVector {
+    get { directionIsGradient ? gradient : directionStorage }
+    _modify {
+      materializeDirection()
+      yield &directionStorage
+    }
+    set {
+      directionStorage = newValue
+      directionIsGradient = false
+    }
+  }
+
+  @usableFromInline var directionStorage: ParameterVector
+  /// Whether `direction` is still the untouched gradient (not yet copied).
+  @usableFromInline var directionIsGradient = false
+
+  @inlinable
+  mutating func materializeDirection() {
+    if directionIsGradient {
+      directionStorage.assign(gradient)
+      directionIsGradient = false
+    }
+  }
+
+  /// Where elementwise passes read the direction from: the gradient while untouched.
+  @inlinable
+  mutating func directionSource() -> UnsafeMutablePointer<Float> {
+    // Passes only read through this pointer while the direction is the gradient.
+    if directionIsGradient { return UnsafeMutablePointer(mutating: gradient.unsafeBaseAddress) }
+    return directionStorage.unsafeMutableBaseAddress()
+  }
   /// `L(θ)` on the step's batch.
   public internal(set) var loss: Double
   /// The latest curvature estimate (kept across steps until an estimator refreshes it).
@@ -41,7 +75,7 @@ public struct StepContext: Sendable {
     self.layout = layout
     self.parameters = parameters
     gradient = ParameterVector(count: layout.count)
-    direction = ParameterVector(count: layout.count)
+    directionStorage = ParameterVector(count: layout.count)
     loss = .nan
     curvature = nil
     random = SeededGenerator(seed: seed ^ 0x5AD_D1E)
@@ -51,10 +85,10 @@ public struct StepContext: Sendable {
 
   /// The final pass of a step when the last stage is not elementwise: `θ ← θ − direction`.
   public mutating func updateParameters() {
-    let d = direction.unsafeMutableBaseAddress()
+    let d = directionSource()
     let p = parameters.unsafeMutableBaseAddress()
     let next = nextParameters.unsafeMutableBaseAddress()
-    updateIsFinite = finitePass(count: direction.count) { range in
+    updateIsFinite = finitePass(count: parameters.count) { range in
       var acc = SIMD8<Float>()
       var i = range.lowerBound
       while i + 8 <= range.upperBound {

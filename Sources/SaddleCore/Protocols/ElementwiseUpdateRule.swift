@@ -39,69 +39,75 @@ extension ElementwiseUpdateRule {
 
 extension StepContext {
   /// Runs `kernel` over every element of the direction (on up to two threads). When
-  /// `updatingParameters`, the same pass writes `θ − direction` as the step's update.
+  /// `updatingParameters`, the same pass writes `θ − direction` as the step's update and
+  /// leaves `direction` itself unspecified.
   @inlinable
   public mutating func runElementwise<K: ElementwiseKernel>(
     _ kernel: K, updatingParameters: Bool
   ) {
-    let d = direction.unsafeMutableBaseAddress()
+    let source = directionSource()
     let p = parameters.unsafeMutableBaseAddress()
-    let count = direction.count
+    let count = parameters.count
     if updatingParameters {
       let next = nextParameters.unsafeMutableBaseAddress()
       updateIsFinite = finitePass(count: count) { range in
-        fusedUpdatePass(kernel, d, p, next, range)
+        fusedUpdatePass(kernel, source, p, next, range)
       }
       updateWritten = true
+      directionIsGradient = false
     } else {
-      Kernels.parallelFor(count) { range in elementwisePass(kernel, d, p, range) }
+      let d = directionStorage.unsafeMutableBaseAddress()
+      Kernels.parallelFor(count) { range in elementwisePass(kernel, source, d, p, range) }
+      directionIsGradient = false
     }
   }
 
   /// Runs `kernel` over the flat index range `range` only.
   @inlinable
   public mutating func runElementwise<K: ElementwiseKernel>(_ kernel: K, in range: Range<Int>) {
-    let d = direction.unsafeMutableBaseAddress()
+    materializeDirection()
+    let d = directionStorage.unsafeMutableBaseAddress()
     let p = parameters.unsafeMutableBaseAddress()
-    elementwisePass(kernel, d, p, range)
+    elementwisePass(kernel, d, d, p, range)
   }
 }
 
-/// `d ← kernel(d, θ)` over `range`, 8 lanes at a time.
+/// `d ← kernel(source, θ)` over `range`, 8 lanes at a time (`source` may equal `d`).
 @inlinable
 @inline(__always)
 func elementwisePass<K: ElementwiseKernel>(
-  _ kernel: K, _ d: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
-  _ range: Range<Int>
+  _ kernel: K, _ source: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>,
+  _ p: UnsafeMutablePointer<Float>, _ range: Range<Int>
 ) {
   var i = range.lowerBound
   while i + 8 <= range.upperBound {
-    var dv = loadLanes(d, i)
+    var dv = loadLanes(source, i)
     kernel.apply(&dv, parameters: loadLanes(p, i), at: i)
     storeLanes(dv, d, i)
     i += 8
   }
   while i < range.upperBound {
-    kernel.apply(&d[i], parameter: p[i], at: i)
+    var dv = source[i]
+    kernel.apply(&dv, parameter: p[i], at: i)
+    d[i] = dv
     i += 1
   }
 }
 
-/// `d ← kernel(d, θ)` and `next ← θ − d` over `range` in one pass; returns whether every
-/// `next` is finite (`x − x` is 0 exactly for finite `x`).
+/// `next ← θ − kernel(source, θ)` over `range` in one pass; returns whether every `next` is
+/// finite (`x − x` is 0 exactly for finite `x`).
 @inlinable
 @inline(__always)
 func fusedUpdatePass<K: ElementwiseKernel>(
-  _ kernel: K, _ d: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
+  _ kernel: K, _ source: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
   _ next: UnsafeMutablePointer<Float>, _ range: Range<Int>
 ) -> Bool {
   var acc = SIMD8<Float>()
   var i = range.lowerBound
   while i + 8 <= range.upperBound {
-    var dv = loadLanes(d, i)
+    var dv = loadLanes(source, i)
     let pv = loadLanes(p, i)
     kernel.apply(&dv, parameters: pv, at: i)
-    storeLanes(dv, d, i)
     let nv = pv - dv
     storeLanes(nv, next, i)
     acc += nv - nv
@@ -109,9 +115,8 @@ func fusedUpdatePass<K: ElementwiseKernel>(
   }
   var tail: Float = 0
   while i < range.upperBound {
-    var dv = d[i]
+    var dv = source[i]
     kernel.apply(&dv, parameter: p[i], at: i)
-    d[i] = dv
     next[i] = p[i] - dv
     tail += next[i] - next[i]
     i += 1
