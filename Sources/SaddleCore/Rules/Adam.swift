@@ -56,8 +56,10 @@ public struct Adam: ElementwiseUpdateRule {
   }
 
   public func summary(of state: State) -> [String: Double] {
-    ["adam.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
-     "adam.count": Double(state.count)]
+    [
+      "adam.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
+      "adam.count": Double(state.count),
+    ]
   }
 
   /// One Adam update of the moments and the direction.

@@ -23,8 +23,10 @@ public struct SGD: ElementwiseUpdateRule {
   }
 
   public func summary(of state: State) -> [String: Double] {
-    ["sgd.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
-     "sgd.count": Double(state.count)]
+    [
+      "sgd.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
+      "sgd.count": Double(state.count),
+    ]
   }
 
   /// `d ← η·d`.
