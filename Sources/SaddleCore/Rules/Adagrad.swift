@@ -1,0 +1,92 @@
+/// Adagrad (Duchi, Hazan & Singer 2011), in the PyTorch `torch.optim.Adagrad` convention:
+/// `ε` added outside the square root, no learning-rate decay (use a schedule instead).
+///
+/// With `g` the incoming direction: `s ← s + g²`, `d ← η(t)·g / (√s + ε)`, with `s` starting
+/// at `initialAccumulatorValue` (0 by default, as in PyTorch).
+public struct Adagrad: ElementwiseUpdateRule {
+  /// The learning rate `η`.
+  public var learningRate: LearningRate
+  /// `ε`, added to `√s`.
+  public var epsilon: Double
+  /// The starting value of every element of the accumulator `s`.
+  public var initialAccumulatorValue: Double
+
+  /// Adagrad with PyTorch's defaults `η = 0.01`, `ε = 1e-10`, initial accumulator 0.
+  ///
+  /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
+  ///   `ε ≥ 0` and `initialAccumulatorValue ≥ 0` (both finite).
+  public init(
+    learningRate: LearningRate = 1e-2, epsilon: Double = 1e-10,
+    initialAccumulatorValue: Double = 0
+  ) {
+    precondition(
+      learningRate.validationProblem() == nil,
+      "Adagrad: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
+    precondition(
+      epsilon >= 0 && epsilon.isFinite, "Adagrad: epsilon must be finite and ≥ 0, got \(epsilon)")
+    precondition(
+      initialAccumulatorValue >= 0 && initialAccumulatorValue.isFinite,
+      "Adagrad: initialAccumulatorValue must be finite and ≥ 0, got \(initialAccumulatorValue)")
+    self.learningRate = learningRate
+    self.epsilon = epsilon
+    self.initialAccumulatorValue = initialAccumulatorValue
+  }
+
+  /// The sum of squared gradients and the update count.
+  public struct State: Codable, Sendable, Equatable {
+    /// `s`, the running sum of `g²`.
+    public var sumOfSquares: ParameterVector
+    /// Updates made so far.
+    public var count = 0
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State {
+    State(
+      sumOfSquares: ParameterVector(
+        count: layout.count, repeating: Float(initialAccumulatorValue)))
+  }
+
+  public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
+    let eta = learningRate.value(at: state.count)
+    state.count += 1
+    return Kernel(
+      s: state.sumOfSquares.unsafeMutableBaseAddress(), eta: Float(eta), epsilon: Float(epsilon))
+  }
+
+  public func summary(of state: State) -> [String: Double] {
+    [
+      "adagrad.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
+      "adagrad.count": Double(state.count),
+    ]
+  }
+
+  /// `s ← s + d²`, `d ← η·d / (√s + ε)`.
+  public struct Kernel: ElementwiseKernel {
+    @usableFromInline let s: UnsafeMutablePointer<Float>
+    @usableFromInline let eta: Float
+    @usableFromInline let epsilon: Float
+
+    @inlinable
+    init(s: UnsafeMutablePointer<Float>, eta: Float, epsilon: Float) {
+      self.s = s
+      self.eta = eta
+      self.epsilon = epsilon
+    }
+
+    @inlinable @inline(__always)
+    public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
+      let g = direction
+      let sv = loadLanes(s, index) + g * g
+      storeLanes(sv, s, index)
+      direction = eta * g / (clampedSquareRoot(sv) + epsilon)
+    }
+
+    @inlinable @inline(__always)
+    public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
+      let g = direction
+      let sv = s[index] + g * g
+      s[index] = sv
+      direction = eta * g / ((sv < 0 ? 0 : sv).squareRoot() + epsilon)
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019), in the PyTorch
+/// `torch.optim.AdamW` convention: bias-corrected moments, `ε` added outside the square root,
+/// and the decay scaled by the learning rate (`θ ← θ − ηλθ − η·adam`).
+///
+/// With `g` the incoming direction, `θ` the parameters and `t` counting updates from 1:
+/// `m ← β₁m + (1 − β₁)g`, `v ← β₂v + (1 − β₂)g²`,
+/// `d ← η(t)·[(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε) + λθ]`.
+/// The decay acts on `θ`, not on the gradient, so it never enters the moments (unlike
+/// ``WeightDecay`` placed before ``Adam``, which is L2 regularization).
+public struct AdamW: ElementwiseUpdateRule {
+  /// The learning rate `η`.
+  public var learningRate: LearningRate
+  /// First-moment decay `β₁`.
+  public var beta1: Double
+  /// Second-moment decay `β₂`.
+  public var beta2: Double
+  /// `ε`, added to `√v̂`.
+  public var epsilon: Double
+  /// The decoupled weight-decay rate `λ` (multiplied by `η`).
+  public var weightDecay: Double
+
+  /// AdamW with PyTorch's defaults `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`, `λ = 0.01`.
+  ///
+  /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
+  ///   `0 ≤ β₁, β₂ < 1`, `ε ≥ 0` and `λ ≥ 0` (all finite).
+  public init(
+    learningRate: LearningRate = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8, weightDecay: Double = 1e-2
+  ) {
+    precondition(
+      learningRate.validationProblem() == nil,
+      "AdamW: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
+    precondition(beta1 >= 0 && beta1 < 1, "AdamW: beta1 must be in [0, 1), got \(beta1)")
+    precondition(beta2 >= 0 && beta2 < 1, "AdamW: beta2 must be in [0, 1), got \(beta2)")
+    precondition(
+      epsilon >= 0 && epsilon.isFinite, "AdamW: epsilon must be finite and ≥ 0, got \(epsilon)")
+    precondition(
+      weightDecay >= 0 && weightDecay.isFinite,
+      "AdamW: weightDecay must be finite and ≥ 0, got \(weightDecay)")
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    self.weightDecay = weightDecay
+  }
+
+  /// First and second moments and the update count.
+  public struct State: Codable, Sendable, Equatable {
+    /// `m`, the first-moment estimate.
+    public var firstMoment: ParameterVector
+    /// `v`, the second-moment estimate.
+    public var secondMoment: ParameterVector
+    /// Updates made so far.
+    public var count = 0
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State {
+    State(
+      firstMoment: ParameterVector(count: layout.count),
+      secondMoment: ParameterVector(count: layout.count))
+  }
+
+  public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
+    let eta = learningRate.value(at: state.count)
+    state.count += 1
+    let t = Double(state.count)
+    return Kernel(
+      m: state.firstMoment.unsafeMutableBaseAddress(),
+      v: state.secondMoment.unsafeMutableBaseAddress(),
+      beta1: Float(beta1), beta2: Float(beta2),
+      stepSize: Float(eta / (1 - pow(beta1, t))),
+      secondCorrection: Float(1 / (1 - pow(beta2, t))), epsilon: Float(epsilon),
+      decay: Float(eta * weightDecay))
+  }
+
+  public func summary(of state: State) -> [String: Double] {
+    [
+      "adamw.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
+      "adamw.count": Double(state.count),
+    ]
+  }
+
+  /// One AdamW update of the moments and the direction.
+  public struct Kernel: ElementwiseKernel {
+    @usableFromInline let m: UnsafeMutablePointer<Float>
+    @usableFromInline let v: UnsafeMutablePointer<Float>
+    @usableFromInline let beta1: Float
+    @usableFromInline let beta2: Float
+    @usableFromInline let stepSize: Float
+    @usableFromInline let secondCorrection: Float
+    @usableFromInline let epsilon: Float
+    /// `η·λ`.
+    @usableFromInline let decay: Float
+
+    @inlinable
+    init(
+      m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, beta1: Float, beta2: Float,
+      stepSize: Float, secondCorrection: Float, epsilon: Float, decay: Float
+    ) {
+      self.m = m
+      self.v = v
+      self.beta1 = beta1
+      self.beta2 = beta2
+      self.stepSize = stepSize
+      self.secondCorrection = secondCorrection
+      self.epsilon = epsilon
+      self.decay = decay
+    }
+
+    @inlinable @inline(__always)
+    public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
+      let g = direction
+      let mv = beta1 * loadLanes(m, index) + (1 - beta1) * g
+      let vv = beta2 * loadLanes(v, index) + (1 - beta2) * (g * g)
+      storeLanes(mv, m, index)
+      storeLanes(vv, v, index)
+      direction =
+        stepSize * mv / (clampedSquareRoot(vv * secondCorrection) + epsilon) + decay * parameters
+    }
+
+    @inlinable @inline(__always)
+    public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
+      let g = direction
+      let mv = beta1 * m[index] + (1 - beta1) * g
+      let vv = beta2 * v[index] + (1 - beta2) * (g * g)
+      m[index] = mv
+      v[index] = vv
+      let r = vv * secondCorrection
+      direction = stepSize * mv / ((r < 0 ? 0 : r).squareRoot() + epsilon) + decay * parameter
+    }
+  }
+}
