@@ -51,6 +51,8 @@ public struct Adam: ElementwiseUpdateRule {
       m: state.firstMoment.unsafeMutableBaseAddress(),
       v: state.secondMoment.unsafeMutableBaseAddress(),
       beta1: Float(beta1), beta2: Float(beta2),
+      // 1 − β in Double: Float(0.999) is off by 1.3e-8, which would be 1.3e-5 of 1 − β₂.
+      oneMinusBeta1: Float(1 - beta1), oneMinusBeta2: Float(1 - beta2),
       stepSize: Float(eta / (1 - pow(beta1, t))),
       secondCorrection: Float(1 / (1 - pow(beta2, t))), epsilon: Float(epsilon))
   }
@@ -68,6 +70,8 @@ public struct Adam: ElementwiseUpdateRule {
     @usableFromInline let v: UnsafeMutablePointer<Float>
     @usableFromInline let beta1: Float
     @usableFromInline let beta2: Float
+    @usableFromInline let oneMinusBeta1: Float
+    @usableFromInline let oneMinusBeta2: Float
     @usableFromInline let stepSize: Float
     @usableFromInline let secondCorrection: Float
     @usableFromInline let epsilon: Float
@@ -75,12 +79,15 @@ public struct Adam: ElementwiseUpdateRule {
     @inlinable
     init(
       m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, beta1: Float, beta2: Float,
-      stepSize: Float, secondCorrection: Float, epsilon: Float
+      oneMinusBeta1: Float, oneMinusBeta2: Float, stepSize: Float, secondCorrection: Float,
+      epsilon: Float
     ) {
       self.m = m
       self.v = v
       self.beta1 = beta1
       self.beta2 = beta2
+      self.oneMinusBeta1 = oneMinusBeta1
+      self.oneMinusBeta2 = oneMinusBeta2
       self.stepSize = stepSize
       self.secondCorrection = secondCorrection
       self.epsilon = epsilon
@@ -89,8 +96,8 @@ public struct Adam: ElementwiseUpdateRule {
     @inlinable @inline(__always)
     public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
       let g = direction
-      let mv = beta1 * loadLanes(m, index) + (1 - beta1) * g
-      let vv = beta2 * loadLanes(v, index) + (1 - beta2) * (g * g)
+      let mv = beta1 * loadLanes(m, index) + oneMinusBeta1 * g
+      let vv = beta2 * loadLanes(v, index) + oneMinusBeta2 * (g * g)
       storeLanes(mv, m, index)
       storeLanes(vv, v, index)
       direction = stepSize * mv / (clampedSquareRoot(vv * secondCorrection) + epsilon)
@@ -99,8 +106,8 @@ public struct Adam: ElementwiseUpdateRule {
     @inlinable @inline(__always)
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
       let g = direction
-      let mv = beta1 * m[index] + (1 - beta1) * g
-      let vv = beta2 * v[index] + (1 - beta2) * (g * g)
+      let mv = beta1 * m[index] + oneMinusBeta1 * g
+      let vv = beta2 * v[index] + oneMinusBeta2 * (g * g)
       m[index] = mv
       v[index] = vv
       let r = vv * secondCorrection

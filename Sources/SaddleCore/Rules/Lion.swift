@@ -54,7 +54,10 @@ public struct Lion: ElementwiseUpdateRule {
     state.count += 1
     return Kernel(
       m: state.momentum.unsafeMutableBaseAddress(), eta: Float(eta), beta1: Float(beta1),
-      beta2: Float(beta2), decay: Float(eta * weightDecay))
+      beta2: Float(beta2),
+      // 1 − β in Double: Float(0.99) is off by 1e-8, which would be 1e-6 of 1 − β₂.
+      oneMinusBeta1: Float(1 - beta1), oneMinusBeta2: Float(1 - beta2),
+      decay: Float(eta * weightDecay))
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -70,15 +73,22 @@ public struct Lion: ElementwiseUpdateRule {
     @usableFromInline let eta: Float
     @usableFromInline let beta1: Float
     @usableFromInline let beta2: Float
+    @usableFromInline let oneMinusBeta1: Float
+    @usableFromInline let oneMinusBeta2: Float
     /// `η·λ`.
     @usableFromInline let decay: Float
 
     @inlinable
-    init(m: UnsafeMutablePointer<Float>, eta: Float, beta1: Float, beta2: Float, decay: Float) {
+    init(
+      m: UnsafeMutablePointer<Float>, eta: Float, beta1: Float, beta2: Float,
+      oneMinusBeta1: Float, oneMinusBeta2: Float, decay: Float
+    ) {
       self.m = m
       self.eta = eta
       self.beta1 = beta1
       self.beta2 = beta2
+      self.oneMinusBeta1 = oneMinusBeta1
+      self.oneMinusBeta2 = oneMinusBeta2
       self.decay = decay
     }
 
@@ -86,8 +96,8 @@ public struct Lion: ElementwiseUpdateRule {
     public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
       let g = direction
       let mOld = loadLanes(m, index)
-      let c = beta1 * mOld + (1 - beta1) * g
-      storeLanes(beta2 * mOld + (1 - beta2) * g, m, index)
+      let c = beta1 * mOld + oneMinusBeta1 * g
+      storeLanes(beta2 * mOld + oneMinusBeta2 * g, m, index)
       // c·0 is ±0 for finite c and NaN for NaN (or ±∞, which the next lines overwrite).
       var sign = c * 0
       sign.replace(with: 1, where: c .> 0)
@@ -99,8 +109,8 @@ public struct Lion: ElementwiseUpdateRule {
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
       let g = direction
       let mOld = m[index]
-      let c = beta1 * mOld + (1 - beta1) * g
-      m[index] = beta2 * mOld + (1 - beta2) * g
+      let c = beta1 * mOld + oneMinusBeta1 * g
+      m[index] = beta2 * mOld + oneMinusBeta2 * g
       let sign: Float = c > 0 ? 1 : c < 0 ? -1 : c * 0
       direction = eta * sign + decay * parameter
     }

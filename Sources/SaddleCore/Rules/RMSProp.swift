@@ -45,7 +45,8 @@ public struct RMSProp: ElementwiseUpdateRule {
     state.count += 1
     return Kernel(
       v: state.squareAverage.unsafeMutableBaseAddress(), eta: Float(eta), alpha: Float(alpha),
-      epsilon: Float(epsilon))
+      // 1 − α in Double: Float(0.99) is off by 1e-8, which would be 1e-6 of 1 − α.
+      oneMinusAlpha: Float(1 - alpha), epsilon: Float(epsilon))
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -60,20 +61,25 @@ public struct RMSProp: ElementwiseUpdateRule {
     @usableFromInline let v: UnsafeMutablePointer<Float>
     @usableFromInline let eta: Float
     @usableFromInline let alpha: Float
+    @usableFromInline let oneMinusAlpha: Float
     @usableFromInline let epsilon: Float
 
     @inlinable
-    init(v: UnsafeMutablePointer<Float>, eta: Float, alpha: Float, epsilon: Float) {
+    init(
+      v: UnsafeMutablePointer<Float>, eta: Float, alpha: Float, oneMinusAlpha: Float,
+      epsilon: Float
+    ) {
       self.v = v
       self.eta = eta
       self.alpha = alpha
+      self.oneMinusAlpha = oneMinusAlpha
       self.epsilon = epsilon
     }
 
     @inlinable @inline(__always)
     public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
       let g = direction
-      let vv = alpha * loadLanes(v, index) + (1 - alpha) * (g * g)
+      let vv = alpha * loadLanes(v, index) + oneMinusAlpha * (g * g)
       storeLanes(vv, v, index)
       direction = eta * g / (clampedSquareRoot(vv) + epsilon)
     }
@@ -81,7 +87,7 @@ public struct RMSProp: ElementwiseUpdateRule {
     @inlinable @inline(__always)
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
       let g = direction
-      let vv = alpha * v[index] + (1 - alpha) * (g * g)
+      let vv = alpha * v[index] + oneMinusAlpha * (g * g)
       v[index] = vv
       direction = eta * g / ((vv < 0 ? 0 : vv).squareRoot() + epsilon)
     }
