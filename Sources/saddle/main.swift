@@ -1,1 +1,56 @@
-print("wip")
+import Foundation
+import SaddleKit
+
+/// Prints `message` on stderr as one line.
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+let topLevelHelp = """
+  USAGE: saddle [COMMAND] [OPTIONS]
+
+  With no command, runs the main job: a comparison of optimizers on the built-in saddle problems.
+
+  COMMANDS:
+    run        Run one optimizer on one problem (saddle run --help).
+    list       List problems, estimators, rules and presets with their parameters.
+    compare    The main job: optimizers × built-in saddle problems, as a table.
+    bench      Time kernels: update steps, the Transformer gradient (build with -c release).
+
+  Run `saddle COMMAND --help` for a command's options.
+  """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let registry = Registry.standard
+do {
+  switch arguments.first {
+  case nil:
+    try CompareCommand.run([], registry: registry)
+  case "--help", "-h", "help":
+    print(topLevelHelp)
+  case "run":
+    try RunCommand.run(Array(arguments.dropFirst()), registry: registry)
+  case "list":
+    try ListCommand.run(Array(arguments.dropFirst()), registry: registry)
+  case "compare":
+    try CompareCommand.run(Array(arguments.dropFirst()), registry: registry)
+  case "bench":
+    try BenchCommand.run(Array(arguments.dropFirst()), registry: registry)
+  case let command?:
+    let known = ["run", "list", "compare", "bench"]
+    let hint = closestName(to: command, in: known).map { "; did you mean '\($0)'?" } ?? ""
+    throw UsageError("saddle: unknown command '\(command)'\(hint) (see saddle --help)")
+  }
+} catch let error as UsageError {
+  printError(error.description)
+  exit(2)
+} catch let error as SpecError {
+  printError("saddle: \(error.description)")
+  exit(2)
+} catch let error as RunError {
+  printError(error.description)
+  exit(1)
+} catch {
+  printError("saddle: \(error)")
+  exit(1)
+}

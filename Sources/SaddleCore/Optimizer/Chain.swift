@@ -9,6 +9,7 @@ public struct Chain<First: UpdateRule, Second: UpdateRule>: UpdateRule {
   public var second: Second
 
   /// `first` followed by `second`.
+  @inlinable
   public init(_ first: First, _ second: Second) {
     self.first = first
     self.second = second
@@ -26,11 +27,13 @@ public struct Chain<First: UpdateRule, Second: UpdateRule>: UpdateRule {
       second: second.makeState(for: layout, seed: mixSeed(seed, 2)))
   }
 
+  @inlinable
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     first.apply(to: &context, objective: &objective, state: &state.first)
     second.apply(to: &context, objective: &objective, state: &state.second)
   }
 
+  @inlinable
   public func applyAndUpdateParameters(
     to context: inout StepContext, objective: inout Objective, state: inout State
   ) {
@@ -72,6 +75,7 @@ public struct FusedChain<First: ElementwiseUpdateRule, Second: ElementwiseUpdate
   public var second: Second
 
   /// `first` followed by `second`, fused.
+  @inlinable
   public init(_ first: First, _ second: Second) {
     self.first = first
     self.second = second

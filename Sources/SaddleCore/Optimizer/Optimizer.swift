@@ -8,9 +8,11 @@ public struct Optimizer<Rule: UpdateRule> {
   public var rule: Rule
 
   /// An optimizer from a block of stages.
+  @inlinable
   public init(@OptimizerBuilder _ stages: () -> Rule) { rule = stages() }
 
   /// An optimizer from an already built rule.
+  @inlinable
   public init(rule: Rule) { self.rule = rule }
 
   /// Fresh state at `parameters`; `seed` seeds every stage's random draws.
@@ -30,8 +32,11 @@ public struct Optimizer<Rule: UpdateRule> {
   /// One step on `model`: batch, gradient, stages, update. Returns the loss at the parameters
   /// before the update.
   ///
-  /// - Throws: ``NonFiniteValueError`` if the loss, the gradient or the new parameters are not
-  ///   finite; the parameters are then left as they were before the step.
+  /// - Throws: ``NonFiniteValueError`` if the loss or the gradient is not finite (the step is
+  ///   then not taken) or if an updated parameter would not be finite (such elements keep
+  ///   their old values, so a NaN never reaches the parameters; the stages' state has advanced
+  ///   — restore a snapshot or checkpoint to undo the step).
+  @inlinable
   @discardableResult
   public func step<M: Model>(
     _ state: inout OptimizerState<Rule.State>, model: M, dataSeed: UInt64 = 0
@@ -42,6 +47,7 @@ public struct Optimizer<Rule: UpdateRule> {
   }
 
   /// One step using `objective` for every evaluation.
+  @inlinable
   @discardableResult
   public func step(
     _ state: inout OptimizerState<Rule.State>, objective: inout Objective
@@ -63,7 +69,10 @@ public struct Optimizer<Rule: UpdateRule> {
     state.context.beginUpdate()
     rule.applyAndUpdateParameters(to: &state.context, objective: &objective, state: &state.rule)
     if !state.context.commitUpdate() {
-      let segment = state.context.firstNonFiniteSegment(in: state.context.nextParameters)
+      let index = state.context.firstNonFiniteUpdate
+      let segment = state.context.layout.segmentIndex(containing: index).map {
+        state.context.layout.segments[$0].name
+      }
       throw NonFiniteValueError(step: step, quantity: .update, stage: nil, segment: segment)
     }
     state.context.step += 1
@@ -91,13 +100,15 @@ public struct OptimizerState<RuleState: Codable & Sendable>: Codable, Sendable {
   /// The number of completed steps.
   public var step: Int { context.step }
 
+  @usableFromInline
   init(context: StepContext, rule: RuleState) {
     self.context = context
     self.rule = rule
   }
 }
 
-/// A loss, gradient or update that is NaN or infinite. The parameters are left unchanged.
+/// A loss, gradient or update that is NaN or infinite. No NaN or infinity is written into the
+/// parameters.
 public struct NonFiniteValueError: Error, CustomStringConvertible, Sendable, Equatable {
   /// What was not finite.
   public enum Quantity: String, Sendable, Equatable {
@@ -113,10 +124,18 @@ public struct NonFiniteValueError: Error, CustomStringConvertible, Sendable, Equ
   /// The first parameter segment holding a non-finite value, when known.
   public var segment: String?
 
+  /// An error at `step` for `quantity`.
+  public init(step: Int, quantity: Quantity, stage: String? = nil, segment: String? = nil) {
+    self.step = step
+    self.quantity = quantity
+    self.stage = stage
+    self.segment = segment
+  }
+
   public var description: String {
     var text = "non-finite \(quantity.rawValue) at step \(step)"
     if let stage { text += " in stage '\(stage)'" }
     if let segment { text += " (segment '\(segment)')" }
-    return text + "; parameters left unchanged"
+    return text + "; no non-finite value was written to the parameters"
   }
 }

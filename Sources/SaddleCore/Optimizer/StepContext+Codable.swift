@@ -20,7 +20,6 @@ extension StepContext: Codable {
     random = try c.decode(SeededGenerator.self, forKey: .random)
     gradient = ParameterVector(count: layout.count)
     directionStorage = ParameterVector(count: layout.count)
-    nextParameters = ParameterVector(count: layout.count)
     metrics = StepMetrics()
   }
 

@@ -8,14 +8,14 @@ import Dispatch
 /// allocates nothing.
 public struct StepContext: Sendable {
   /// The step index, from 0.
-  public internal(set) var step: Int
+  public var step: Int
   /// How the parameters split into segments.
   public let layout: ParameterLayout
   /// The current parameters `θ`. Rules normally leave them alone; a rule that must move them
   /// directly (e.g. ``DimerReferenceStep``) may.
   public var parameters: ParameterVector
-  /// `∇L(θ)` on the step's batch.
-  public internal(set) var gradient: ParameterVector
+  /// `∇L(θ)` on the step's batch (stages read it; only the optimizer writes it).
+  public var gradient: ParameterVector
   /// The working update direction; `θ ← θ − direction` ends the step.
   ///
   /// It starts each step equal to the gradient without a copy: the first stage that writes it
@@ -53,7 +53,7 @@ public struct StepContext: Sendable {
     return directionStorage.unsafeMutableBaseAddress()
   }
   /// `L(θ)` on the step's batch.
-  public internal(set) var loss: Double
+  public var loss: Double
   /// The latest curvature estimate (kept across steps until an estimator refreshes it).
   public var curvature: CurvatureEstimate?
   /// A deterministic random stream for rules (perturbations, random signs, masks).
@@ -61,12 +61,11 @@ public struct StepContext: Sendable {
   /// Values observers read after the step (learning rate, curvature, gate openings, …).
   public var metrics: StepMetrics
 
-  /// Where the final pass writes `θ − d`; swapped with `parameters` only when finite, so a
-  /// non-finite update never reaches the parameters (no copy, no extra pass).
-  @usableFromInline var nextParameters: ParameterVector
-  /// Whether the final pass ran in this step, and whether everything it wrote was finite.
+  /// Whether the final pass `θ ← θ − d` ran in this step, and the first index whose new value
+  /// was not finite (−1 if none). Such elements keep their old value: a NaN never reaches the
+  /// parameters.
   @usableFromInline var updateWritten = false
-  @usableFromInline var updateIsFinite = true
+  @usableFromInline var firstNonFiniteUpdate = -1
 
   /// A context for `parameters`, with zero gradient and direction.
   public init(parameters: ParameterVector, layout: ParameterLayout, seed: UInt64) {
@@ -80,52 +79,37 @@ public struct StepContext: Sendable {
     curvature = nil
     random = SeededGenerator(seed: seed ^ 0x5AD_D1E)
     metrics = StepMetrics()
-    nextParameters = ParameterVector(count: layout.count)
   }
 
-  /// The final pass of a step when the last stage is not elementwise: `θ ← θ − direction`.
+  /// The final pass of a step when the last stage is not elementwise: `θ ← θ − direction`
+  /// in place, except that an element whose new value would not be finite keeps its old value.
+  @inlinable
   public mutating func updateParameters() {
     let d = directionSource()
     let p = parameters.unsafeMutableBaseAddress()
-    let next = nextParameters.unsafeMutableBaseAddress()
-    updateIsFinite = finitePass(count: parameters.count) { range in
-      var acc = SIMD8<Float>()
-      var i = range.lowerBound
-      while i + 8 <= range.upperBound {
-        let v = loadLanes(p, i) - loadLanes(d, i)
-        storeLanes(v, next, i)
-        acc += v - v
-        i += 8
-      }
-      var tail: Float = 0
-      while i < range.upperBound {
-        next[i] = p[i] - d[i]
-        tail += next[i] - next[i]
-        i += 1
-      }
-      return acc.sum() + tail == 0
+    firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
+      fusedUpdatePass(Identity.Kernel(), d, p, range)
     }
     updateWritten = true
   }
 
   /// Starts a step's update (called by the optimizer before the stages run).
-  @usableFromInline
+  @inlinable
   mutating func beginUpdate() {
     updateWritten = false
-    updateIsFinite = true
+    firstNonFiniteUpdate = -1
     metrics.values.removeAll(keepingCapacity: true)
   }
 
-  /// Makes the written update the parameters if it is finite; returns whether it was.
-  @usableFromInline
+  /// Applies the update if no stage did; returns whether every new value was finite.
+  @inlinable
   mutating func commitUpdate() -> Bool {
     if !updateWritten { updateParameters() }
-    guard updateIsFinite else { return false }
-    swap(&parameters, &nextParameters)
-    return true
+    return firstNonFiniteUpdate < 0
   }
 
   /// The name of the first segment of `vector` that holds a NaN or an infinity.
+  @usableFromInline
   func firstNonFiniteSegment(in vector: ParameterVector) -> String? {
     for segment in layout.segments where segment.range.contains(where: { !vector[$0].isFinite }) {
       return segment.name
@@ -134,15 +118,15 @@ public struct StepContext: Sendable {
   }
 }
 
-/// Runs `body` over `0..<count` in up to ``Kernels/threadCount`` chunks and returns whether
-/// every chunk reported `true`.
+/// Runs `body` over `0..<count` in up to two chunks (one per thread) and returns the smallest
+/// index any chunk reported, or −1 when none did.
 @inlinable
-func finitePass(count: Int, _ body: (Range<Int>) -> Bool) -> Bool {
+func firstNonFinite(count: Int, _ body: (Range<Int>) -> Int) -> Int {
   if count < Kernels.parallelThreshold || Kernels.threadCount <= 1 { return body(0..<count) }
-  return withUnsafeTemporaryAllocation(of: Bool.self, capacity: 2) { flags in
-    flags[0] = true
-    flags[1] = true
-    let box = UnsafeSendable(flags)
+  return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2) { found in
+    found[0] = -1
+    found[1] = -1
+    let box = UnsafeSendable(found)
     let half = ((count + 1) / 2 + 15) & ~15
     withoutActuallyEscaping(body) { body in
       let work = UnsafeSendable(body)
@@ -152,13 +136,13 @@ func finitePass(count: Int, _ body: (Range<Int>) -> Bool) -> Bool {
         if lo < hi { box.value[t] = work.value(lo..<hi) }
       }
     }
-    return flags[0] && flags[1]
+    return found[0] >= 0 ? found[0] : found[1]
   }
 }
 
 /// Named scalar values that stages report for one step (read by observers).
 public struct StepMetrics: Sendable, Codable, Equatable {
-  /// The values by name, e.g. `"adam.learningRate"`, `"dimer.curvature"`.
+  /// The values by name, e.g. `"adam.learningRate"`, `"curvature"`.
   public var values: [String: Double] = [:]
 
   /// An empty set of metrics.

@@ -24,11 +24,13 @@ public protocol ElementwiseKernel {
 }
 
 extension ElementwiseUpdateRule {
+  @inlinable
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let kernel = makeKernel(for: context, state: &state)
     context.runElementwise(kernel, updatingParameters: false)
   }
 
+  @inlinable
   public func applyAndUpdateParameters(
     to context: inout StepContext, objective: inout Objective, state: inout State
   ) {
@@ -49,9 +51,8 @@ extension StepContext {
     let p = parameters.unsafeMutableBaseAddress()
     let count = parameters.count
     if updatingParameters {
-      let next = nextParameters.unsafeMutableBaseAddress()
-      updateIsFinite = finitePass(count: count) { range in
-        fusedUpdatePass(kernel, source, p, next, range)
+      firstNonFiniteUpdate = firstNonFinite(count: count) { range in
+        fusedUpdatePass(kernel, source, p, range)
       }
       updateWritten = true
       directionIsGradient = false
@@ -94,34 +95,42 @@ func elementwisePass<K: ElementwiseKernel>(
   }
 }
 
-/// `next ← θ − kernel(source, θ)` over `range` in one pass; returns whether every `next` is
-/// finite (`x − x` is 0 exactly for finite `x`).
+/// `θ ← θ − kernel(source, θ)` in place over `range`, in one pass. An element whose new value
+/// would be NaN or infinite keeps its old value; returns the first such index, or −1.
 @inlinable
 @inline(__always)
 func fusedUpdatePass<K: ElementwiseKernel>(
   _ kernel: K, _ source: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
-  _ next: UnsafeMutablePointer<Float>, _ range: Range<Int>
-) -> Bool {
-  var acc = SIMD8<Float>()
+  _ range: Range<Int>
+) -> Int {
+  var firstBad = -1
   var i = range.lowerBound
   while i + 8 <= range.upperBound {
     var dv = loadLanes(source, i)
     let pv = loadLanes(p, i)
     kernel.apply(&dv, parameters: pv, at: i)
-    let nv = pv - dv
-    storeLanes(nv, next, i)
-    acc += nv - nv
+    var nv = pv - dv
+    // x − x is 0 exactly for finite x and NaN otherwise.
+    let bad = (nv - nv) .!= 0
+    if any(bad) {
+      if firstBad < 0 { firstBad = i }
+      nv.replace(with: pv, where: bad)
+    }
+    storeLanes(nv, p, i)
     i += 8
   }
-  var tail: Float = 0
   while i < range.upperBound {
     var dv = source[i]
     kernel.apply(&dv, parameter: p[i], at: i)
-    next[i] = p[i] - dv
-    tail += next[i] - next[i]
+    let nv = p[i] - dv
+    if nv.isFinite {
+      p[i] = nv
+    } else if firstBad < 0 {
+      firstBad = i
+    }
     i += 1
   }
-  return acc.sum() + tail == 0
+  return firstBad
 }
 
 /// Loads 8 floats at `base + index`.

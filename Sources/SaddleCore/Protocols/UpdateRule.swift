@@ -28,10 +28,12 @@ public protocol UpdateRule {
 }
 
 extension UpdateRule {
+  @inlinable
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     makeState(for: layout)
   }
 
+  @inlinable
   public func applyAndUpdateParameters(
     to context: inout StepContext, objective: inout Objective, state: inout State
   ) {

@@ -1,0 +1,189 @@
+import Dispatch
+
+/// Times the update step alone (no gradient evaluation) for `saddle bench update`: the fused
+/// optimizer path, hand-written fused loops for the same math, and a streaming kernel with the
+/// same memory traffic (the practical bandwidth ceiling).
+public enum UpdateBenchmark {
+  /// One timed case.
+  public struct Measurement: Sendable {
+    /// A measurement.
+    @inlinable
+    public init(
+      name: String, milliseconds: Double, bytesPerParameter: Int, gigabytesPerSecond: Double
+    ) {
+      self.name = name
+      self.milliseconds = milliseconds
+      self.bytesPerParameter = bytesPerParameter
+      self.gigabytesPerSecond = gigabytesPerSecond
+    }
+
+    /// What was timed.
+    public var name: String
+    /// Median time of one step, in milliseconds.
+    public var milliseconds: Double
+    /// Bytes moved per parameter by an ideal implementation (for GB/s).
+    public var bytesPerParameter: Int
+    /// Effective bandwidth `bytesPerParameter · n / time`, in GB/s.
+    public var gigabytesPerSecond: Double
+  }
+
+  /// Median milliseconds of `body` over `repeats` runs after one warm-up.
+  @inlinable
+  public static func median(repeats: Int, _ body: () -> Void) -> Double {
+    body()
+    let clock = ContinuousClock()
+    var times: [Double] = []
+    for _ in 0..<Swift.max(1, repeats) {
+      let t0 = clock.now
+      body()
+      let d = clock.now - t0
+      times.append(
+        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+    }
+    times.sort()
+    return times[times.count / 2]
+  }
+
+  /// Times one update of `optimizer` on `n` parameters (gradient fixed, evaluated once).
+  @inlinable
+  public static func timeOptimizer<R: UpdateRule>(
+    _ optimizer: Optimizer<R>, name: String, count n: Int, repeats: Int, bytesPerParameter: Int
+  ) -> Measurement {
+    let layout = ParameterLayout(count: n)
+    var generator = SeededGenerator(seed: 7)
+    var parameters = ParameterVector(count: n)
+    parameters.fillGaussian(using: &generator, scale: 1)
+    var state = optimizer.makeState(parameters: parameters, layout: layout, seed: 1)
+    state.context.gradient.fillGaussian(using: &generator, scale: 1)
+    var objective = Objective(lossAndGradient: { _, _ in 0 }, loss: { _ in 0 })
+    let ms = median(repeats: repeats) {
+      state.context.directionIsGradient = true
+      state.context.beginUpdate()
+      optimizer.rule.applyAndUpdateParameters(
+        to: &state.context, objective: &objective, state: &state.rule)
+      _ = state.context.commitUpdate()
+    }
+    return Measurement(
+      name: name, milliseconds: ms, bytesPerParameter: bytesPerParameter,
+      gigabytesPerSecond: Double(bytesPerParameter * n) / (ms * 1e6))
+  }
+
+  /// A hand-written fused Adam step over raw buffers (the reference for fusion overhead):
+  /// reads g, θ, m, v and writes θ, m, v — 28 bytes per parameter.
+  public static func timeHandFusedAdam(count n: Int, repeats: Int) -> Measurement {
+    var g = ParameterVector(count: n, repeating: 0.5)
+    var p = ParameterVector(count: n, repeating: 1)
+    var m = ParameterVector(count: n)
+    var v = ParameterVector(count: n)
+    let gp = g.unsafeMutableBaseAddress()
+    let pp = p.unsafeMutableBaseAddress()
+    let mp = m.unsafeMutableBaseAddress()
+    let vp = v.unsafeMutableBaseAddress()
+    var t = 0
+    let ms = median(repeats: repeats) {
+      t += 1
+      let b1: Float = 0.9
+      let b2: Float = 0.999
+      let step = Float(1e-3 / (1 - pow09(t)))
+      let c2 = Float(1 / (1 - pow0999(t)))
+      Kernels.parallelFor(n) { range in
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+          let gv = loadLanes(gp, i)
+          let mv = b1 * loadLanes(mp, i) + (1 - b1) * gv
+          let vv = b2 * loadLanes(vp, i) + (1 - b2) * gv * gv
+          storeLanes(mv, mp, i)
+          storeLanes(vv, vp, i)
+          let d = step * mv / (clampedSquareRoot(vv * c2) + 1e-8)
+          storeLanes(loadLanes(pp, i) - d, pp, i)
+          i += 8
+        }
+      }
+    }
+    withExtendedLifetime((g, p, m, v)) {}
+    return Measurement(
+      name: "adam, hand-fused loop", milliseconds: ms, bytesPerParameter: 28,
+      gigabytesPerSecond: Double(28 * n) / (ms * 1e6))
+  }
+
+  /// A hand-written fused loop of weight decay → Adam → scale → clip by value → scale.
+  public static func timeHandFusedChain(count n: Int, repeats: Int) -> Measurement {
+    var g = ParameterVector(count: n, repeating: 0.5)
+    var p = ParameterVector(count: n, repeating: 1)
+    var m = ParameterVector(count: n)
+    var v = ParameterVector(count: n)
+    let gp = g.unsafeMutableBaseAddress()
+    let pp = p.unsafeMutableBaseAddress()
+    let mp = m.unsafeMutableBaseAddress()
+    let vp = v.unsafeMutableBaseAddress()
+    var t = 0
+    let ms = median(repeats: repeats) {
+      t += 1
+      let b1: Float = 0.9
+      let b2: Float = 0.999
+      let step = Float(1e-3 / (1 - pow09(t)))
+      let c2 = Float(1 / (1 - pow0999(t)))
+      Kernels.parallelFor(n) { range in
+        var i = range.lowerBound
+        let lo = SIMD8<Float>(repeating: -0.01)
+        let hi = SIMD8<Float>(repeating: 0.01)
+        while i + 8 <= range.upperBound {
+          let pv = loadLanes(pp, i)
+          let gv = loadLanes(gp, i) + 1e-4 * pv
+          let mv = b1 * loadLanes(mp, i) + (1 - b1) * gv
+          let vv = b2 * loadLanes(vp, i) + (1 - b2) * gv * gv
+          storeLanes(mv, mp, i)
+          storeLanes(vv, vp, i)
+          var d = step * mv / (clampedSquareRoot(vv * c2) + 1e-8)
+          d = 0.5 * d
+          d.replace(with: hi, where: d .> hi)
+          d.replace(with: lo, where: d .< lo)
+          d = 2 * d
+          storeLanes(pv - d, pp, i)
+          i += 8
+        }
+      }
+    }
+    withExtendedLifetime((g, p, m, v)) {}
+    return Measurement(
+      name: "5-stage chain, hand-fused loop", milliseconds: ms, bytesPerParameter: 28,
+      gigabytesPerSecond: Double(28 * n) / (ms * 1e6))
+  }
+
+  /// The same memory traffic as Adam (read 4 buffers, write 3) with trivial arithmetic: the
+  /// practical bandwidth ceiling for an update step on this machine.
+  public static func timeStreamingCeiling(count n: Int, repeats: Int) -> Measurement {
+    var a = ParameterVector(count: n, repeating: 0.5)
+    var b = ParameterVector(count: n, repeating: 1)
+    var c = ParameterVector(count: n)
+    var d = ParameterVector(count: n)
+    let ap = a.unsafeMutableBaseAddress()
+    let bp = b.unsafeMutableBaseAddress()
+    let cp = c.unsafeMutableBaseAddress()
+    let dp = d.unsafeMutableBaseAddress()
+    let ms = median(repeats: repeats) {
+      Kernels.parallelFor(n) { range in
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+          let x = loadLanes(ap, i)
+          storeLanes(loadLanes(bp, i) + x, bp, i)
+          storeLanes(loadLanes(cp, i) + x, cp, i)
+          storeLanes(loadLanes(dp, i) + x, dp, i)
+          i += 8
+        }
+      }
+    }
+    withExtendedLifetime((a, b, c, d)) {}
+    return Measurement(
+      name: "streaming ceiling (read 4, write 3)", milliseconds: ms, bytesPerParameter: 28,
+      gigabytesPerSecond: Double(28 * n) / (ms * 1e6))
+  }
+
+  private static func pow09(_ t: Int) -> Double { powInt(0.9, t) }
+  private static func pow0999(_ t: Int) -> Double { powInt(0.999, t) }
+  private static func powInt(_ x: Double, _ n: Int) -> Double {
+    var r = 1.0
+    for _ in 0..<Swift.min(n, 100_000) { r *= x }
+    return r
+  }
+}

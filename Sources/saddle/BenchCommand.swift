@@ -1,0 +1,99 @@
+import Foundation
+import SaddleKit
+
+enum BenchCommand {
+  static let options = [
+    OptionSpec(name: "n", valueName: "N", help: "Parameters for `update` (default 10000000)."),
+    OptionSpec(name: "repeats", valueName: "R", help: "Timed repetitions; the median is shown."),
+    OptionSpec(name: "threads", valueName: "LIST", help: "Thread counts to time (default 1,2)."),
+  ]
+
+  static let usage = "saddle bench update|transformer [--n N] [--repeats R] [--threads 1,2]"
+
+  static func run(_ arguments: [String], registry: Registry) throws {
+    let args = try ParsedArguments(arguments, command: "bench", options: options, positionals: 1)
+    if args.has("help") || args.positionals.isEmpty {
+      print(
+        helpText(
+          usage: usage,
+          summary: """
+            Times SaddleKit's kernels (build with -c release). `update`: one optimizer update
+            step (Adam, a 5-stage chain) against hand-fused loops and the memory-traffic
+            ceiling. `transformer`: one loss+gradient of the reference Transformer.
+            """, options: options))
+      if args.positionals.isEmpty && !args.has("help") {
+        throw UsageError("saddle bench: name a benchmark: update or transformer")
+      }
+      return
+    }
+    let threads = try (args.doubles("threads") ?? [1, 2]).map { value throws(UsageError) -> Int in
+      guard value == value.rounded(), value >= 1, value <= 64 else {
+        throw UsageError("saddle bench: --threads expects integers from 1 to 64, got \(value)")
+      }
+      return Int(value)
+    }
+    let repeats = try args.int("repeats", default: 20, min: 1)!
+    switch args.positionals[0] {
+    case "update":
+      let n = try args.int("n", default: 10_000_000, min: 8)!
+      update(n: n, repeats: repeats, threads: threads)
+    case "transformer":
+      try transformer(repeats: repeats, threads: threads)
+    case let other:
+      let hint =
+        closestName(to: other, in: ["update", "transformer"]).map { "; did you mean '\($0)'?" }
+        ?? ""
+      throw UsageError("saddle bench: unknown benchmark '\(other)'\(hint) (update, transformer)")
+    }
+  }
+
+  static func update(n: Int, repeats: Int, threads: [Int]) {
+    #if DEBUG
+      print("warning: debug build; time with `swift run -c release saddle bench update`")
+    #endif
+    print("## Update step, n = \(n), median of \(repeats)\n")
+    print("| threads | case | ms | GB/s (ideal bytes) | vs hand-fused | vs ceiling |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    let saved = Kernels.threadCount
+    defer { Kernels.threadCount = saved }
+    for t in threads {
+      Kernels.threadCount = t
+      let ceiling = UpdateBenchmark.timeStreamingCeiling(count: n, repeats: repeats)
+      let handAdam = UpdateBenchmark.timeHandFusedAdam(count: n, repeats: repeats)
+      let adam = UpdateBenchmark.timeOptimizer(
+        Optimizer { Adam(learningRate: 1e-3) }, name: "adam, Optimizer (fused)", count: n,
+        repeats: repeats, bytesPerParameter: 28)
+      let handChain = UpdateBenchmark.timeHandFusedChain(count: n, repeats: repeats)
+      let chain = UpdateBenchmark.timeOptimizer(
+        Optimizer {
+          WeightDecay(rate: 1e-4)
+          Adam(learningRate: 1e-3)
+          Scale(factor: 0.5)
+          ClipByValue(limit: 0.01)
+          Scale(factor: 2)
+        }, name: "5-stage chain, Optimizer (fused)", count: n, repeats: repeats,
+        bytesPerParameter: 28)
+      let dynamic = UpdateBenchmark.timeOptimizer(
+        try! Registry.core.optimizer(
+          fromJSON: """
+            [{"stage":"weight-decay","rate":1e-4},{"stage":"adam"},{"stage":"scale","factor":0.5},
+             {"stage":"clip-value","limit":0.01},{"stage":"scale","factor":2}]
+            """), name: "5-stage chain, from JSON (erased stages)", count: n, repeats: repeats,
+        bytesPerParameter: 28)
+      for (m, reference) in [
+        (ceiling, ceiling), (handAdam, handAdam), (adam, handAdam), (handChain, handChain),
+        (chain, handChain), (dynamic, handChain),
+      ] {
+        print(
+          String(
+            format: "| %d | %@ | %.3f | %.1f | %.2f× | %.0f%% |", t, m.name, m.milliseconds,
+            m.gigabytesPerSecond, m.milliseconds / reference.milliseconds,
+            100 * ceiling.milliseconds / m.milliseconds))
+      }
+    }
+  }
+
+  static func transformer(repeats: Int, threads: [Int]) throws {
+    throw RunError("saddle bench transformer: the tensor engine is not in this build yet")
+  }
+}

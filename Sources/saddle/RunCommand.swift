@@ -1,0 +1,119 @@
+import Foundation
+import SaddleKit
+
+enum RunCommand {
+  static let options = [
+    OptionSpec(
+      name: "problem", valueName: "NAME", help: "A registered problem (see `saddle list`)."),
+    OptionSpec(name: "dim", valueName: "D", help: "The problem's dimension, where it has one."),
+    OptionSpec(
+      name: "optimizer", valueName: "SPEC",
+      help: "Inline JSON (a list of stages) or a path to a JSON file."),
+    OptionSpec(name: "steps", valueName: "N", help: "Number of optimizer steps."),
+    OptionSpec(name: "seed", valueName: "S", help: "Seed for the optimizer's random draws (0)."),
+    OptionSpec(
+      name: "start", valueName: "X1,X2,...", help: "Starting point (default: the problem's)."),
+    OptionSpec(
+      name: "trace", valueName: "FILE",
+      help:
+        "Write one JSON object per step: step, loss (before the step), params (after), gradEvals."),
+  ]
+
+  static let usage =
+    "saddle run --problem NAME [--dim D] --optimizer SPEC --steps N [--seed S] [--start X1,...] [--trace FILE]"
+
+  static func run(_ arguments: [String], registry: Registry) throws {
+    let args = try ParsedArguments(arguments, command: "run", options: options)
+    if args.has("help") {
+      print(
+        helpText(
+          usage: usage, summary: "Runs one optimizer on one problem and prints a summary.",
+          options: options))
+      return
+    }
+    guard let problemName = args.string("problem") else {
+      throw UsageError("saddle run: --problem is required (see `saddle list` for problems)")
+    }
+    guard let specText = args.string("optimizer") else {
+      throw UsageError(
+        "saddle run: --optimizer is required, e.g. --optimizer '[{\"stage\":\"adam\",\"learningRate\":0.01}]'"
+      )
+    }
+    guard let steps = try args.int("steps", min: 1) else {
+      throw UsageError("saddle run: --steps is required (an integer ≥ 1)")
+    }
+    let seed = try args.uint64("seed", default: 0)
+    var fields: [String: JSONValue] = [:]
+    if let dim = try args.int("dim", min: 1) { fields["dimension"] = .int(dim) }
+    let model = try registry.model(named: problemName, fields: fields)
+    let optimizer = try registry.optimizer(fromJSON: try readSpec(specText, command: "run"))
+    let start = try args.doubles("start")
+    try execute(
+      model: model, optimizer: optimizer, steps: steps, seed: seed, start: start,
+      trace: args.string("trace"), problemName: problemName)
+  }
+
+  static func execute<M: Model>(
+    model: M, optimizer: DynamicOptimizer, steps: Int, seed: UInt64, start: [Double]?,
+    trace: String?, problemName: String
+  ) throws {
+    var parameters = model.initialParameters(seed: seed)
+    if let start {
+      guard start.count == model.layout.count else {
+        throw UsageError(
+          "saddle run: --start has \(start.count) values but problem '\(problemName)' has \(model.layout.count) parameters"
+        )
+      }
+      parameters = ParameterVector(start.map { Float($0) })
+    }
+    var state = optimizer.makeState(parameters: parameters, layout: model.layout, seed: seed)
+    var observers: [any TrainingObserver] = [
+      ProgressObserver(totalSteps: steps, interval: max(1, steps / 10))
+    ]
+    var traceObserver: JSONLinesObserver?
+    if let trace {
+      do {
+        traceObserver = try JSONLinesObserver(
+          url: URL(fileURLWithPath: trace), includeParameters: true)
+      } catch {
+        throw RunError("saddle run: \(error.message)")
+      }
+      observers.append(traceObserver!)
+    }
+    let clock = ContinuousClock()
+    let began = clock.now
+    let trainer = Trainer(
+      model: model, optimizer: optimizer, budget: TrainingBudget(steps: steps), dataSeed: seed,
+      observers: observers)
+    let history = trainer.run(&state)
+    let elapsed = clock.now - began
+    if let error = traceObserver?.writeError { throw RunError("saddle run: \(error) (\(trace!))") }
+    print("problem      \(problemName) (\(model.layout.count) parameters)")
+    print("steps        \(state.step)  (stopped: \(history.stopReason.rawValue))")
+    print("final loss   \(history.finalLoss)")
+    print(
+      "evaluations  \(history.counts.gradients) gradients, \(history.counts.losses) losses, \(history.counts.hessianVectorProducts) HVPs (cost \(history.counts.cost))"
+    )
+    if model.layout.count <= 10 {
+      print("parameters   [" + state.parameters.map { "\($0)" }.joined(separator: ", ") + "]")
+    }
+    print("time         \(elapsed)")
+    if let failure = history.failure { throw RunError("saddle run: \(failure)") }
+  }
+
+  /// Inline JSON, or the contents of a file.
+  static func readSpec(_ text: String, command: String) throws -> String {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") { return text }
+    guard FileManager.default.fileExists(atPath: text) else {
+      throw UsageError(
+        "saddle \(command): --optimizer '\(text)' is neither inline JSON nor an existing file")
+    }
+    guard let data = FileManager.default.contents(atPath: text),
+      let contents = String(data: data, encoding: .utf8)
+    else {
+      throw UsageError("saddle \(command): cannot read optimizer spec file '\(text)'")
+    }
+    return contents
+  }
+}
