@@ -86,3 +86,59 @@ struct RegistryTests {
     #expect(state.parameters[0] == 0)  // 1 − 0.5·2·1
   }
 }
+
+@Suite("Erased chains")
+struct ErasedChainTests {
+  @Test(
+    "a JSON chain of elementwise stages, run block by block, equals the fused static chain",
+    arguments: [5, 2047, 5003])
+  func blockedEqualsFused(count: Int) throws {
+    let model = DiagonalQuadratic(
+      eigenvalues: (0..<count).map { 0.1 + Double($0 % 97) / 10 },
+      start: (0..<count).map { Float(($0 % 13) - 6) / 7 })
+    let erased = try Registry.core.optimizer(
+      fromJSON: """
+        [{"stage":"weight-decay","rate":1e-3},{"stage":"adam","learningRate":0.01},
+         {"stage":"scale","factor":0.5},{"stage":"clip-value","limit":0.004},
+         {"stage":"scale","factor":2}]
+        """)
+    let fused = Optimizer {
+      WeightDecay(rate: 1e-3)
+      Adam(learningRate: 0.01)
+      Scale(factor: 0.5)
+      ClipByValue(limit: 0.004)
+      Scale(factor: 2)
+    }
+    var a = erased.makeState(for: model)
+    var b = fused.makeState(for: model)
+    for _ in 0..<6 {
+      try erased.step(&a, model: model)
+      try fused.step(&b, model: model)
+    }
+    #expect(a.parameters.isBitwiseEqual(to: b.parameters))
+  }
+
+  @Test("a non-elementwise stage between elementwise ones splits the blocked runs correctly")
+  func mixedStages() throws {
+    let model = DiagonalQuadratic(
+      eigenvalues: (0..<300).map { 1 + Double($0) / 100 }, start: Array(repeating: 1, count: 300))
+    let erased = try Registry.core.optimizer(
+      fromJSON: """
+        [{"stage":"scale","factor":3},{"stage":"clip-norm","maxNorm":1},
+         {"stage":"adam","learningRate":0.01},{"stage":"scale","factor":0.5}]
+        """)
+    let fused = Optimizer {
+      Scale(factor: 3)
+      ClipByGlobalNorm(maxNorm: 1)
+      Adam(learningRate: 0.01)
+      Scale(factor: 0.5)
+    }
+    var a = erased.makeState(for: model)
+    var b = fused.makeState(for: model)
+    for _ in 0..<4 {
+      try erased.step(&a, model: model)
+      try fused.step(&b, model: model)
+    }
+    #expect(a.parameters.isBitwiseEqual(to: b.parameters))
+  }
+}

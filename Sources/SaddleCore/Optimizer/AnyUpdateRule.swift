@@ -18,6 +18,14 @@ public struct AnyUpdateRule: UpdateRule {
     }
   }
 
+  /// Erases an elementwise `rule`, keeping a specialized kernel so that consecutive erased
+  /// elementwise stages still run as one blocked pass (see ``DynamicChain``).
+  public init<R: ElementwiseUpdateRule>(_ rule: R) {
+    box = RuleBox(
+      rule,
+      blockKernel: { context, storage in rule.blockKernel(for: context, storage: storage) })
+  }
+
   /// Erases an existential stage.
   public init(_ rule: any UpdateRule) {
     func open<R: UpdateRule>(_ r: R) -> any AnyRuleBox {
@@ -29,7 +37,8 @@ public struct AnyUpdateRule: UpdateRule {
   /// The wrapped rule.
   public var base: any UpdateRule { box.base }
 
-  /// Whether the wrapped rule is elementwise (and can join a blocked fused pass).
+  /// Whether the wrapped rule can join a blocked fused pass (it is elementwise and was erased
+  /// with its static type known).
   public var isElementwise: Bool { box.isElementwise }
 
   public func makeState(for layout: ParameterLayout) -> AnyRuleState {
@@ -64,14 +73,43 @@ protocol AnyRuleBox: Sendable {
     to context: inout StepContext, objective: inout Objective, state: inout AnyRuleState,
     updatingParameters: Bool)
   func summary(of state: AnyRuleState) -> [String: Double]
+  /// For an elementwise rule: advances its per-step state and returns its kernel as closures
+  /// over raw ranges, so a ``DynamicChain`` can run several erased stages block by block.
+  func makeBlockKernel(for context: StepContext, state: inout AnyRuleState) -> BlockKernel?
+}
+
+/// An erased elementwise kernel over raw buffers (see ``DynamicChain``).
+@usableFromInline
+struct BlockKernel {
+  /// `dest[r] ← kernel(source[r], θ[r])`.
+  let apply:
+    (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+      Range<Int>) -> Void
+  /// `θ[r] ← θ[r] − kernel(source[r], θ[r])` in place; returns the first non-finite index or −1.
+  let update: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Int
+}
+
+extension ElementwiseUpdateRule {
+  func blockKernel(for context: StepContext, storage: StateStorage) -> BlockKernel {
+    let typed = storage as! TypedStateStorage<State>
+    let kernel = makeKernel(for: context, state: &typed.value)
+    return BlockKernel(
+      apply: { source, dest, p, range in elementwisePass(kernel, source, dest, p, range) },
+      update: { source, p, range in fusedUpdatePass(kernel, source, p, range) })
+  }
 }
 
 struct RuleBox<R: UpdateRule>: AnyRuleBox, @unchecked Sendable {
   let rule: R
-  init(_ rule: R) { self.rule = rule }
+  let blockKernel: ((StepContext, StateStorage) -> BlockKernel)?
+
+  init(_ rule: R, blockKernel: ((StepContext, StateStorage) -> BlockKernel)? = nil) {
+    self.rule = rule
+    self.blockKernel = blockKernel
+  }
 
   var base: any UpdateRule { rule }
-  var isElementwise: Bool { rule is any ElementwiseUpdateRule }
+  var isElementwise: Bool { blockKernel != nil }
 
   func makeState(for layout: ParameterLayout, seed: UInt64) -> AnyRuleState {
     AnyRuleState(storage: TypedStateStorage(rule.makeState(for: layout, seed: seed)))
@@ -113,6 +151,11 @@ struct RuleBox<R: UpdateRule>: AnyRuleBox, @unchecked Sendable {
   func summary(of state: AnyRuleState) -> [String: Double] {
     guard let typed = state.storage as? TypedStateStorage<R.State> else { return [:] }
     return rule.summary(of: typed.value)
+  }
+
+  func makeBlockKernel(for context: StepContext, state: inout AnyRuleState) -> BlockKernel? {
+    guard let blockKernel else { return nil }
+    return blockKernel(context, typedStorage(&state))
   }
 }
 

@@ -61,6 +61,17 @@ public struct Registry: Sendable {
       makeModel: nil)
   }
 
+  /// Registers an elementwise update rule under `name`: consecutive elementwise stages of a
+  /// spec run as one blocked pass over memory.
+  public mutating func register<R: ElementwiseUpdateRule>(
+    rule name: String, summary: String = "",
+    _ factory: @escaping @Sendable (StageParameters) throws -> R
+  ) {
+    entries[name] = Entry(
+      name: name, kind: .rule, summary: summary, makeStage: { AnyUpdateRule(try factory($0)) },
+      makeModel: nil)
+  }
+
   /// Registers a curvature estimator under `name`; in a spec it becomes an estimator stage.
   public mutating func register<E: CurvatureEstimator>(
     estimator name: String, summary: String = "",
