@@ -117,7 +117,8 @@ public struct SymmetricFactorization: ClosedFormProblem {
   /// The global minimum `U = Q_r Λ_r^{1/2}`, `f = ¼ Σ_{k>r} λₖ²`.
   public var minima: [CriticalPoint] {
     let r = rank
-    let u = eigenvectors.leadingColumns(r) * .diagonal(eigenvalues.prefix(r).map { $0.squareRoot() })
+    let u =
+      eigenvectors.leadingColumns(r) * .diagonal(eigenvalues.prefix(r).map { $0.squareRoot() })
     var spectrum = [Double](repeating: 0, count: r * (r - 1) / 2)
     for i in 0..<r {
       spectrum.append(2 * eigenvalues[i])
