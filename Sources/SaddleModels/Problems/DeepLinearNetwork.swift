@@ -175,7 +175,8 @@ public struct DeepLinearNetwork: ClosedFormProblem {
     }
   }
 
-  /// The balanced global minimum, `f = 0`.
+  /// The balanced global minimum, `f = 0`. Its eigenvalues are computed on each access
+  /// (dense Hessian and Jacobi, `O(d³)` with `d = L·w²`): read it once.
   public var minima: [CriticalPoint] {
     let root = DenseMatrix.diagonal(singularValues.map { pow($0, 1 / Double(depth)) })
     var w = [DenseMatrix](repeating: root, count: depth)

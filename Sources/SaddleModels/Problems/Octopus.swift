@@ -157,6 +157,44 @@ public struct Octopus: ClosedFormProblem {
     return g
   }
 
+  /// The exact `∇²f·v` in `O(d)`: the directional derivative of ``gradient(at:)``'s recursion
+  /// (forward over `Cⱼ`, `Σ_{i<j} Cᵢbᵢ`; backward over `Sⱼ`, `Tⱼ`).
+  public func hessianVectorProduct(at p: [Double], along v: [Double]) -> [Double] {
+    let d = dimension
+    let levels = p.map(level)
+    var tails = [Double](repeating: 0, count: d + 1)
+    var sums = [Double](repeating: 0, count: d + 1)
+    var dTails = [Double](repeating: 0, count: d + 1)
+    var dSums = [Double](repeating: 0, count: d + 1)
+    for i in stride(from: d - 1, through: 0, by: -1) {
+      let l = levels[i]
+      tails[i] = l.a + l.b * sums[i + 1] + l.c * tails[i + 1]
+      sums[i] = sums[i + 1] + L * p[i] * p[i]
+      dTails[i] =
+        (l.a1 + l.b1 * (sums[i + 1] - tails[i + 1])) * v[i] + l.b * dSums[i + 1]
+        + l.c * dTails[i + 1]
+      dSums[i] = dSums[i + 1] + 2 * L * p[i] * v[i]
+    }
+    var hv = [Double](repeating: 0, count: d)
+    var carry = 1.0
+    var dCarry = 0.0
+    var weight = 0.0
+    var dWeight = 0.0
+    for j in 0..<d {
+      let l = levels[j]
+      let gap = sums[j + 1] - tails[j + 1]
+      let dGap = dSums[j + 1] - dTails[j + 1]
+      hv[j] =
+        2 * L * (v[j] * weight + p[j] * dWeight) + dCarry * (l.a1 + l.b1 * gap)
+        + carry * ((l.a2 + l.b2 * gap) * v[j] + l.b1 * dGap)
+      dWeight += dCarry * l.b + carry * l.b1 * v[j]
+      weight += carry * l.b
+      dCarry = dCarry * l.c - carry * l.b1 * v[j]
+      carry *= l.c
+    }
+    return hv
+  }
+
   /// The exact Hessian by the same recursion, differentiated twice (`O(d³)`).
   public func hessian(at p: [Double]) -> [[Double]] {
     let d = dimension

@@ -200,7 +200,7 @@ extension ProblemCatalog {
     Entry(
       name: DeepLinearNetwork.name,
       parameters: [
-        .integer("depth", 3, in: 1...8), .integer("width", 2, in: 1...16),
+        .integer("depth", 3, in: 1...6), .integer("width", 2, in: 1...6),
         .integer("samples", nil, default: "none (X = identity)", in: 1...4096), seedParameter,
       ],
       build: { arguments in
