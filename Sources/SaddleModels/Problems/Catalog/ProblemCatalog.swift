@@ -1,0 +1,254 @@
+/// The closed-form problems by registry name, for configs and the command line.
+///
+/// ```swift
+/// let problem = try ProblemCatalog.make(
+///   "ill-conditioned-saddle", dimension: 100, parameters: ["epsilon": 1e-3])
+/// ```
+///
+/// Every parameter has a default; `make` checks each value against its range and throws a
+/// ``ProblemError`` naming the problem, the field, the value and the accepted range (or the
+/// closest known name for a misspelled problem or parameter).
+public enum ProblemCatalog {
+  /// All registry names, in table order (`reference/test-problems.md`).
+  public static let names: [String] = entries.map(\.name)
+
+  /// The problem `name` with `dimension` (for the n-dimensional problems; others accept only
+  /// their own dimension, or `nil`) and `parameters` (see ``describe()``; missing ones take
+  /// their defaults).
+  public static func make(
+    _ name: String, dimension: Int?, parameters: [String: Double]
+  ) throws -> any ClosedFormProblem {
+    guard let entry = entries.first(where: { $0.name == name }) else {
+      throw ProblemError.unknownProblem(
+        name: name, suggestion: closestName(to: name, in: names), known: names)
+    }
+    let accepted = entry.parameters.map(\.name)
+    for key in parameters.keys.sorted() where !accepted.contains(key) {
+      throw ProblemError.unknownParameter(
+        problem: name, name: key, suggestion: closestName(to: key, in: accepted),
+        accepted: accepted)
+    }
+    var values = parameters
+    if let dimension {
+      if entry.parameters.contains(where: { $0.name == "dimension" }) {
+        if let given = parameters["dimension"], given != Double(dimension) {
+          throw ProblemError.invalidValue(
+            problem: name, field: "dimension", value: given,
+            accepted: "the same value as the dimension argument (\(dimension))")
+        }
+        values["dimension"] = Double(dimension)
+      }
+    }
+    let problem = try entry.build(Arguments(problem: name, specs: entry.parameters, values: values))
+    if let dimension, problem.dimension != dimension {
+      throw ProblemError.invalidValue(
+        problem: name, field: "dimension", value: Double(dimension),
+        accepted: "\(problem.dimension) (fixed by the problem and its other parameters)")
+    }
+    return problem
+  }
+
+  /// Each problem's parameters with their defaults and accepted ranges, for `saddle list` and
+  /// documentation.
+  public static func describe() -> [(
+    name: String, parameters: [(name: String, default: String, range: String)]
+  )] {
+    entries.map { entry in
+      (
+        name: entry.name,
+        parameters: entry.parameters.map {
+          (name: $0.name, default: $0.defaultText, range: $0.rangeText)
+        }
+      )
+    }
+  }
+}
+
+// MARK: - Specification
+
+extension ProblemCatalog {
+  /// One accepted parameter: a default and a range (bounds open or closed, integer or real).
+  struct Parameter: Sendable {
+    var name: String
+    var defaultValue: Double?
+    var defaultText: String
+    var lower: Double
+    var lowerInclusive: Bool
+    var upper: Double
+    var upperInclusive: Bool
+    var integral: Bool
+
+    var rangeText: String {
+      let low = lower == -.infinity ? "(−∞" : (lowerInclusive ? "[" : "(") + Self.format(lower)
+      let high = upper == .infinity ? "∞)" : Self.format(upper) + (upperInclusive ? "]" : ")")
+      return (integral ? "an integer in " : "a number in ") + low + ", " + high
+    }
+
+    func accepts(_ v: Double) -> Bool {
+      guard v.isFinite else { return false }
+      if integral && v.rounded() != v { return false }
+      let aboveLower = lowerInclusive ? v >= lower : v > lower
+      let belowUpper = upperInclusive ? v <= upper : v < upper
+      return aboveLower && belowUpper
+    }
+
+    static func format(_ v: Double) -> String {
+      v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
+    }
+
+    static func real(
+      _ name: String, _ value: Double?, default text: String? = nil, above lower: Double = 0,
+      orEqual: Bool = false, below upper: Double = .infinity, upToAndIncluding: Bool = false
+    ) -> Parameter {
+      Parameter(
+        name: name, defaultValue: value, defaultText: text ?? value.map(format) ?? "none",
+        lower: lower, lowerInclusive: orEqual, upper: upper, upperInclusive: upToAndIncluding,
+        integral: false)
+    }
+
+    static func integer(
+      _ name: String, _ value: Int?, default text: String? = nil, in range: ClosedRange<Int>
+    ) -> Parameter {
+      Parameter(
+        name: name, defaultValue: value.map(Double.init),
+        defaultText: text ?? value.map(String.init) ?? "none", lower: Double(range.lowerBound),
+        lowerInclusive: true, upper: Double(range.upperBound), upperInclusive: true,
+        integral: true)
+    }
+  }
+
+  /// The values of one `make` call, checked against the specs on access.
+  struct Arguments {
+    var problem: String
+    var specs: [Parameter]
+    var values: [String: Double]
+
+    func spec(_ name: String) -> Parameter {
+      guard let spec = specs.first(where: { $0.name == name }) else {
+        preconditionFailure("ProblemCatalog: \(problem) reads undeclared parameter \(name)")
+      }
+      return spec
+    }
+
+    /// The value of `name`, or its default (`nil` if it has none and none was given), checked
+    /// against its range, optionally narrowed by `upperLimit` (e.g. `rank ≤ min(m, n)`).
+    func optional(_ name: String, upperLimit: Double? = nil) throws -> Double? {
+      var spec = spec(name)
+      if let upperLimit, upperLimit < spec.upper {
+        spec.upper = upperLimit
+        spec.upperInclusive = true
+      }
+      guard let value = values[name] ?? spec.defaultValue else { return nil }
+      guard spec.accepts(value) else {
+        throw ProblemError.invalidValue(
+          problem: problem, field: name, value: value, accepted: spec.rangeText)
+      }
+      return value
+    }
+
+    func real(_ name: String) throws -> Double { try optional(name)! }
+
+    func integer(_ name: String, upperLimit: Int? = nil) throws -> Int {
+      Int(try optional(name, upperLimit: upperLimit.map(Double.init))!)
+    }
+  }
+
+  /// A catalog entry: a name, its parameters and a factory.
+  struct Entry: Sendable {
+    var name: String
+    var parameters: [Parameter]
+    var build: @Sendable (Arguments) throws -> any ClosedFormProblem
+  }
+
+  static let seedParameter = Parameter.integer("seed", 0, in: 0...(1 << 53))
+
+  static let entries: [Entry] = [
+    Entry(
+      name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
+      build: { try HyperbolicSaddle(a: $0.real("a"), b: $0.real("b")) }),
+    Entry(name: QuarticDoubleWell.name, parameters: [], build: { _ in QuarticDoubleWell() }),
+    Entry(name: TwoWell.name, parameters: [], build: { _ in TwoWell() }),
+    Entry(name: MonkeySaddle.name, parameters: [], build: { _ in MonkeySaddle() }),
+    Entry(
+      name: ScalarFactorization.name, parameters: [.real("target", 1)],
+      build: { try ScalarFactorization(target: $0.real("target")) }),
+    Entry(
+      name: MatrixFactorization.name,
+      parameters: [
+        .integer("m", 4, in: 1...64), .integer("n", 3, in: 1...64),
+        .integer("rank", 2, default: "2 (at most min(m, n))", in: 1...64), seedParameter,
+      ],
+      build: { arguments in
+        let m = try arguments.integer("m")
+        let n = try arguments.integer("n")
+        return try MatrixFactorization(
+          m: m, n: n, rank: arguments.integer("rank", upperLimit: min(m, n)),
+          seed: UInt64(arguments.integer("seed")))
+      }),
+    Entry(
+      name: SymmetricFactorization.name,
+      parameters: [
+        .integer("n", 4, in: 1...64), .integer("rank", 2, default: "2 (at most n)", in: 1...64),
+        seedParameter,
+      ],
+      build: { arguments in
+        let n = try arguments.integer("n")
+        return try SymmetricFactorization(
+          n: n, rank: arguments.integer("rank", upperLimit: n),
+          seed: UInt64(arguments.integer("seed")))
+      }),
+    Entry(
+      name: DeepLinearNetwork.name,
+      parameters: [
+        .integer("depth", 3, in: 1...6), .integer("width", 2, in: 1...6),
+        .integer("samples", nil, default: "none (X = identity)", in: 1...4096), seedParameter,
+      ],
+      build: { arguments in
+        try DeepLinearNetwork(
+          depth: arguments.integer("depth"), width: arguments.integer("width"),
+          samples: arguments.optional("samples").map { Int($0) },
+          seed: UInt64(arguments.integer("seed")))
+      }),
+    Entry(
+      name: Rosenbrock.name,
+      parameters: [.real("a", 1, above: -.infinity), .real("b", 100)],
+      build: { try Rosenbrock(a: $0.real("a"), b: $0.real("b")) }),
+    Entry(
+      name: Rastrigin.name,
+      parameters: [
+        .integer("dimension", 10, in: 1...10_000_000),
+        .real("amplitude", 10, above: 1 / (2 * Double.pi * Double.pi)),
+      ],
+      build: {
+        try Rastrigin(dimension: $0.integer("dimension"), amplitude: $0.real("amplitude"))
+      }),
+    Entry(
+      name: IllConditionedSaddle.name,
+      parameters: [
+        .integer("dimension", 10, in: 2...10_000_000),
+        .real("epsilon", 1e-2, below: 1, upToAndIncluding: true),
+        .real("mu", nil, default: "epsilon (minima at x_n = ±1)"),
+      ],
+      build: {
+        try IllConditionedSaddle(
+          dimension: $0.integer("dimension"), epsilon: $0.real("epsilon"),
+          mu: $0.optional("mu"))
+      }),
+    Entry(
+      name: Octopus.name,
+      parameters: [
+        .integer("dimension", 5, in: 1...1000), .real("L", Double.exp1, default: "e"),
+        .real("gamma", 1), .real("tau", Double.exp1, default: "e"),
+      ],
+      build: {
+        try Octopus(
+          dimension: $0.integer("dimension"), L: $0.real("L"), gamma: $0.real("gamma"),
+          tau: $0.real("tau"))
+      }),
+  ]
+}
+
+extension Double {
+  /// Euler's number `e`.
+  static let exp1 = 2.718_281_828_459_045
+}

@@ -1,0 +1,78 @@
+import SaddleCore
+
+extension ClosedFormProblem {
+  /// `H·v` with the dense Hessian (`O(d²)`); overridden where the Hessian has structure.
+  public func hessianVectorProduct(at p: [Double], along v: [Double]) -> [Double] {
+    hessian(at: p).map { row in
+      var s = 0.0
+      for (h, x) in zip(row, v) { s += h * x }
+      return s
+    }
+  }
+
+  /// One segment named `"x"` of ``dimension`` parameters.
+  public var layout: ParameterLayout { ParameterLayout(count: dimension) }
+
+  /// ``defaultStart`` exactly, rounded to `Float`; `seed` is ignored (use
+  /// ``start(perturbation:seed:)`` for a seeded perturbation).
+  public func initialParameters(seed: UInt64) -> ParameterVector {
+    ParameterVector(defaultStart.map { Float($0) })
+  }
+
+  /// ``defaultStart`` plus `perturbation · u`, with `u` uniform on the unit sphere (a normalized
+  /// standard Gaussian vector drawn from `SeededGenerator(seed:)`), rounded to `Float`.
+  ///
+  /// This is the start of the escape metric in `reference/test-problems.md`: a saddle plus a
+  /// tiny (e.g. `1e-8`), seeded perturbation. The perturbation is added in `Double` before the
+  /// rounding, so a perturbation below `Float`'s spacing at a non-zero coordinate is lost there.
+  public func start(perturbation: Double, seed: UInt64) -> ParameterVector {
+    ParameterVector(perturbedStart(perturbation: perturbation, seed: seed).map { Float($0) })
+  }
+
+  /// ``start(perturbation:seed:)`` in `Double`, before rounding to `Float`.
+  public func perturbedStart(perturbation: Double, seed: UInt64) -> [Double] {
+    var generator = SeededGenerator(seed: seed)
+    var u = (0..<dimension).map { _ in generator.nextGaussian() }
+    var norm = 0.0
+    for x in u { norm += x * x }
+    norm = norm.squareRoot()
+    if norm > 0 { u = u.map { $0 / norm } }
+    return zip(defaultStart, u).map { $0 + perturbation * $1 }
+  }
+
+  /// `f` at the `Float` parameters, computed in `Double`.
+  public func loss(at parameters: ParameterVector, on batch: Void) -> Double {
+    value(at: parameters.map { Double($0) })
+  }
+
+  /// `f` and `∇f` at the `Float` parameters, computed in `Double`; the gradient is rounded to
+  /// `Float` into `gradient`.
+  public func lossAndGradient(
+    at parameters: ParameterVector, on batch: Void, into gradient: inout ParameterVector
+  ) -> Double {
+    let p = parameters.map { Double($0) }
+    let g = self.gradient(at: p)
+    gradient.withUnsafeMutableBufferPointer { out in
+      for i in 0..<g.count { out[i] = Float(g[i]) }
+    }
+    return value(at: p)
+  }
+
+  /// `true`: every closed-form problem has an exact Hessian-vector product.
+  public var hasExactHessianVectorProduct: Bool { true }
+
+  /// The exact `∇²f(θ)·v` from ``hessianVectorProduct(at:along:)``, rounded to `Float`.
+  public func hessianVectorProduct(
+    at parameters: ParameterVector, on batch: Void, along vector: ParameterVector,
+    into result: inout ParameterVector
+  ) {
+    let hv = hessianVectorProduct(
+      at: parameters.map { Double($0) }, along: vector.map { Double($0) })
+    result.withUnsafeMutableBufferPointer { out in
+      for i in 0..<hv.count { out[i] = Float(hv[i]) }
+    }
+  }
+
+  /// The registry name of this problem's type.
+  public var name: String { Self.name }
+}
