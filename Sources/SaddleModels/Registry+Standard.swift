@@ -9,6 +9,25 @@ extension Registry {
     return registry
   }()
 
-  /// Registers the closed-form problems and the network models.
-  public mutating func registerStandardModels() {}
+  /// Registers the closed-form problems of ``ProblemCatalog`` (and the network models).
+  public mutating func registerStandardModels() {
+    for problem in ProblemCatalog.describe() {
+      let name = problem.name
+      register(model: name, summary: "closed-form test problem") { p in
+        if p.isDescribing {
+          for parameter in problem.parameters {
+            p.declare(parameter.name, default: parameter.default, accepted: parameter.range)
+          }
+          return try ProblemCatalog.make(name, dimension: nil, parameters: [:])
+        }
+        var values: [String: Double] = [:]
+        for field in p.givenFields { values[field] = try p.double(field) }
+        do {
+          return try ProblemCatalog.make(name, dimension: nil, parameters: values)
+        } catch let error as ProblemError {
+          throw SpecError(location: "problem '\(name)'", "\(error)")
+        }
+      }
+    }
+  }
 }

@@ -49,6 +49,14 @@ public final class StageParameters {
     }
   }
 
+  /// The names of the fields that were given.
+  public var givenFields: [String] { values.keys.sorted() }
+
+  /// Records a parameter that is read by other means (for `saddle list`).
+  public func declare(_ name: String, default defaultValue: String, accepted: String) {
+    record(name, defaultValue, accepted)
+  }
+
   /// Whether the field was given.
   public func has(_ name: String) -> Bool { values[name] != nil }
 

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// Runs the `saddle` executable that `swift test` builds next to the test bundle.
+func runSaddle(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+  let process = Process()
+  process.executableURL = try ExamplesTests.executable("saddle")
+  process.arguments = arguments
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  let errData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (
+    process.terminationStatus, String(decoding: outData, as: UTF8.self),
+    String(decoding: errData, as: UTF8.self)
+  )
+}
+
+@Suite("saddle command line")
+struct CommandLineTests {
+  @Test("saddle run's trace agrees with an independent float64 Adam on Rosenbrock to 1e-5")
+  func traceMatchesFloat64Adam() throws {
+    let trace = FileManager.default.temporaryDirectory
+      .appendingPathComponent("saddle-trace-\(UUID().uuidString).jsonl")
+    defer { try? FileManager.default.removeItem(at: trace) }
+    let result = try runSaddle([
+      "run", "--problem", "rosenbrock", "--optimizer",
+      #"[{"stage":"adam","learningRate":0.01}]"#, "--steps", "500", "--start", "-1.2,1",
+      "--trace", trace.path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 500)
+    for reference in rosenbrockAdamReference {
+      let object = try JSONSerialization.jsonObject(with: Data(lines[reference.step - 1].utf8))
+      let record = try #require(object as? [String: Any])
+      let params = try #require(record["params"] as? [Double])
+      #expect(record["step"] as? Int == reference.step)
+      #expect(record["gradEvals"] as? Int == reference.step)
+      // Float32 arithmetic drifts from float64 by a few ulps per step; after 500 steps the
+      // worst relative difference seen is 2.4e-6, so 1e-5 leaves margin and still catches
+      // any formula error (those move the iterate by 1e-3 or more).
+      #expect(abs(params[0] - reference.x) <= 1e-5 * abs(reference.x))
+      #expect(abs(params[1] - reference.y) <= 1e-5 * abs(reference.y))
+    }
+  }
+
+  @Test(
+    "bad input gives a one-line error on stderr and exit code 2, never a crash",
+    arguments: [
+      (
+        ["run", "--problem", "rosenbrok", "--optimizer", "[{\"stage\":\"sgd\"}]", "--steps", "5"],
+        "did you mean 'rosenbrock'"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":\"adma\"}]", "--steps", "5",
+        ],
+        "did you mean 'adam'"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer",
+          "[{\"stage\":\"adam\",\"learningRate\":-1}]", "--steps", "5",
+        ], "out of range"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer",
+          "[{\"stage\":\"adam\",\"learningRate\":\"x\"}]", "--steps", "5",
+        ], "expected a number"
+      ),
+      (
+        ["run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":", "--steps", "5"],
+        "malformed JSON"
+      ),
+      (
+        ["run", "--problem", "rosenbrock", "--optimizer", "/no/such/spec.json", "--steps", "5"],
+        "neither inline JSON nor an existing file"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":\"sgd\"}]", "--steps", "-3",
+        ],
+        "--steps expects an integer"
+      ),
+      (
+        ["run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":\"sgd\"}]", "--stpes", "3"],
+        "did you mean --steps"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":\"sgd\"}]", "--steps", "3",
+          "--start", "1,2,3",
+        ], "--start has 3 values"
+      ),
+      (["frobnicate"], "unknown command"),
+    ])
+  func badInput(arguments: [String], expected: String) throws {
+    let result = try runSaddle(arguments)
+    #expect(result.status == 2)
+    #expect(result.stderr.contains(expected), "\(result.stderr)")
+    #expect(result.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1)
+  }
+
+  @Test("an unwritable trace path is reported, not crashed on")
+  func unwritableTrace() throws {
+    let result = try runSaddle([
+      "run", "--problem", "rosenbrock", "--optimizer", #"[{"stage":"sgd"}]"#, "--steps", "3",
+      "--trace", "/proc/version/trace.jsonl",
+    ])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("cannot write"))
+  }
+
+  @Test("every command answers --help")
+  func help() throws {
+    for command in [["--help"], ["run", "--help"], ["list", "--help"], ["bench", "--help"]] {
+      let result = try runSaddle(command)
+      #expect(result.status == 0, "\(command): \(result.stderr)")
+      #expect(result.stdout.contains("USAGE") || result.stdout.contains("COMMANDS"))
+    }
+  }
+}
