@@ -15,6 +15,7 @@ let topLevelHelp = """
     run        Run one optimizer on one problem (saddle run --help).
     list       List problems, estimators, rules and presets with their parameters.
     compare    The main job: optimizers × built-in saddle problems, as a table.
+    escape     The escape benchmark: evaluations to escape each saddle, per method.
     bench      Time kernels: update steps, the Transformer gradient (build with -c release).
 
   Run `saddle COMMAND --help` for a command's options.
@@ -34,10 +35,12 @@ do {
     try ListCommand.run(Array(arguments.dropFirst()), registry: registry)
   case "compare":
     try CompareCommand.run(Array(arguments.dropFirst()), registry: registry)
+  case "escape":
+    try EscapeCommand.run(Array(arguments.dropFirst()), registry: registry)
   case "bench":
     try BenchCommand.run(Array(arguments.dropFirst()), registry: registry)
   case let command?:
-    let known = ["run", "list", "compare", "bench"]
+    let known = ["run", "list", "compare", "escape", "bench"]
     let hint = closestName(to: command, in: known).map { "; did you mean '\($0)'?" } ?? ""
     throw UsageError("saddle: unknown command '\(command)'\(hint) (see saddle --help)")
   }

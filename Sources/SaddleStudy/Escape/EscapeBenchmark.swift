@@ -1,0 +1,269 @@
+import Dispatch
+import Foundation
+import SaddleCore
+import SaddleModels
+
+/// Measures how many evaluations optimizers need to escape saddle points.
+///
+/// Every run starts at a known saddle `θ_s` of a closed-form problem plus a seeded perturbation
+/// of norm `perturbation` (1e-8 by default), and stops when `f(θ) < f(θ_s) − δ` (escaped) or
+/// when the cost budget is spent. The escape time is the cost — gradients + loss-only
+/// evaluations + 2·exact HVPs, every evaluation of every stage and estimator counted — up to
+/// and including the evaluation that saw the loss below the threshold
+/// (`reference/test-problems.md`). Each method is tried with every setting of its grid on
+/// every seed; its best setting per problem (lowest median escape cost) is reported.
+public struct EscapeBenchmark: Sendable {
+  /// A saddle to escape from.
+  public struct Problem: Sendable {
+    /// The name shown in tables, e.g. `ill-conditioned-saddle(κ=100)`.
+    public var label: String
+    /// The catalog name and parameters (rebuilt per run, so runs share nothing).
+    public var catalogName: String
+    /// Parameters for ``ProblemCatalog/make(_:dimension:parameters:)``.
+    public var parameters: [String: Double]
+    /// Which listed saddle to start from.
+    public var saddleIndex: Int
+    /// Escape threshold `δ`: escaped when `f < f_saddle − δ`.
+    public var delta: Double
+
+    /// A problem from the catalog.
+    public init(
+      label: String, catalogName: String, parameters: [String: Double] = [:],
+      saddleIndex: Int = 0, delta: Double
+    ) {
+      self.label = label
+      self.catalogName = catalogName
+      self.parameters = parameters
+      self.saddleIndex = saddleIndex
+      self.delta = delta
+    }
+
+    /// Builds the problem.
+    public func make() throws -> any ClosedFormProblem {
+      try ProblemCatalog.make(catalogName, dimension: nil, parameters: parameters)
+    }
+  }
+
+  /// A method: a name and a grid of optimizer specs (JSON), one per setting. `setting`
+  /// receives the problem's largest Hessian eigenvalue at the saddle (`λ_max`), so learning
+  /// rates can be given relative to GD's stability limit `1/λ_max`.
+  public struct Method: Sendable {
+    /// The name shown in tables.
+    public var name: String
+    /// `(label, spec)` for each setting, given `λ_max`.
+    public var grid: @Sendable (_ lambdaMax: Double) -> [(label: String, spec: String)]
+
+    /// A method with a grid of settings.
+    public init(
+      name: String,
+      grid: @escaping @Sendable (_ lambdaMax: Double) -> [(label: String, spec: String)]
+    ) {
+      self.name = name
+      self.grid = grid
+    }
+  }
+
+  /// One row of the result: a method's best setting on a problem.
+  public struct Row: Sendable, Codable, Equatable {
+    public var problem: String
+    public var method: String
+    public var setting: String
+    /// Escape cost over seeds: median, 10th and 90th percentiles (runs that did not escape
+    /// count as `budget`; `escaped` says how many did).
+    public var median: Double
+    public var p10: Double
+    public var p90: Double
+    public var escaped: Int
+    public var seeds: Int
+    /// Median counts of each kind of evaluation, up to escape.
+    public var medianGradients: Double
+    public var medianLosses: Double
+    public var medianHessianVectorProducts: Double
+    /// Median loss at the end of the run.
+    public var finalLoss: Double
+  }
+
+  public var problems: [Problem]
+  public var methods: [Method]
+  public var seeds: Int
+  public var budget: Int
+  public var perturbation: Double
+  public var registry: Registry
+
+  /// A benchmark over `problems` × `methods` × `seeds`, each run limited to `budget` cost.
+  public init(
+    problems: [Problem], methods: [Method], seeds: Int = 10, budget: Int = 50_000,
+    perturbation: Double = 1e-8, registry: Registry = .standard
+  ) {
+    self.problems = problems
+    self.methods = methods
+    self.seeds = seeds
+    self.budget = budget
+    self.perturbation = perturbation
+    self.registry = registry
+  }
+
+  /// The outcome of one run.
+  public struct RunResult: Sendable, Equatable {
+    public var escaped: Bool
+    public var cost: Int
+    public var counts: EvaluationCounts
+    public var finalLoss: Double
+  }
+
+  /// Runs `spec` on `problem` from its saddle with perturbation seed `seed`.
+  public func run(problem: Problem, spec: String, seed: UInt64) throws -> RunResult {
+    let model = try problem.make()
+    let optimizer = try registry.optimizer(fromJSON: spec)
+    return try run(model: model, optimizer: optimizer, problem: problem, seed: seed)
+  }
+
+  func run<M: ClosedFormProblem>(
+    model: M, optimizer: DynamicOptimizer, problem: Problem, seed: UInt64
+  ) throws -> RunResult {
+    guard problem.saddleIndex < model.saddles.count else {
+      throw SpecError(
+        location: "problem '\(problem.label)'",
+        "has \(model.saddles.count) listed saddles, asked for index \(problem.saddleIndex)")
+    }
+    let saddle = model.saddles[problem.saddleIndex]
+    let start = ParameterVector(
+      perturbedStart(
+        saddle.point, norm: perturbation, seed: seed
+      ).map { Float($0) })
+    let threshold = saddle.value - problem.delta
+    var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
+    var finalLoss = Double.nan
+    while state.evaluations.cost < budget {
+      let before = state.evaluations
+      let loss: Double
+      do {
+        loss = try optimizer.step(&state, model: model)
+      } catch {
+        return RunResult(
+          escaped: false, cost: budget, counts: state.evaluations, finalLoss: .nan)
+      }
+      finalLoss = loss
+      if loss < threshold {
+        // The step's own gradient evaluation saw the escape: count what came before it, plus it.
+        var counts = before
+        counts.gradients += 1
+        return RunResult(
+          escaped: true, cost: counts.cost, counts: counts, finalLoss: loss)
+      }
+    }
+    return RunResult(escaped: false, cost: budget, counts: state.evaluations, finalLoss: finalLoss)
+  }
+
+  /// Runs everything (in parallel over runs; results do not depend on the thread count) and
+  /// returns one row per problem and method, with the method's best setting.
+  public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> [Row] {
+    struct Job: Sendable {
+      var problem: Int
+      var method: Int
+      var setting: Int
+      var seed: Int
+      var spec: String
+    }
+    var jobs: [Job] = []
+    var settingLabels: [[[String]]] = []
+    for (p, problem) in problems.enumerated() {
+      let model = try problem.make()
+      let lambdaMax = model.saddles[problem.saddleIndex].hessianEigenvalues.max() ?? 1
+      var perMethod: [[String]] = []
+      for (m, method) in methods.enumerated() {
+        let grid = method.grid(Swift.max(lambdaMax, 1e-12))
+        perMethod.append(grid.map(\.label))
+        for (s, setting) in grid.enumerated() {
+          _ = try registry.optimizer(fromJSON: setting.spec)  // fail early on a bad spec
+          for seed in 0..<seeds {
+            jobs.append(Job(problem: p, method: m, setting: s, seed: seed, spec: setting.spec))
+          }
+        }
+      }
+      settingLabels.append(perMethod)
+    }
+    let results = UnsafeMutableBufferPointer<RunResult?>.allocate(capacity: jobs.count)
+    results.initialize(repeating: nil)
+    defer { results.deallocate() }
+    let box = UnsafeResults(results)
+    let counter = Counter()
+    let total = jobs.count
+    let jobList = jobs
+    DispatchQueue.concurrentPerform(iterations: Swift.max(1, Kernels.threadCount)) { worker in
+      var index = worker
+      while index < total {
+        let job = jobList[index]
+        box.buffer[index] = try? run(
+          problem: problems[job.problem], spec: job.spec, seed: UInt64(job.seed + 1))
+        if let progress, counter.increment() % 200 == 0 {
+          progress("\(counter.value)/\(total) runs")
+        }
+        index += Swift.max(1, Kernels.threadCount)
+      }
+    }
+    var rows: [Row] = []
+    for (p, problem) in problems.enumerated() {
+      for (m, method) in methods.enumerated() {
+        var best: Row?
+        for (s, label) in settingLabels[p][m].enumerated() {
+          let runs = jobs.indices.filter {
+            jobs[$0].problem == p && jobs[$0].method == m && jobs[$0].setting == s
+          }.compactMap { results[$0] }
+          guard !runs.isEmpty else { continue }
+          let costs = runs.map { Double($0.cost) }
+          let row = Row(
+            problem: problem.label, method: method.name, setting: label,
+            median: percentile(costs, 0.5), p10: percentile(costs, 0.1),
+            p90: percentile(costs, 0.9), escaped: runs.filter(\.escaped).count,
+            seeds: runs.count,
+            medianGradients: percentile(runs.map { Double($0.counts.gradients) }, 0.5),
+            medianLosses: percentile(runs.map { Double($0.counts.losses) }, 0.5),
+            medianHessianVectorProducts: percentile(
+              runs.map { Double($0.counts.hessianVectorProducts) }, 0.5),
+            finalLoss: percentile(runs.map(\.finalLoss), 0.5))
+          if best == nil || (row.escaped, -row.median) > (best!.escaped, -best!.median) {
+            best = row
+          }
+        }
+        if let best { rows.append(best) }
+      }
+    }
+    return rows
+  }
+}
+
+/// The point `center` plus a perturbation of norm `norm` in a direction uniform on the sphere,
+/// drawn from `seed`.
+public func perturbedStart(_ center: [Double], norm: Double, seed: UInt64) -> [Double] {
+  var generator = SeededGenerator(seed: seed)
+  var direction = center.map { _ in generator.nextGaussian() }
+  let length = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+  if length > 0 { direction = direction.map { $0 / length } }
+  return zip(center, direction).map { $0 + norm * $1 }
+}
+
+/// The `q`-quantile of `values` by linear interpolation between order statistics (type 7, the
+/// default of R and numpy). NaNs sort last.
+public func percentile(_ values: [Double], _ q: Double) -> Double {
+  guard !values.isEmpty else { return .nan }
+  let sorted = values.sorted { a, b in a.isNaN ? false : (b.isNaN ? true : a < b) }
+  let position = q * Double(sorted.count - 1)
+  let lower = Int(position.rounded(.down))
+  let upper = Swift.min(lower + 1, sorted.count - 1)
+  let fraction = position - Double(lower)
+  if fraction == 0 { return sorted[lower] }
+  return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
+}
+
+struct UnsafeResults: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<EscapeBenchmark.RunResult?>
+  init(_ buffer: UnsafeMutableBufferPointer<EscapeBenchmark.RunResult?>) { self.buffer = buffer }
+}
+
+final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  var value: Int { lock.withLock { count } }
+  func increment() -> Int { lock.withLock { count += 1; return count } }
+}

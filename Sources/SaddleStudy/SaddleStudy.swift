@@ -1,2 +1,0 @@
-/// Placeholder until the study runner lands.
-enum SaddleStudyNamespace {}
