@@ -44,7 +44,8 @@ public struct Dimer: CurvatureEstimator, Sendable {
     /// `N ← normalize(N − η F⊥)`; valid range `η > 0` (stable for `η < 2/(λ_max − λ_min)`).
     case gradientStep(rate: Double = 0.1)
     /// ASE's optimal-angle rotation; `trialAngle ∈ (0, π/2)`, forces `≥ 0`.
-    case optimalAngle(trialAngle: Double = .pi / 4, minimumForce: Double = 0, maximumForce: Double = 0)
+    case optimalAngle(
+      trialAngle: Double = .pi / 4, minimumForce: Double = 0, maximumForce: Double = 0)
   }
 
   /// Which end points are evaluated.
@@ -129,7 +130,8 @@ public struct Dimer: CurvatureEstimator, Sendable {
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     var generator = SeededGenerator(seed: mixSeed(seed, 0xD1_4E5))
     var n = ParameterVector(count: layout.count)
-    fillUnitGaussian(&n, groups: curvatureGroups(layout, perSegment: scope == .perSegment),
+    fillUnitGaussian(
+      &n, groups: curvatureGroups(layout, perSegment: scope == .perSegment),
       using: &generator)
     return State(direction: n)
   }
