@@ -153,7 +153,9 @@ public struct Dimer: CurvatureEstimator, Sendable {
       state.forceNorm = state.c0
       state.done = Array(repeating: false, count: groups.count)
     }
+    // Take the array out of the state so it is uniquely referenced and reused in place.
     var curvatures = state.segmentCurvatures ?? []
+    state.segmentCurvatures = nil
     if curvatures.count != groups.count { curvatures = Array(repeating: 0, count: groups.count) }
 
     switch rotation {
