@@ -296,3 +296,23 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     return (state.parameters, state.evaluations, steps)
   }
 }
+
+@Suite("Escape state checkpoints")
+struct EscapeCheckpointTests {
+  @Test("a DEO optimizer resumed from JSON continues to the same bits (warm start persisted)")
+  func resumesBitForBit() throws {
+    let model = DiagonalQuadratic(eigenvalues: [-1, 0.5, 2, 3], start: [0.1, -0.2, 0.3, 0.05])
+    let optimizer = Presets.deoAdam(
+      period: 2, dimer: Dimer(rotations: 2, rotation: .optimalAngle(), scope: .global))
+    var a = optimizer.makeState(for: model, seed: 3)
+    for _ in 0..<3 { try optimizer.step(&a, model: model) }
+    let data = try JSONEncoder().encode(a)
+    var b = try JSONDecoder().decode(type(of: a), from: data)
+    for _ in 0..<4 {
+      try optimizer.step(&a, model: model)
+      try optimizer.step(&b, model: model)
+    }
+    #expect(a.parameters.isBitwiseEqual(to: b.parameters))
+    #expect(a.evaluations == b.evaluations)
+  }
+}
