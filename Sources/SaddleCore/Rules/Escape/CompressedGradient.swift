@@ -1,0 +1,126 @@
+/// Gradient compression with error feedback (Stich, Cordonnier & Jaggi 2018; Karimireddy et
+/// al. 2019), the communication-efficient setting of compressed SGD.
+///
+/// With error memory `e` (zero at start): `p = d + e`, `c = C(p)`, `e ← p − c`, `d ← c`;
+/// without error feedback `d ← C(d)`. `C` keeps `k` coordinates and zeroes the rest:
+/// `.topK(k)` the `k` largest `|pᵢ|` (ties broken by lower index), `.randomK(k)` `k` uniformly
+/// random distinct coordinates from ``StepContext/random`` (unscaled, the error-feedback
+/// convention). Use it before the base rule (it compresses the gradient) or after it (the
+/// update). Cost: no evaluations; `O(n)` time (top-k by quickselect).
+public struct CompressedGradient: UpdateRule, Sendable {
+  /// Which coordinates survive.
+  public enum Compression: Sendable, Hashable, Codable {
+    /// The `k ≥ 1` largest magnitudes.
+    case topK(Int)
+    /// `k ≥ 1` uniformly random coordinates.
+    case randomK(Int)
+  }
+
+  /// The compressor.
+  public var compression: Compression
+  /// Whether the dropped part is remembered and added back next step.
+  public var errorFeedback: Bool
+
+  /// Compression keeping `k ≥ 1` coordinates (capped at the parameter count).
+  public init(_ compression: Compression, errorFeedback: Bool = true) {
+    switch compression {
+    case .topK(let k), .randomK(let k):
+      precondition(k >= 1, "CompressedGradient: k must be ≥ 1, got \(k)")
+    }
+    self.compression = compression
+    self.errorFeedback = errorFeedback
+  }
+
+  /// The error memory (encoded) and selection scratch (not encoded).
+  public struct State: Codable, Sendable {
+    /// The accumulated dropped part `e`.
+    public var error: ParameterVector?
+    var magnitudes: [Float] = []
+    var indices: [Int] = []
+    var kept: [Bool] = []
+
+    enum CodingKeys: String, CodingKey { case error }
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State { State() }
+
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
+    let n = context.direction.count
+    guard n > 0 else { return }
+    if errorFeedback {
+      prepareScratch(&state.error, count: n)
+      context.direction.add(state.error!)
+    }
+    if state.kept.count != n { state.kept = Array(repeating: false, count: n) }
+    for i in 0..<n { state.kept[i] = false }
+    let d = context.direction.unsafeMutableBaseAddress()
+    switch compression {
+    case .topK(let requested):
+      let k = Swift.min(requested, n)
+      if state.magnitudes.count != n { state.magnitudes = Array(repeating: 0, count: n) }
+      for i in 0..<n { state.magnitudes[i] = d[i].isNaN ? -1 : abs(d[i]) }
+      let tau = kthLargest(&state.magnitudes, k)
+      var taken = 0
+      for i in 0..<n where abs(d[i]) > tau {
+        state.kept[i] = true
+        taken += 1
+      }
+      for i in 0..<n where taken < k && !state.kept[i] && abs(d[i]) == tau {
+        state.kept[i] = true
+        taken += 1
+      }
+    case .randomK(let requested):
+      let k = Swift.min(requested, n)
+      if state.indices.count != n { state.indices = Array(0..<n) }
+      for i in 0..<n { state.indices[i] = i }
+      // Partial Fisher–Yates: the first k entries are a uniform k-subset.
+      for i in 0..<k {
+        let j = i + Int(context.random.next() % UInt64(n - i))
+        state.indices.swapAt(i, j)
+        state.kept[state.indices[i]] = true
+      }
+    }
+    let e = errorFeedback ? state.error!.unsafeMutableBaseAddress() : nil
+    for i in 0..<n {
+      if state.kept[i] {
+        e?[i] = 0
+      } else {
+        e?[i] = d[i]
+        d[i] = 0
+      }
+    }
+  }
+}
+
+/// The `k`-th largest value of `values` (1-based), by in-place quickselect (reorders `values`).
+func kthLargest(_ values: inout [Float], _ k: Int) -> Float {
+  var lo = 0
+  var hi = values.count - 1
+  let target = k - 1
+  while lo < hi {
+    let mid = lo + (hi - lo) / 2
+    // Median of three as the pivot, descending order.
+    let pivot = Swift.max(
+      Swift.min(values[lo], values[mid]),
+      Swift.min(Swift.max(values[lo], values[mid]), values[hi]))
+    var i = lo
+    var j = hi
+    while i <= j {
+      while values[i] > pivot { i += 1 }
+      while values[j] < pivot { j -= 1 }
+      if i <= j {
+        values.swapAt(i, j)
+        i += 1
+        j -= 1
+      }
+    }
+    if target <= j {
+      hi = j
+    } else if target >= i {
+      lo = i
+    } else {
+      return values[target]
+    }
+  }
+  return values[target]
+}

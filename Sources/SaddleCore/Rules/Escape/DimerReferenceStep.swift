@@ -1,0 +1,34 @@
+/// The DEO reference code's dimer update (Hu, Cao & Liu 2025, "DimerTrainer"): if `g·N < 0`
+/// then `θ ← θ + s(g·N)N`, moving the parameters directly, before the base rule's step on the
+/// raw gradient.
+///
+/// Properties (documented in `reference/deo-and-dimer.md`): to first order it *raises* the
+/// loss — `ΔL ≈ g·(s(g·N)N) = s(g·N)² > 0` — and its gate depends on the arbitrary sign of
+/// `N`. It is here to reproduce the reference ("faithful" mode) with correct gradients; the
+/// corrected form is ``ProjectOutMinimumCurvature`` + ``NegativeCurvatureStep``. Per-segment
+/// estimates apply it per segment, as the reference does per tensor. Cost: no evaluations.
+public struct DimerReferenceStep: UpdateRule, Sendable {
+  /// The dimer strength `s ≥ 0` (0.1 in the reference class, 5.0 in its script).
+  public var strength: Double
+
+  /// The reference update with strength `s ≥ 0`.
+  public init(strength: Double = 0.1) {
+    precondition(strength >= 0 && strength.isFinite, "DimerReferenceStep: strength ≥ 0")
+    self.strength = strength
+  }
+
+  public func apply(
+    to context: inout StepContext, objective: inout Objective, state: inout EmptyState
+  ) {
+    guard let estimate = context.curvature, estimate.direction.count == context.direction.count
+    else { return }
+    var moved = 0
+    forEachCurvatureGroup(of: estimate, layout: context.layout) { range, _ in
+      let gn = context.gradient.dot(estimate.direction, in: range)
+      guard gn < 0 else { return }
+      context.parameters.add(estimate.direction, scaledBy: Float(strength * gn), in: range)
+      moved += 1
+    }
+    context.metrics["dimerReferenceStep.moved"] = Double(moved)
+  }
+}

@@ -1,0 +1,68 @@
+/// Perturbed gradient descent's trigger (Jin, Ge, Netrapalli, Kakade & Jordan 2017): when
+/// `‖g‖ ≤ g_thres` and no perturbation happened in the last `t_thres` steps, add a uniform
+/// sample `ξ` from the ball of radius `r` to the parameters.
+///
+/// The perturbation moves `θ` directly (`θ ← θ + ξ`, as the paper's `x ← x + ξ`), so it does not
+/// pass through later stages (learning rate, Adam's normalization) and its position in the
+/// pipeline does not matter; the step's gradient step still uses `g = ∇L(θ)` from before the
+/// perturbation, and the next step's gradient is taken at the perturbed point. `ξ` comes from
+/// ``StepContext/random``. Cost: no evaluations.
+public struct PerturbedGradient: UpdateRule, Sendable {
+  /// `g_thres ≥ 0`: perturb only when `‖g‖ ≤ g_thres`.
+  public var threshold: Double
+  /// `r ≥ 0`: the radius of the perturbation ball.
+  public var radius: Double
+  /// `t_thres ≥ 0`: steps that must pass after a perturbation before the next one.
+  public var waitingSteps: Int
+
+  /// The PGD trigger. Valid ranges: `threshold ≥ 0`, `radius ≥ 0`, `waitingSteps ≥ 0`.
+  public init(threshold: Double = 1e-3, radius: Double = 1e-2, waitingSteps: Int = 10) {
+    precondition(
+      threshold >= 0 && radius >= 0 && waitingSteps >= 0,
+      "PerturbedGradient: threshold, radius and waitingSteps must be ≥ 0")
+    self.threshold = threshold
+    self.radius = radius
+    self.waitingSteps = waitingSteps
+  }
+
+  /// When the last perturbation happened.
+  public struct State: Codable, Sendable, Equatable {
+    /// The step of the last perturbation, or `nil` if none yet.
+    public var lastPerturbation: Int?
+    /// Perturbations made so far.
+    public var perturbations = 0
+    var noise: ParameterVector?
+
+    enum CodingKeys: String, CodingKey { case lastPerturbation, perturbations }
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State { State() }
+
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
+    let triggered = perturbIfDue(
+      &context, gradientNorm: context.gradient.norm, threshold: threshold, radius: radius,
+      waitingSteps: waitingSteps, lastPerturbation: &state.lastPerturbation,
+      noise: &state.noise)
+    if triggered { state.perturbations += 1 }
+    context.metrics["perturbed"] = triggered ? 1 : 0
+  }
+
+  public func summary(of state: State) -> [String: Double] {
+    ["perturbedGradient.perturbations": Double(state.perturbations)]
+  }
+}
+
+/// The shared PGD/SSRGD trigger: `θ ← θ + ξ`, `ξ ~ U(B(0, r))`, when `‖g‖ ≤ g_thres` and
+/// `t − t_last > t_thres`. Returns whether it perturbed.
+func perturbIfDue(
+  _ context: inout StepContext, gradientNorm: Double, threshold: Double, radius: Double,
+  waitingSteps: Int, lastPerturbation: inout Int?, noise: inout ParameterVector?
+) -> Bool {
+  guard gradientNorm <= threshold else { return false }
+  if let last = lastPerturbation, context.step - last <= waitingSteps { return false }
+  prepareScratch(&noise, count: context.parameters.count)
+  fillUniformBall(&noise!, radius: radius, using: &context.random)
+  context.parameters.add(noise!)
+  lastPerturbation = context.step
+  return true
+}

@@ -1,0 +1,46 @@
+/// Sharpness-aware minimization (Foret, Kleiner, Mobahi & Neyshabur 2021): the direction
+/// becomes the gradient at the adversarial point `θ + ε`, `ε = ρ g/‖g‖`.
+///
+/// `adaptive: true` is ASAM (Kwon et al. 2021): `ε = ρ T²g/‖Tg‖` with `T = diag(|θ|)`.
+/// `g` is the step's raw gradient; with `g = 0` (or `Tg = 0`) `ε = 0`. Place it first: it
+/// replaces the direction. Cost: 1 extra gradient evaluation per step.
+public struct SAM: UpdateRule, Sendable {
+  /// The neighbourhood radius `ρ ≥ 0`.
+  public var radius: Double
+  /// ASAM's scale-invariant neighbourhood.
+  public var adaptive: Bool
+
+  /// SAM with radius `ρ ≥ 0` (0.05 in the paper).
+  public init(radius: Double = 0.05, adaptive: Bool = false) {
+    precondition(radius >= 0 && radius.isFinite, "SAM: radius must be ≥ 0")
+    self.radius = radius
+    self.adaptive = adaptive
+  }
+
+  /// Scratch for the adversarial point (not encoded).
+  public struct State: Codable, Sendable {
+    var point: ParameterVector?
+    enum CodingKeys: CodingKey {}
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State { State() }
+
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
+    let n = context.parameters.count
+    prepareScratch(&state.point, count: n)
+    let p = state.point!.unsafeMutableBaseAddress()
+    let theta = context.parameters.unsafeBaseAddress
+    let g = context.gradient.unsafeBaseAddress
+    if adaptive {
+      var norm2 = 0.0
+      for i in 0..<n { norm2 += Double(abs(theta[i]) * g[i]) * Double(abs(theta[i]) * g[i]) }
+      let scale = norm2 > 0 && norm2.isFinite ? Float(radius / norm2.squareRoot()) : 0
+      for i in 0..<n { p[i] = theta[i] + scale * theta[i] * theta[i] * g[i] }
+    } else {
+      let norm = context.gradient.norm
+      let scale = norm > 0 && norm.isFinite ? Float(radius / norm) : 0
+      for i in 0..<n { p[i] = theta[i] + scale * g[i] }
+    }
+    _ = objective.lossAndGradient(at: state.point!, into: &context.direction)
+  }
+}
