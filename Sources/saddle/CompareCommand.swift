@@ -17,12 +17,15 @@ enum CompareCommand {
             shows the evaluations to escape (median and 10–90% over seeds, best setting of each
             method). For the full benchmark use `saddle escape`.
             """,
-          options: [OptionSpec(name: "seeds", valueName: "N", help: "Seeds per setting (default 5).")]))
+          options: [
+            OptionSpec(name: "seeds", valueName: "N", help: "Seeds per setting (default 5).")
+          ]))
       return
     }
     let seeds = try args.int("seeds", default: 5, min: 1)!
     let budget = 30_000
-    print("SaddleKit — escaping saddle points: evaluations to escape (cost: gradient 1, loss 1, HVP 2)")
+    print(
+      "SaddleKit — escaping saddle points: evaluations to escape (cost: gradient 1, loss 1, HVP 2)")
     print("\(seeds) seeds, budget \(budget) per run; best setting of each method's grid.\n")
     let benchmark = EscapeBenchmark(
       problems: EscapeBenchmark.standardProblems, methods: EscapeBenchmark.standardMethods,

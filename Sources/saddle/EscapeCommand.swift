@@ -53,7 +53,8 @@ enum EscapeCommand {
       do {
         try EscapeBenchmark.csv(rows).write(to: csvURL, atomically: true, encoding: .utf8)
       } catch {
-        throw RunError("saddle escape: cannot write CSV file '\(csvURL.path)': \(error.localizedDescription)")
+        throw RunError(
+          "saddle escape: cannot write CSV file '\(csvURL.path)': \(error.localizedDescription)")
       }
     }
   }
@@ -63,12 +64,14 @@ enum EscapeCommand {
   {
     guard let list else { return all }
     var chosen: [T] = []
-    for item in list.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+    for item in list.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) })
+    {
       guard let found = all.first(where: { $0[keyPath: name] == item }) else {
         let names = all.map { $0[keyPath: name] }
         let hint = closestName(to: item, in: names).map { "; did you mean '\($0)'?" } ?? ""
         throw UsageError(
-          "saddle escape: unknown \(what) '\(item)'\(hint) (known: \(names.joined(separator: ", ")))")
+          "saddle escape: unknown \(what) '\(item)'\(hint) (known: \(names.joined(separator: ", ")))"
+        )
       }
       chosen.append(found)
     }

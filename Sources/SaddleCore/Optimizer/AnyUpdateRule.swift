@@ -83,8 +83,10 @@ protocol AnyRuleBox: Sendable {
 struct BlockKernel {
   /// `dest[r] ← kernel(source[r], θ[r])`.
   let apply:
-    (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-      Range<Int>) -> Void
+    (
+      UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+      Range<Int>
+    ) -> Void
   /// `θ[r] ← θ[r] − kernel(source[r], θ[r])` in place; returns the first non-finite index or −1.
   let update: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Int
 }

@@ -62,7 +62,8 @@ public struct DynamicChain: UpdateRule {
     let source = context.directionSource()
     let p = context.parameters.unsafeMutableBaseAddress()
     let count = context.parameters.count
-    let d = updating && kernels.count == 1 ? source : context.directionStorage.unsafeMutableBaseAddress()
+    let d =
+      updating && kernels.count == 1 ? source : context.directionStorage.unsafeMutableBaseAddress()
     let blockSize = Self.blockSize
     let body = { (range: Range<Int>) -> Int in
       var firstBad = -1

@@ -4,6 +4,7 @@ extension Registry {
   public static let core: Registry = {
     var registry = Registry()
     registry.registerClassicRules()
+    registry.registerEscapeMethods()
     return registry
   }()
 

@@ -30,11 +30,12 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
   }
 }
 
-/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+/// The known name closest to `name` by edit distance (a swap of two neighbouring letters
+/// counts as one edit), if it is close enough to be a typo. Ties go to the alphabetically first.
 public func closestName(to name: String, in candidates: some Sequence<String>) -> String? {
   let lower = name.lowercased()
   var best: (String, Int)?
-  for candidate in candidates {
+  for candidate in candidates.sorted() {
     let d = editDistance(lower, candidate.lowercased())
     if best == nil || d < best!.1 { best = (candidate, d) }
   }
@@ -42,21 +43,25 @@ public func closestName(to name: String, in candidates: some Sequence<String>) -
   return distance <= Swift.max(2, candidate.count / 3) ? candidate : nil
 }
 
-/// Levenshtein distance between `a` and `b`.
+/// Optimal-string-alignment distance between `a` and `b`: insertions, deletions,
+/// substitutions and transpositions of adjacent characters each cost 1.
 func editDistance(_ a: String, _ b: String) -> Int {
   let x = Array(a)
   let y = Array(b)
   if x.isEmpty { return y.count }
   if y.isEmpty { return x.count }
-  var previous = Array(0...y.count)
-  var current = [Int](repeating: 0, count: y.count + 1)
+  var table = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+  for i in 0...x.count { table[i][0] = i }
+  for j in 0...y.count { table[0][j] = j }
   for i in 1...x.count {
-    current[0] = i
     for j in 1...y.count {
-      current[j] = Swift.min(
-        previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+      let cost = x[i - 1] == y[j - 1] ? 0 : 1
+      var d = Swift.min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+      if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+        d = Swift.min(d, table[i - 2][j - 2] + 1)
+      }
+      table[i][j] = d
     }
-    swap(&previous, &current)
   }
-  return previous[y.count]
+  return table[x.count][y.count]
 }

@@ -265,5 +265,9 @@ final class Counter: @unchecked Sendable {
   private let lock = NSLock()
   private var count = 0
   var value: Int { lock.withLock { count } }
-  func increment() -> Int { lock.withLock { count += 1; return count } }
+  func increment() -> Int {
+    lock.withLock {
+      count += 1; return count
+    }
+  }
 }
