@@ -62,6 +62,10 @@ public struct Optimizer<Rule: UpdateRule> {
     state.context.direction.assign(state.context.gradient)
     state.context.beginUpdate()
     rule.applyAndUpdateParameters(to: &state.context, objective: &objective, state: &state.rule)
+    if let report = state.context.nonFiniteReport {
+      throw NonFiniteValueError(step: step, quantity: report.quantity, stage: report.stage)
+    }
+    state.context.applyLearningRateScale()
     if !state.context.commitUpdate() {
       let segment = state.context.firstNonFiniteSegment(in: state.context.direction)
       throw NonFiniteValueError(step: step, quantity: .update, stage: nil, segment: segment)
@@ -112,6 +116,14 @@ public struct NonFiniteValueError: Error, CustomStringConvertible, Sendable, Equ
   public var stage: String?
   /// The first parameter segment holding a non-finite value, when known.
   public var segment: String?
+
+  /// An error for `quantity` at `step`, naming the stage and segment when known.
+  public init(step: Int, quantity: Quantity, stage: String? = nil, segment: String? = nil) {
+    self.step = step
+    self.quantity = quantity
+    self.stage = stage
+    self.segment = segment
+  }
 
   public var description: String {
     var text = "non-finite \(quantity.rawValue) at step \(step)"

@@ -26,6 +26,12 @@ public struct StepContext: Sendable {
   public var random: SeededGenerator
   /// Values observers read after the step (learning rate, curvature, gate openings, …).
   public var metrics: StepMetrics
+  /// A multiplier on the final direction, `θ ← θ − s·direction`: 1 unless a rollback after a
+  /// non-finite step reduced it (see ``NonFinitePolicy``). Checkpointed.
+  public var learningRateScale: Double = 1
+  /// A non-finite value a stage reported in the current step; the optimizer then refuses the
+  /// update (see ``reportNonFinite(_:stage:)``).
+  public internal(set) var nonFiniteReport: (quantity: NonFiniteValueError.Quantity, stage: String?)?
 
   /// Where the final pass writes `θ − d`; swapped with `parameters` only when finite, so a
   /// non-finite update never reaches the parameters (no copy, no extra pass).
@@ -74,11 +80,28 @@ public struct StepContext: Sendable {
     updateWritten = true
   }
 
+  /// Records that a stage produced a non-finite value (e.g. an estimator's curvature). The
+  /// optimizer ends the step with a ``NonFiniteValueError`` naming `quantity` and `stage`, and
+  /// leaves the parameters unchanged. The first report of a step wins.
+  public mutating func reportNonFinite(_ quantity: NonFiniteValueError.Quantity, stage: String?) {
+    if nonFiniteReport == nil { nonFiniteReport = (quantity, stage) }
+  }
+
+  /// Multiplies the final direction by ``learningRateScale`` and rewrites the update (a pass
+  /// that runs only when the scale is not 1, i.e. after a rollback).
+  @usableFromInline
+  mutating func applyLearningRateScale() {
+    guard learningRateScale != 1 else { return }
+    direction.scale(by: Float(learningRateScale))
+    updateParameters()
+  }
+
   /// Starts a step's update (called by the optimizer before the stages run).
   @usableFromInline
   mutating func beginUpdate() {
     updateWritten = false
     updateIsFinite = true
+    nonFiniteReport = nil
     metrics.values.removeAll(keepingCapacity: true)
   }
 
