@@ -127,8 +127,8 @@ final class TypedStateStorage<S: Codable & Sendable>: StateStorage, @unchecked S
 }
 
 final class PendingStateStorage: StateStorage, @unchecked Sendable {
-  let json: JSONValue
-  init(_ json: JSONValue) { self.json = json }
+  let json: StateJSON
+  init(_ json: StateJSON) { self.json = json }
   override func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 }
 
@@ -144,7 +144,7 @@ public struct AnyRuleState: Codable, Sendable {
   }
 
   public init(from decoder: any Decoder) throws {
-    storage = PendingStateStorage(try JSONValue(from: decoder))
+    storage = PendingStateStorage(try StateJSON(from: decoder))
   }
 
   public func encode(to encoder: any Encoder) throws { try storage.encode(to: encoder) }
