@@ -55,8 +55,7 @@ struct WarmStartedProbe: CurvatureEstimator {
 
   func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     var generator = SeededGenerator(seed: seed)
-    var direction = ParameterVector(count: layout.count)
-    direction.fillGaussian(using: &generator)
+    var direction = ParameterVector(count: layout.count) { _ in generator.nextUniform() - 0.5 }
     _ = direction.normalize()
     return State(direction: direction, generator: generator)
   }
@@ -64,9 +63,11 @@ struct WarmStartedProbe: CurvatureEstimator {
   func estimate(at context: StepContext, objective: inout Objective, state: inout State)
     -> CurvatureEstimate
   {
-    var kick = ParameterVector(count: state.direction.count)
-    kick.fillGaussian(using: &state.generator, scale: 0.1)
-    state.direction.add(kick)
+    // A sparse random kick: a few coordinates, drawn from the state's own generator.
+    for _ in 0..<8 {
+      let i = Int(state.generator.next() % UInt64(state.direction.count))
+      state.direction[i] += Float(state.generator.nextGaussian()) * 0.1
+    }
     _ = state.direction.normalize()
     var probe = context.parameters
     probe.add(state.direction, scaledBy: separation)
