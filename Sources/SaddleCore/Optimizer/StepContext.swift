@@ -31,7 +31,8 @@ public struct StepContext: Sendable {
   public var learningRateScale: Double = 1
   /// A non-finite value a stage reported in the current step; the optimizer then refuses the
   /// update (see ``reportNonFinite(_:stage:)``).
-  public internal(set) var nonFiniteReport: (quantity: NonFiniteValueError.Quantity, stage: String?)?
+  public internal(set) var nonFiniteReport:
+    (quantity: NonFiniteValueError.Quantity, stage: String?)?
 
   /// Where the final pass writes `θ − d`; swapped with `parameters` only when finite, so a
   /// non-finite update never reaches the parameters (no copy, no extra pass).

@@ -17,7 +17,9 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
     }
     if let object = try? decoder.container(keyedBy: AnyKey.self) {
       var items: [String: JSONValue] = [:]
-      for key in object.allKeys { items[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
+      for key in object.allKeys {
+        items[key.stringValue] = try object.decode(JSONValue.self, forKey: key)
+      }
       self = .object(items)
       return
     }
@@ -74,7 +76,8 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
     case .string(let s): return "\"\(s)\""
     case .array(let a): return "[" + a.map(\.description).joined(separator: ",") + "]"
     case .object(let o):
-      return "{" + o.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
+      return "{"
+        + o.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
         .joined(separator: ",") + "}"
     }
   }

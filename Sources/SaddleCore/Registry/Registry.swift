@@ -118,7 +118,8 @@ public struct Registry: Sendable {
       guard case .array(let items)? = fields["stages"] else {
         throw SpecError(
           location: "optimizer spec", field: "stages",
-          "expected an array of stage objects, e.g. [{\"stage\": \"adam\", \"learningRate\": 0.001}]")
+          "expected an array of stage objects, e.g. [{\"stage\": \"adam\", \"learningRate\": 0.001}]"
+        )
       }
       if let extra = fields.keys.first(where: { $0 != "stages" }) {
         throw SpecError(location: "optimizer spec", field: extra, "unknown field (known: stages)")
@@ -236,4 +237,3 @@ public struct Registry: Sendable {
     return "\(error)"
   }
 }
-

@@ -76,7 +76,8 @@ func escapingLineBreaks(_ text: String) -> String {
     case "\n": out += "\\n"
     case "\r": out += "\\r"
     case "\t": out += "\\t"
-    case _ where scalar.properties.generalCategory == .control || scalar == "\u{2028}"
+    case _
+    where scalar.properties.generalCategory == .control || scalar == "\u{2028}"
       || scalar == "\u{2029}":
       out += "\\u{\(String(scalar.value, radix: 16))}"
     default: out.unicodeScalars.append(scalar)

@@ -209,7 +209,8 @@ public final class StageParameters {
         factor: try inner.double("factor", in: .closed(0, 1)))
     case "exponential":
       schedule = .exponential(
-        try inner.double("peak", in: .atLeast(0)), rate: try inner.double("rate", in: .closed(0, 1)))
+        try inner.double("peak", in: .atLeast(0)), rate: try inner.double("rate", in: .closed(0, 1))
+      )
     case "cosine":
       schedule = .cosine(
         try inner.double("peak", in: .atLeast(0)), steps: try inner.int("steps", in: .atLeast(1)),
@@ -224,7 +225,8 @@ public final class StageParameters {
         final: try inner.double("final", default: 0, in: .closed(0, 1)))
     default:
       schedule = .linear(
-        from: try inner.double("from", in: .atLeast(0)), to: try inner.double("to", in: .atLeast(0)),
+        from: try inner.double("from", in: .atLeast(0)),
+        to: try inner.double("to", in: .atLeast(0)),
         steps: try inner.int("steps", in: .atLeast(1)))
     }
     try inner.rejectUnread()

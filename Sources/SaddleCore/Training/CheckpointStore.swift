@@ -104,7 +104,8 @@ public struct CheckpointStore: Sendable {
       throw .writeFailed(path: path, reason: "cannot create the directory (\(error))")
     }
     let temporary = directory.appendingPathComponent(
-      ".\(target.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+      ".\(target.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    ).path
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
     guard fd >= 0 else { throw .writeFailed(path: path, reason: systemError()) }
     var failure: String?

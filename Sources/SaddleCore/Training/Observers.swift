@@ -26,7 +26,8 @@ public final class ProgressObserver: TrainingObserver {
       var bar = ""
       if let total = totalSteps, total > 0 {
         let filled = Int(30 * Double(record.step) / Double(total))
-        bar = "[" + String(repeating: "#", count: filled)
+        bar =
+          "[" + String(repeating: "#", count: filled)
           + String(repeating: ".", count: Swift.max(0, 30 - filled)) + "] "
       }
       let text = String(
@@ -61,7 +62,8 @@ public final class JSONLinesObserver: TrainingObserver {
     guard FileManager.default.createFile(atPath: url.path, contents: nil),
       let handle = FileHandle(forWritingAtPath: url.path)
     else {
-      throw SpecError(field: "trace", "cannot write '\(url.path)' (check the directory exists and is writable)")
+      throw SpecError(
+        field: "trace", "cannot write '\(url.path)' (check the directory exists and is writable)")
     }
     self.handle = handle
     self.includeParameters = includeParameters
@@ -73,7 +75,9 @@ public final class JSONLinesObserver: TrainingObserver {
     guard writeError == nil else { return true }
     var line = "{\"step\":\(record.step),\"loss\":\(jsonNumber(record.loss))"
     if includeParameters {
-      line += ",\"params\":[" + record.parameters.map { jsonNumber(Double($0)) }.joined(separator: ",") + "]"
+      line +=
+        ",\"params\":[" + record.parameters.map { jsonNumber(Double($0)) }.joined(separator: ",")
+        + "]"
     }
     line += ",\"gradEvals\":\(record.evaluations.gradients)"
     line += ",\"lossEvals\":\(record.evaluations.losses)"

@@ -12,7 +12,9 @@ struct LargeQuadratic: Model {
   }
 
   func initialParameters(seed: UInt64) -> ParameterVector {
-    ParameterVector(count: count) { i in Float((UInt64(i) &* 2_654_435_761 ^ seed) % 2000) / 1000 - 1 }
+    ParameterVector(count: count) { i in
+      Float((UInt64(i) &* 2_654_435_761 ^ seed) % 2000) / 1000 - 1
+    }
   }
 
   func eigenvalue(_ i: Int) -> Float { Float(i % 1000) / 400 - 0.5 }

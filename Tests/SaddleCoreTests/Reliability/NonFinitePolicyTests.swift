@@ -28,7 +28,8 @@ struct NonFinitePolicyTests {
     var state = optimizer.makeState(for: model)
     let history = trainer.run(&state)
     #expect(history.stopReason == .nonFinite)
-    #expect(history.failure == "non-finite gradient at step 3 (segment 'b'); parameters left unchanged")
+    #expect(
+      history.failure == "non-finite gradient at step 3 (segment 'b'); parameters left unchanged")
     #expect(state.step == 3)
     #expect(state.parameters.isBitwiseEqual(to: try cleanState(optimizer, steps: 3).parameters))
     #expect(history.losses.count == 3)
@@ -165,7 +166,8 @@ struct NonFinitePolicyTests {
     #expect(try encoder.encode(state.rule) == encoder.encode(reference.rule))
   }
 
-  @Test("no NaN reaches a checkpoint, whatever the policy", arguments: NonFinitePolicy.Action.allCases)
+  @Test(
+    "no NaN reaches a checkpoint, whatever the policy", arguments: NonFinitePolicy.Action.allCases)
   func checkpointsStayFinite(_ action: NonFinitePolicy.Action) throws {
     let directory = TemporaryDirectory()
     defer { directory.cleanup() }

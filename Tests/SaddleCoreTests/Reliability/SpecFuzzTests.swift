@@ -39,7 +39,8 @@ struct SpecFuzzer {
   ]
   static let oddValues = [
     "null", "true", "false", "\"\"", "\"fast\"", "\"a\\nb\"", "\"\\u0000\"", "[]", "{}", "[1,2]",
-    "{\"schedule\": \"cosine\"}", "{\"schedule\": \"warmup-cosine\", \"peak\": 1, \"warmup\": 5, \"steps\": 2}",
+    "{\"schedule\": \"cosine\"}",
+    "{\"schedule\": \"warmup-cosine\", \"peak\": 1, \"warmup\": 5, \"steps\": 2}",
     "{\"schedule\": \"step\", \"peak\": 1e308, \"every\": 1, \"factor\": 1}",
     "{\"schedule\": \"linear\", \"from\": 0, \"to\": 1e308, \"steps\": 9223372036854775807}",
     "\"\(String(repeating: "x", count: 300))\"",
@@ -53,7 +54,11 @@ struct SpecFuzzer {
       var fields: [(String, FuzzDocument)] = [("stage", .string(entry.name))]
       for parameter in registry.parameters(of: entry.name) {
         if let x = Double(parameter.defaultValue) {
-          fields.append((parameter.name, .raw(parameter.defaultValue == "\(x)" ? "\(x)" : parameter.defaultValue)))
+          fields.append(
+            (
+              parameter.name,
+              .raw(parameter.defaultValue == "\(x)" ? "\(x)" : parameter.defaultValue)
+            ))
         } else if parameter.defaultValue == "true" || parameter.defaultValue == "false" {
           fields.append((parameter.name, .raw(parameter.defaultValue)))
         }
@@ -64,7 +69,8 @@ struct SpecFuzzer {
           .object(fields + [("every", .raw("3")), ("offset", .raw("1")), ("name", .string("s"))]),
           .object([("stage", .string("sgd")), ("learningRate", .raw("0.1")), ("after", .raw("2"))]),
         ]))
-      seeds.append(.object([("stages", .array([.object(fields + [("segments", .array([.string("x")]))])]))]))
+      seeds.append(
+        .object([("stages", .array([.object(fields + [("segments", .array([.string("x")]))])]))]))
     }
     self.seeds = seeds
   }
@@ -98,11 +104,16 @@ struct SpecFuzzer {
       case 0:
         fields.remove(at: i)
       case 1:
-        fields[i].0 = pick([fields[i].0 + "s", fields[i].0.uppercased(), "", "stage", "every",
-          "x\ny", String(fields[i].0.dropLast())])
+        fields[i].0 = pick([
+          fields[i].0 + "s", fields[i].0.uppercased(), "", "stage", "every",
+          "x\ny", String(fields[i].0.dropLast()),
+        ])
       case 2:
-        fields.append((pick(["every", "offset", "after", "name", "segments", "stages", "zzz"]),
-          .raw(pick(Self.extremeNumbers + Self.oddValues))))
+        fields.append(
+          (
+            pick(["every", "offset", "after", "name", "segments", "stages", "zzz"]),
+            .raw(pick(Self.extremeNumbers + Self.oddValues))
+          ))
       default:
         fields[i].1 = mutate(fields[i].1)
       }
@@ -120,7 +131,8 @@ struct SpecFuzzer {
       bytes.removeLast(Int(generator.next() % UInt64(bytes.count)) + 1)
     case 1 where !bytes.isEmpty:
       for _ in 0..<(1 + Int(generator.next() % 4)) {
-        bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+        bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(
+          truncatingIfNeeded: generator.next())
       }
     case 2:
       let depth = pick([10, 100, 600, 5000])
@@ -128,7 +140,9 @@ struct SpecFuzzer {
       let close = chance(0.8) ? String(repeating: "]", count: depth) : ""
       bytes = Array((open + document.text + close).utf8)
     case 3:
-      bytes = (0..<Int(generator.next() % 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      bytes = (0..<Int(generator.next() % 64)).map { _ in
+        UInt8(truncatingIfNeeded: generator.next())
+      }
     default:
       break
     }
@@ -161,7 +175,9 @@ struct SpecFuzzTests {
         rejected += 1
         let message = error.description
         if message.isEmpty || message.contains("\n") || message.contains("\r") {
-          Issue.record("bad message \(message.debugDescription) for \(String(decoding: data, as: UTF8.self).prefix(200))")
+          Issue.record(
+            "bad message \(message.debugDescription) for \(String(decoding: data, as: UTF8.self).prefix(200))"
+          )
         }
       }
     }
