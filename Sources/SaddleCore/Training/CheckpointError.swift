@@ -5,6 +5,9 @@ import Foundation
 public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
   /// The directory holds no checkpoint.
   case noCheckpoint(directory: String)
+  /// A fresh run was asked for, but the directory already holds checkpoints (resume, or choose
+  /// another directory; they are not overwritten).
+  case existingCheckpoints(directory: String, latestStep: Int)
   /// The file could not be read.
   case unreadable(path: String, reason: String)
   /// The file is shorter than its header says (an interrupted copy, a full disk).
@@ -30,6 +33,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     switch self {
     case .noCheckpoint(let directory):
       return "no checkpoint in '\(directory)'"
+    case .existingCheckpoints(let directory, let step):
+      return
+        "'\(directory)' already holds checkpoints (newest: step \(step)); resume from them or "
+        + "choose another directory"
     case .unreadable(let path, let reason):
       return "cannot read checkpoint '\(path)': \(reason)"
     case .truncated(let path, let expected, let found):

@@ -183,11 +183,16 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
   /// `resume` is true and one exists, otherwise a fresh state for `seed` and an empty history.
   ///
   /// - Throws: ``CheckpointError`` when the newest checkpoint cannot be used (truncated,
-  ///   corrupted, another version, model or optimizer); nothing on disk is changed.
+  ///   corrupted, another version, model or optimizer), or
+  ///   ``CheckpointError/existingCheckpoints(directory:latestStep:)`` when `resume` is false
+  ///   but the store already holds checkpoints; nothing on disk is changed.
   public func start(seed: UInt64, resume: Bool) throws(CheckpointError) -> (
     state: OptimizerState<Rule.State>, history: TrainingHistory
   ) {
-    if resume, let store = checkpointStore, store.latestStep != nil {
+    if let store = checkpointStore, let latest = store.latestStep {
+      guard resume else {
+        throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+      }
       let checkpoint = try store.load(Rule.State.self, expecting: checkpointIdentity)
       return (checkpoint.state, checkpoint.history)
     }

@@ -144,6 +144,11 @@ struct CheckpointRefusalTests {
       model: model, optimizer: optimizer, budget: TrainingBudget(steps: 10),
       checkpointStore: store, checkpointEvery: 1)
     #expect(throws: CheckpointError.self) { _ = try trainer.start(seed: 0, resume: true) }
+    #expect(
+      throws: CheckpointError.existingCheckpoints(directory: directory.url.path, latestStep: 5)
+    ) {
+      _ = try trainer.start(seed: 0, resume: false)
+    }
     #expect(try Data(contentsOf: url) == bad)
     #expect(store.steps() == [5])
   }
