@@ -88,7 +88,7 @@ struct BlockKernel {
       Range<Int>
     ) -> Void
   /// `θ[r] ← θ[r] − kernel(source[r], θ[r])` in place; returns the first non-finite index or −1.
-  let update: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Int
+  let update: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int
 }
 
 extension ElementwiseUpdateRule {
@@ -97,7 +97,9 @@ extension ElementwiseUpdateRule {
     let kernel = makeKernel(for: context, state: &typed.value)
     return BlockKernel(
       apply: { source, dest, p, range in elementwisePass(kernel, source, dest, p, range) },
-      update: { source, p, range in fusedUpdatePass(kernel, source, p, range) })
+      update: { source, p, range, scale in
+        fusedUpdatePass(kernel, source, p, range, scale: scale)
+      })
   }
 }
 
@@ -172,8 +174,8 @@ final class TypedStateStorage<S: Codable & Sendable>: StateStorage, @unchecked S
 }
 
 final class PendingStateStorage: StateStorage, @unchecked Sendable {
-  let json: JSONValue
-  init(_ json: JSONValue) { self.json = json }
+  let json: StateJSON
+  init(_ json: StateJSON) { self.json = json }
   override func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 }
 
@@ -189,7 +191,7 @@ public struct AnyRuleState: Codable, Sendable {
   }
 
   public init(from decoder: any Decoder) throws {
-    storage = PendingStateStorage(try JSONValue(from: decoder))
+    storage = PendingStateStorage(try StateJSON(from: decoder))
   }
 
   public func encode(to encoder: any Encoder) throws { try storage.encode(to: encoder) }

@@ -65,6 +65,11 @@ public struct DynamicChain: UpdateRule {
     let d =
       updating && kernels.count == 1 ? source : context.directionStorage.unsafeMutableBaseAddress()
     let blockSize = Self.blockSize
+    if updating && context.updateIsBlocked {
+      context.updateWritten = true
+      return
+    }
+    let scale = context.updateScale
     let body = { (range: Range<Int>) -> Int in
       var firstBad = -1
       var lo = range.lowerBound
@@ -73,7 +78,7 @@ public struct DynamicChain: UpdateRule {
         var input = source
         for k in kernels.indices {
           if updating && k == kernels.count - 1 {
-            let bad = kernels[k].update(input, p, block)
+            let bad = kernels[k].update(input, p, block, scale)
             if bad >= 0 && firstBad < 0 { firstBad = bad }
           } else {
             kernels[k].apply(input, d, p, block)

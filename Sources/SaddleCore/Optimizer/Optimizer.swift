@@ -68,6 +68,9 @@ public struct Optimizer<Rule: UpdateRule> {
     state.context.directionIsGradient = true
     state.context.beginUpdate()
     rule.applyAndUpdateParameters(to: &state.context, objective: &objective, state: &state.rule)
+    if let report = state.context.nonFiniteReport {
+      throw NonFiniteValueError(step: step, quantity: report.quantity, stage: report.stage)
+    }
     if !state.context.commitUpdate() {
       let index = state.context.firstNonFiniteUpdate
       let segment = state.context.layout.segmentIndex(containing: index).map {
@@ -124,7 +127,7 @@ public struct NonFiniteValueError: Error, CustomStringConvertible, Sendable, Equ
   /// The first parameter segment holding a non-finite value, when known.
   public var segment: String?
 
-  /// An error at `step` for `quantity`.
+  /// An error for `quantity` at `step`, naming the stage and segment when known.
   public init(step: Int, quantity: Quantity, stage: String? = nil, segment: String? = nil) {
     self.step = step
     self.quantity = quantity
@@ -136,6 +139,11 @@ public struct NonFiniteValueError: Error, CustomStringConvertible, Sendable, Equ
     var text = "non-finite \(quantity.rawValue) at step \(step)"
     if let stage { text += " in stage '\(stage)'" }
     if let segment { text += " (segment '\(segment)')" }
-    return text + "; no non-finite value was written to the parameters"
+    switch quantity {
+    case .update:
+      return text + "; elements whose new value was not finite kept their old values"
+    default:
+      return text + "; parameters left unchanged"
+    }
   }
 }

@@ -1,6 +1,6 @@
 extension StepContext: Codable {
   enum CodingKeys: String, CodingKey {
-    case step, layout, parameters, loss, curvature, random
+    case step, layout, parameters, loss, curvature, random, learningRateScale
   }
 
   /// Restores the context that persists across steps (gradient and direction are recomputed
@@ -18,6 +18,12 @@ extension StepContext: Codable {
     loss = try c.decodeIfPresent(Double.self, forKey: .loss) ?? .nan
     curvature = try c.decodeIfPresent(CurvatureEstimate.self, forKey: .curvature)
     random = try c.decode(SeededGenerator.self, forKey: .random)
+    learningRateScale = try c.decodeIfPresent(Double.self, forKey: .learningRateScale) ?? 1
+    guard learningRateScale.isFinite, learningRateScale > 0 else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .learningRateScale, in: c,
+        debugDescription: "learning-rate scale \(learningRateScale) is not a positive number")
+    }
     gradient = ParameterVector(count: layout.count)
     directionStorage = ParameterVector(count: layout.count)
     metrics = StepMetrics()
@@ -31,5 +37,6 @@ extension StepContext: Codable {
     if loss.isFinite { try c.encode(loss, forKey: .loss) }
     try c.encodeIfPresent(curvature, forKey: .curvature)
     try c.encode(random, forKey: .random)
+    if learningRateScale != 1 { try c.encode(learningRateScale, forKey: .learningRateScale) }
   }
 }

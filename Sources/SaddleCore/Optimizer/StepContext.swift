@@ -60,6 +60,13 @@ public struct StepContext: Sendable {
   public var random: SeededGenerator
   /// Values observers read after the step (learning rate, curvature, gate openings, …).
   public var metrics: StepMetrics
+  /// A multiplier on the final direction, `θ ← θ − s·direction`: 1 unless a rollback after a
+  /// non-finite step reduced it (see ``NonFinitePolicy``). Checkpointed.
+  public var learningRateScale: Double = 1
+  /// A non-finite value a stage reported in the current step; the optimizer then refuses the
+  /// update (see ``reportNonFinite(_:stage:)``).
+  @usableFromInline internal(set) var nonFiniteReport:
+    (quantity: NonFiniteValueError.Quantity, stage: String?)?
 
   /// Whether the final pass `θ ← θ − d` ran in this step, and the first index whose new value
   /// was not finite (−1 if none). Such elements keep their old value: a NaN never reaches the
@@ -85,19 +92,38 @@ public struct StepContext: Sendable {
   /// in place, except that an element whose new value would not be finite keeps its old value.
   @inlinable
   public mutating func updateParameters() {
+    updateWritten = true
+    if updateIsBlocked { return }
     let d = directionSource()
     let p = parameters.unsafeMutableBaseAddress()
+    let scale = updateScale
     firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
-      fusedUpdatePass(Identity.Kernel(), d, p, range)
+      fusedUpdatePass(Identity.Kernel(), d, p, range, scale: scale)
     }
-    updateWritten = true
   }
+
+  /// Records that a stage produced a non-finite value (e.g. an estimator's curvature). The
+  /// optimizer ends the step with a ``NonFiniteValueError`` naming `quantity` and `stage`, and
+  /// leaves the parameters unchanged. The first report of a step wins.
+  public mutating func reportNonFinite(_ quantity: NonFiniteValueError.Quantity, stage: String?) {
+    if nonFiniteReport == nil { nonFiniteReport = (quantity, stage) }
+  }
+
+  /// Whether the final pass should leave the parameters alone (a stage reported a non-finite
+  /// value this step): the optimizer then ends the step with an error.
+  @inlinable
+  var updateIsBlocked: Bool { nonFiniteReport != nil }
+
+  /// The factor the final pass applies to the direction: ``learningRateScale`` as a `Float`.
+  @inlinable
+  var updateScale: Float { Float(learningRateScale) }
 
   /// Starts a step's update (called by the optimizer before the stages run).
   @inlinable
   mutating func beginUpdate() {
     updateWritten = false
     firstNonFiniteUpdate = -1
+    nonFiniteReport = nil
     metrics.values.removeAll(keepingCapacity: true)
   }
 

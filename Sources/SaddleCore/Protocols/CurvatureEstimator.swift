@@ -39,6 +39,11 @@ public struct EstimatorStage<Estimator: CurvatureEstimator>: UpdateRule {
     // uniquely referenced and updated in place rather than copied.
     context.curvature = nil
     let estimate = estimator.estimate(at: context, objective: &objective, state: &state)
+    guard estimate.curvature.isFinite, estimate.segmentCurvatures?.allSatisfy(\.isFinite) ?? true
+    else {
+      context.reportNonFinite(.curvature, stage: String(describing: Estimator.self))
+      return
+    }
     context.metrics["curvature"] = estimate.curvature
     context.curvature = estimate
   }

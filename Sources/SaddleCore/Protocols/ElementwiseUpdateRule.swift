@@ -51,10 +51,12 @@ extension StepContext {
     let p = parameters.unsafeMutableBaseAddress()
     let count = parameters.count
     if updatingParameters {
-      firstNonFiniteUpdate = firstNonFinite(count: count) { range in
-        fusedUpdatePass(kernel, source, p, range)
-      }
       updateWritten = true
+      if updateIsBlocked { return }
+      let scale = updateScale
+      firstNonFiniteUpdate = firstNonFinite(count: count) { range in
+        fusedUpdatePass(kernel, source, p, range, scale: scale)
+      }
       directionIsGradient = false
     } else {
       let d = directionStorage.unsafeMutableBaseAddress()
@@ -95,13 +97,14 @@ func elementwisePass<K: ElementwiseKernel>(
   }
 }
 
-/// `θ ← θ − kernel(source, θ)` in place over `range`, in one pass. An element whose new value
+/// `θ ← θ − scale·kernel(source, θ)` in place over `range`, in one pass (`scale` is the
+/// rollback learning-rate scale, normally 1). An element whose new value
 /// would be NaN or infinite keeps its old value; returns the first such index, or −1.
 @inlinable
 @inline(__always)
 func fusedUpdatePass<K: ElementwiseKernel>(
   _ kernel: K, _ source: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
-  _ range: Range<Int>
+  _ range: Range<Int>, scale: Float
 ) -> Int {
   var firstBad = -1
   var i = range.lowerBound
@@ -109,7 +112,7 @@ func fusedUpdatePass<K: ElementwiseKernel>(
     var dv = loadLanes(source, i)
     let pv = loadLanes(p, i)
     kernel.apply(&dv, parameters: pv, at: i)
-    var nv = pv - dv
+    var nv = pv - scale * dv
     // x − x is 0 exactly for finite x and NaN otherwise.
     let bad = (nv - nv) .!= 0
     if any(bad) {
@@ -122,7 +125,7 @@ func fusedUpdatePass<K: ElementwiseKernel>(
   while i < range.upperBound {
     var dv = source[i]
     kernel.apply(&dv, parameter: p[i], at: i)
-    let nv = p[i] - dv
+    let nv = p[i] - scale * dv
     if nv.isFinite {
       p[i] = nv
     } else if firstBad < 0 {

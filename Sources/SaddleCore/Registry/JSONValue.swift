@@ -32,8 +32,11 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
       self = .int(i)
     } else if let d = try? single.decode(Double.self) {
       self = .double(d)
+    } else if let s = try? single.decode(String.self) {
+      self = .string(s)
     } else {
-      self = .string(try single.decode(String.self))
+      throw DecodingError.dataCorruptedError(
+        in: single, debugDescription: "a number outside the range of a 64-bit float")
     }
   }
 

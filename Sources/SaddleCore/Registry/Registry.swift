@@ -237,7 +237,12 @@ public struct Registry: Sendable {
       case .dataCorrupted(let context):
         let underlying = (context.underlyingError as? NSError)?.userInfo["NSDebugDescription"]
         return (underlying as? String) ?? context.debugDescription
-      default: return "\(error)"
+      case .typeMismatch(_, let context), .valueNotFound(_, let context),
+        .keyNotFound(_, let context):
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return context.debugDescription
+          + (path.isEmpty ? "" : " (at \(path.joined(separator: ".")))")
+      @unknown default: return "\(error)"
       }
     }
     return "\(error)"

@@ -20,7 +20,8 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
     var parts: [String] = []
     if let location { parts.append(location) }
     if let field { parts.append("field '\(field)'") }
-    return parts.isEmpty ? message : parts.joined(separator: ", ") + ": " + message
+    let text = parts.isEmpty ? message : parts.joined(separator: ", ") + ": " + message
+    return escapingLineBreaks(text)
   }
 
   func at(_ location: String) -> SpecError {
@@ -64,4 +65,28 @@ func editDistance(_ a: String, _ b: String) -> Int {
     }
   }
   return table[x.count][y.count]
+}
+
+/// `text` with control characters and line separators escaped (`\n`, `\u{2028}`), so a
+/// message quoting a user's field name or value stays on one line.
+func escapingLineBreaks(_ text: String) -> String {
+  guard
+    text.unicodeScalars.contains(where: {
+      $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}"
+    })
+  else { return text }
+  var out = ""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case _
+    where scalar.properties.generalCategory == .control || scalar == "\u{2028}"
+      || scalar == "\u{2029}":
+      out += "\\u{\(String(scalar.value, radix: 16))}"
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out
 }

@@ -26,6 +26,8 @@ public struct TrainingBudget: Sendable, Codable, Equatable {
 /// Why a run stopped.
 public enum StopReason: String, Sendable, Codable, Equatable {
   case stepBudget, evaluationBudget, costBudget, targetLoss, nonFinite, stoppedByObserver
+  /// A checkpoint could not be written (see ``TrainingHistory/failure``).
+  case checkpointFailed
 }
 
 /// What one step did, as observers see it.
@@ -72,6 +74,20 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
   public var finalLoss: Double = .nan
   /// The error that stopped the run, if any.
   public var failure: String?
+  /// Steps that produced a non-finite value and what the trainer did about them.
+  public var nonFiniteEvents: [NonFiniteEvent] = []
+
+  /// A non-finite step and the trainer's reaction (see ``NonFinitePolicy``).
+  public struct NonFiniteEvent: Sendable, Codable, Equatable {
+    /// The step index at which it happened.
+    public var step: Int
+    /// The diagnostic (``NonFiniteValueError/description``).
+    public var error: String
+    /// What the trainer did.
+    public var action: NonFinitePolicy.Action
+    /// The learning-rate scale after the reaction.
+    public var learningRateScale: Double
+  }
 
   /// Held-out metrics at one step.
   public struct EvaluationPoint: Sendable, Codable, Equatable {
@@ -83,9 +99,38 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
 
   /// An empty history.
   public init() {}
+
+  enum CodingKeys: String, CodingKey {
+    case losses, costs, evaluations, counts, stopReason, finalLoss, failure, nonFiniteEvents
+  }
+
+  /// Decodes a history; fields added in later versions default when absent.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    losses = try c.decodeIfPresent([Double].self, forKey: .losses) ?? []
+    costs = try c.decodeIfPresent([Int].self, forKey: .costs) ?? []
+    evaluations = try c.decodeIfPresent([EvaluationPoint].self, forKey: .evaluations) ?? []
+    counts = try c.decodeIfPresent(EvaluationCounts.self, forKey: .counts) ?? EvaluationCounts()
+    stopReason = try c.decodeIfPresent(StopReason.self, forKey: .stopReason) ?? .stepBudget
+    finalLoss = try c.decodeIfPresent(Double.self, forKey: .finalLoss) ?? .nan
+    failure = try c.decodeIfPresent(String.self, forKey: .failure)
+    nonFiniteEvents =
+      try c.decodeIfPresent([NonFiniteEvent].self, forKey: .nonFiniteEvents) ?? []
+  }
 }
 
-/// Runs a model with an optimizer until a budget or a target is reached, notifying observers.
+/// Runs a model with an optimizer until a budget or a target is reached, notifying observers,
+/// reacting to non-finite steps (``nonFinitePolicy``) and checkpointing (``checkpointStore``).
+///
+/// ```swift
+/// var trainer = Trainer(model: model, optimizer: optimizer, budget: .init(steps: 10_000))
+/// trainer.checkpointStore = CheckpointStore(directory: URL(fileURLWithPath: "run"))
+/// trainer.checkpointEvery = 500
+/// trainer.nonFinitePolicy = .rollback()
+/// var (state, history) = try trainer.start(seed: 1, resume: true)
+/// history = trainer.run(&state, continuing: history)
+/// ```
+/// A run resumed from a checkpoint gives the same bits as a run that never stopped.
 public struct Trainer<M: Model, Rule: UpdateRule> {
   /// The objective.
   public var model: M
@@ -99,11 +144,22 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
   public var evaluationInterval: Int
   /// Observers notified after every step.
   public var observers: [any TrainingObserver]
+  /// What to do when a step produces a NaN or an infinity.
+  public var nonFinitePolicy: NonFinitePolicy = .stop
+  /// Where checkpoints are written (none when `nil`).
+  public var checkpointStore: CheckpointStore?
+  /// Write a checkpoint every this many steps, and at the end of the run, when
+  /// ``checkpointStore`` is set (`nil`: only at the end).
+  public var checkpointEvery: Int?
+  /// The model's name, recorded in checkpoints and checked on resume.
+  public var modelName: String?
 
   /// A trainer for `model` with `optimizer`.
   public init(
     model: M, optimizer: Optimizer<Rule>, budget: TrainingBudget, dataSeed: UInt64 = 0,
-    evaluationInterval: Int = 0, observers: [any TrainingObserver] = []
+    evaluationInterval: Int = 0, observers: [any TrainingObserver] = [],
+    nonFinitePolicy: NonFinitePolicy = .stop, checkpointStore: CheckpointStore? = nil,
+    checkpointEvery: Int? = nil, modelName: String? = nil
   ) {
     self.model = model
     self.optimizer = optimizer
@@ -111,36 +167,121 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
     self.dataSeed = dataSeed
     self.evaluationInterval = evaluationInterval
     self.observers = observers
+    self.nonFinitePolicy = nonFinitePolicy
+    self.checkpointStore = checkpointStore
+    self.checkpointEvery = checkpointEvery
+    self.modelName = modelName
+  }
+
+  /// What this trainer's checkpoints belong to: the model's layout and name and the
+  /// optimizer's fingerprint.
+  public var checkpointIdentity: CheckpointIdentity {
+    CheckpointIdentity(model: model, optimizer: optimizer, modelName: modelName)
+  }
+
+  /// The state and history to run from: the newest checkpoint in ``checkpointStore`` when
+  /// `resume` is true and one exists, otherwise a fresh state for `seed` and an empty history.
+  ///
+  /// - Throws: ``CheckpointError`` when the newest checkpoint cannot be used (truncated,
+  ///   corrupted, another version, model or optimizer), or
+  ///   ``CheckpointError/existingCheckpoints(directory:latestStep:)`` when `resume` is false
+  ///   but the store already holds checkpoints; nothing on disk is changed.
+  public func start(seed: UInt64, resume: Bool) throws(CheckpointError) -> (
+    state: OptimizerState<Rule.State>, history: TrainingHistory
+  ) {
+    if let store = checkpointStore, let latest = store.latestStep {
+      guard resume else {
+        throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+      }
+      let checkpoint = try store.load(Rule.State.self, expecting: checkpointIdentity)
+      return (checkpoint.state, checkpoint.history)
+    }
+    return (optimizer.makeState(for: model, seed: seed), TrainingHistory())
   }
 
   /// Runs from `state` (fresh or resumed) until the budget is spent; `state` holds the result.
-  public func run(_ state: inout OptimizerState<Rule.State>) -> TrainingHistory {
-    var history = TrainingHistory()
+  ///
+  /// `history` is the history so far when resuming (from ``start(seed:resume:)``); budgets on
+  /// evaluations and cost count what it already spent.
+  public func run(
+    _ state: inout OptimizerState<Rule.State>, continuing previous: TrainingHistory = .init()
+  ) -> TrainingHistory {
+    var history = previous
+    history.stopReason = .stepBudget
+    history.failure = nil
     let startCounts = state.evaluations
+    let spentBefore = previous.counts
+    func spent(_ state: OptimizerState<Rule.State>) -> EvaluationCounts {
+      spentBefore + (state.evaluations - startCounts)
+    }
+    let policy = nonFinitePolicy
+    var snapshot: OptimizerState<Rule.State>?
+    var failures = 0
+    var lastSaved = checkpointStore?.latestStep == state.step ? state.step : -1
     loop: while true {
       if let limit = budget.steps, state.step >= limit {
         history.stopReason = .stepBudget
         break
       }
-      let spent = state.evaluations - startCounts
-      if let limit = budget.gradientEvaluations, spent.gradients >= limit {
+      if let limit = budget.gradientEvaluations, spent(state).gradients >= limit {
         history.stopReason = .evaluationBudget
         break
       }
-      if let limit = budget.cost, spent.cost >= limit {
+      if let limit = budget.cost, spent(state).cost >= limit {
         history.stopReason = .costBudget
         break
       }
-      let loss: Double
+      switch policy.action {
+      case .stop: break
+      case .skip: snapshot = state
+      case .rollback:
+        if snapshot.map({ state.step >= $0.step + policy.snapshotInterval }) ?? true {
+          snapshot = state
+          failures = 0
+        }
+      }
+      var loss: Double
       do {
         loss = try optimizer.step(&state, model: model, dataSeed: dataSeed)
+        if policy.action == .skip {
+          snapshot = nil
+          failures = 0
+        }
       } catch {
-        history.stopReason = .nonFinite
-        history.failure = error.description
-        break
+        failures += 1
+        let scale = state.context.learningRateScale
+        guard let saved = snapshot, failures <= policy.maxConsecutiveFailures else {
+          history.stopReason = .nonFinite
+          history.failure =
+            failures > 1
+            ? "\(error.description) (gave up after \(failures) failed attempts)"
+            : error.description
+          if let snapshot { restore(&state, from: snapshot, history: &history) }
+          history.nonFiniteEvents.append(
+            .init(
+              step: error.step, error: error.description, action: .stop,
+              learningRateScale: scale))
+          break
+        }
+        loss = state.context.loss
+        restore(&state, from: saved, history: &history)
+        if policy.action == .rollback {
+          state.context.learningRateScale = scale * policy.rollbackFactor
+          history.nonFiniteEvents.append(
+            .init(
+              step: error.step, error: error.description, action: .rollback,
+              learningRateScale: state.context.learningRateScale))
+          continue loop
+        }
+        snapshot = nil
+        state.context.step += 1
+        history.nonFiniteEvents.append(
+          .init(
+            step: error.step, error: error.description, action: .skip,
+            learningRateScale: scale))
       }
       history.losses.append(loss)
-      history.costs.append((state.evaluations - startCounts).cost)
+      history.costs.append(spent(state).cost)
       var evaluation: [String: Double]?
       if evaluationInterval > 0 && state.step % evaluationInterval == 0 {
         let metrics = model.evaluate(at: state.parameters, seed: dataSeed)
@@ -156,15 +297,60 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
         history.stopReason = .stoppedByObserver
         break loop
       }
+      if let every = checkpointEvery, every > 0, state.step % every == 0 {
+        if let failure = saveCheckpoint(state, history: history, spent: spent(state)) {
+          history.stopReason = .checkpointFailed
+          history.failure = failure
+          break
+        }
+        lastSaved = state.step
+      }
       if let target = budget.targetLoss, loss <= target {
         history.stopReason = .targetLoss
         break
       }
     }
-    history.counts = state.evaluations - startCounts
+    history.counts = spent(state)
     let batch = model.batch(step: state.step, seed: dataSeed)
     history.finalLoss = model.loss(at: state.parameters, on: batch)
+    let clean = history.stopReason != .nonFinite && history.stopReason != .checkpointFailed
+    if clean, checkpointStore != nil, lastSaved != state.step {
+      if let failure = saveCheckpoint(state, history: history, spent: history.counts) {
+        history.stopReason = .checkpointFailed
+        history.failure = failure
+      }
+    }
     for observer in observers { observer.trainer(didFinish: history) }
     return history
+  }
+
+  /// Puts a good state back, keeping the evaluations spent since, and drops the undone steps
+  /// from the history.
+  private func restore(
+    _ state: inout OptimizerState<Rule.State>, from saved: OptimizerState<Rule.State>,
+    history: inout TrainingHistory
+  ) {
+    let undone = Swift.max(0, state.step - saved.step)
+    history.losses.removeLast(Swift.min(undone, history.losses.count))
+    history.costs.removeLast(Swift.min(undone, history.costs.count))
+    history.evaluations.removeAll { $0.step > saved.step }
+    let evaluations = state.evaluations
+    state = saved
+    state.evaluations = evaluations
+  }
+
+  /// Writes a checkpoint of `state`; returns the error's description if it fails.
+  private func saveCheckpoint(
+    _ state: OptimizerState<Rule.State>, history: TrainingHistory, spent: EvaluationCounts
+  ) -> String? {
+    guard let store = checkpointStore else { return nil }
+    var saved = history
+    saved.counts = spent
+    do {
+      try store.save(state, history: saved, identity: checkpointIdentity)
+      return nil
+    } catch {
+      return error.description
+    }
   }
 }

@@ -1,0 +1,146 @@
+import Foundation
+
+/// A directory of checkpoints, one file per saved step (`checkpoint-000000001000.saddlekit`).
+///
+/// ```swift
+/// let store = CheckpointStore(directory: URL(fileURLWithPath: "runs/a"))
+/// try store.save(state, history: history, identity: identity)
+/// let checkpoint = try store.load(Adam.State.self, expecting: identity)
+/// ```
+/// Saving is atomic: the file is written under a temporary name in the same directory,
+/// flushed to disk (`fsync`), renamed into place and the directory flushed, so a crash leaves
+/// either the previous checkpoint or the new one, never a partial file. Loading refuses a
+/// truncated, corrupted, foreign, newer-version or mismatched file with a ``CheckpointError``
+/// and changes nothing on disk. The newest ``keep`` checkpoints are kept.
+public struct CheckpointStore: Sendable {
+  /// The directory holding the checkpoints (created on first save).
+  public let directory: URL
+  /// How many checkpoints to keep (the newest); at least 1.
+  public var keep: Int
+
+  static let prefix = "checkpoint-"
+  static let suffix = ".saddlekit"
+
+  /// A store in `directory`, keeping the newest `keep` checkpoints.
+  public init(directory: URL, keep: Int = 2) {
+    self.directory = directory
+    self.keep = Swift.max(1, keep)
+  }
+
+  /// The file that holds the checkpoint of `step`.
+  public func url(forStep step: Int) -> URL {
+    let digits = String(step)
+    let padded = String(repeating: "0", count: Swift.max(0, 12 - digits.count)) + digits
+    return directory.appendingPathComponent(Self.prefix + padded + Self.suffix)
+  }
+
+  /// The steps that have a checkpoint file, in increasing order.
+  public func steps() -> [Int] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    return names.compactMap { name -> Int? in
+      guard name.hasPrefix(Self.prefix), name.hasSuffix(Self.suffix) else { return nil }
+      return Int(name.dropFirst(Self.prefix.count).dropLast(Self.suffix.count))
+    }.sorted()
+  }
+
+  /// The newest saved step, if any.
+  public var latestStep: Int? { steps().last }
+
+  /// Saves `state` and `history` as the checkpoint of `state.step`, atomically, then removes
+  /// checkpoints beyond the newest ``keep``.
+  ///
+  /// - Throws: ``CheckpointError/nonFiniteState(step:field:)`` when the state holds a NaN or an
+  ///   infinity, ``CheckpointError/writeFailed(path:reason:)`` when the file cannot be written;
+  ///   the existing checkpoints are then left as they were.
+  @discardableResult
+  public func save<S>(
+    _ state: OptimizerState<S>, history: TrainingHistory, identity: CheckpointIdentity
+  ) throws(CheckpointError) -> URL {
+    let data = try Checkpoint(state: state, history: history, identity: identity).encoded()
+    let target = url(forStep: state.step)
+    try writeAtomically(data, to: target)
+    prune()
+    return target
+  }
+
+  /// Loads the checkpoint of `step` (the newest when `nil`), checked against `identity`.
+  ///
+  /// - Throws: ``CheckpointError`` saying which check failed: none found, unreadable,
+  ///   truncated, not a checkpoint, unsupported version, checksum mismatch, another model,
+  ///   another optimizer, or a state that does not decode as `S`.
+  public func load<S>(
+    _ type: S.Type = S.self, expecting identity: CheckpointIdentity, step: Int? = nil
+  ) throws(CheckpointError) -> Checkpoint<S> {
+    guard let chosen = step ?? latestStep else {
+      throw .noCheckpoint(directory: directory.path)
+    }
+    let file = url(forStep: chosen)
+    let data: Data
+    do {
+      data = try Data(contentsOf: file)
+    } catch {
+      throw .unreadable(path: file.path, reason: error.localizedDescription)
+    }
+    return try Checkpoint<S>.decode(data, expecting: identity, path: file.path)
+  }
+
+  /// Loads the newest checkpoint for `optimizer`, checked against `model`'s layout and the
+  /// optimizer's fingerprint; `nil` when the directory holds none.
+  public func loadLatest<M: Model, R: UpdateRule>(
+    for optimizer: Optimizer<R>, model: M, modelName: String? = nil
+  ) throws(CheckpointError) -> Checkpoint<R.State>? {
+    guard latestStep != nil else { return nil }
+    let identity = CheckpointIdentity(model: model, optimizer: optimizer, modelName: modelName)
+    return try load(R.State.self, expecting: identity)
+  }
+
+  /// Writes `data` to a temporary file in the directory, flushes it, renames it to `target`
+  /// and flushes the directory.
+  func writeAtomically(_ data: Data, to target: URL) throws(CheckpointError) {
+    let path = target.path
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw .writeFailed(path: path, reason: "cannot create the directory (\(error))")
+    }
+    let temporary = directory.appendingPathComponent(
+      ".\(target.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    ).path
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    guard fd >= 0 else { throw .writeFailed(path: path, reason: systemError()) }
+    var failure: String?
+    data.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = systemError()
+          return
+        }
+        offset += written
+      }
+    }
+    if failure == nil && fsync(fd) != 0 { failure = systemError() }
+    if close(fd) != 0 && failure == nil { failure = systemError() }
+    if failure == nil && rename(temporary, path) != 0 { failure = systemError() }
+    if let failure {
+      unlink(temporary)
+      throw .writeFailed(path: path, reason: failure)
+    }
+    let directoryDescriptor = open(directory.path, O_RDONLY)
+    if directoryDescriptor >= 0 {
+      _ = fsync(directoryDescriptor)
+      close(directoryDescriptor)
+    }
+  }
+
+  /// Removes all but the newest ``keep`` checkpoints.
+  func prune() {
+    for step in steps().dropLast(keep) {
+      try? FileManager.default.removeItem(at: url(forStep: step))
+    }
+  }
+}
+
+private func systemError() -> String { String(cString: strerror(errno)) }
