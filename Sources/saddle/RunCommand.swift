@@ -17,10 +17,35 @@ enum RunCommand {
       name: "trace", valueName: "FILE",
       help:
         "Write one JSON object per step: step, loss (before the step), params (after), gradEvals."),
+    OptionSpec(
+      name: "checkpoint", valueName: "DIR",
+      help: "Write checkpoints (atomic, checksummed) into DIR: at the end and every K steps."),
+    OptionSpec(name: "checkpoint-every", valueName: "K", help: "Checkpoint every K steps."),
+    OptionSpec(
+      name: "resume", valueName: nil,
+      help: "Continue from the newest checkpoint in DIR (the same bits as never stopping)."),
+    OptionSpec(
+      name: "on-nonfinite", valueName: "POLICY",
+      help: "stop (default), skip, or rollback (to the last good state, halving the step)."),
   ]
 
-  static let usage =
-    "saddle run --problem NAME [--dim D] --optimizer SPEC --steps N [--seed S] [--start X1,...] [--trace FILE]"
+  static let usage = """
+    saddle run --problem NAME [--dim D] --optimizer SPEC --steps N [--seed S] [--start X1,...]
+                      [--trace FILE] [--checkpoint DIR [--checkpoint-every K] [--resume]]
+                      [--on-nonfinite stop|skip|rollback]
+    """
+
+  struct RunOptions {
+    var steps: Int
+    var seed: UInt64
+    var start: [Double]?
+    var trace: String?
+    var problemName: String
+    var resume: Bool
+    var checkpoint: CheckpointStore?
+    var checkpointEvery: Int?
+    var policy: NonFinitePolicy = .stop
+  }
 
   static func run(_ arguments: [String], registry: Registry) throws {
     let args = try ParsedArguments(arguments, command: "run", options: options)
@@ -36,37 +61,45 @@ enum RunCommand {
     }
     guard let specText = args.string("optimizer") else {
       throw UsageError(
-        "saddle run: --optimizer is required, e.g. --optimizer '[{\"stage\":\"adam\",\"learningRate\":0.01}]'"
-      )
+        "saddle run: --optimizer is required, e.g. --optimizer '[{\"stage\":\"adam\"}]'")
     }
     guard let steps = try args.int("steps", min: 1) else {
       throw UsageError("saddle run: --steps is required (an integer ≥ 1)")
     }
-    let seed = try args.uint64("seed", default: 0)
+    var options = RunOptions(
+      steps: steps, seed: try args.uint64("seed", default: 0), start: try args.doubles("start"),
+      trace: args.string("trace"), problemName: problemName, resume: args.has("resume"))
+    if let directory = args.string("checkpoint") {
+      options.checkpoint = CheckpointStore(directory: URL(fileURLWithPath: directory))
+      options.checkpointEvery = try args.int("checkpoint-every", min: 1)
+    } else if args.has("resume") || args.string("checkpoint-every") != nil {
+      throw UsageError("saddle run: --resume and --checkpoint-every need --checkpoint DIR")
+    }
+    if let name = args.string("on-nonfinite") {
+      guard let policy = NonFinitePolicy(named: name) else {
+        throw UsageError("saddle run: --on-nonfinite expects stop, skip or rollback, got '\(name)'")
+      }
+      options.policy = policy
+    }
     var fields: [String: JSONValue] = [:]
     if let dim = try args.int("dim", min: 1) { fields["dimension"] = .int(dim) }
     let model = try registry.model(named: problemName, fields: fields)
     let optimizer = try registry.optimizer(fromJSON: try readSpec(specText, command: "run"))
-    let start = try args.doubles("start")
-    try execute(
-      model: model, optimizer: optimizer, steps: steps, seed: seed, start: start,
-      trace: args.string("trace"), problemName: problemName)
+    try execute(model: model, optimizer: optimizer, options: options)
   }
 
-  static func execute<M: Model>(
-    model: M, optimizer: DynamicOptimizer, steps: Int, seed: UInt64, start: [Double]?,
-    trace: String?, problemName: String
-  ) throws {
-    var parameters = model.initialParameters(seed: seed)
-    if let start {
-      guard start.count == model.layout.count else {
-        throw UsageError(
-          "saddle run: --start has \(start.count) values but problem '\(problemName)' has \(model.layout.count) parameters"
-        )
-      }
-      parameters = ParameterVector(start.map { Float($0) })
+  static func execute<M: Model>(model: M, optimizer: DynamicOptimizer, options run: RunOptions)
+    throws
+  {
+    let steps = run.steps
+    let seed = run.seed
+    let trace = run.trace
+    let problemName = run.problemName
+    if let start = run.start, start.count != model.layout.count {
+      throw UsageError(
+        "saddle run: --start has \(start.count) values but problem '\(problemName)' has \(model.layout.count) parameters"
+      )
     }
-    var state = optimizer.makeState(parameters: parameters, layout: model.layout, seed: seed)
     var observers: [any TrainingObserver] = [
       ProgressObserver(totalSteps: steps, interval: max(1, steps / 10))
     ]
@@ -82,10 +115,21 @@ enum RunCommand {
     }
     let clock = ContinuousClock()
     let began = clock.now
-    let trainer = Trainer(
+    var trainer = Trainer(
       model: model, optimizer: optimizer, budget: TrainingBudget(steps: steps), dataSeed: seed,
       observers: observers)
-    let history = trainer.run(&state)
+    trainer.nonFinitePolicy = run.policy
+    trainer.checkpointStore = run.checkpoint
+    trainer.checkpointEvery = run.checkpointEvery
+    trainer.modelName = problemName
+    var (state, previous) = try trainer.start(seed: seed, resume: run.resume)
+    if state.step == 0, let start = run.start {
+      state = optimizer.makeState(
+        parameters: ParameterVector(start.map { Float($0) }), layout: model.layout, seed: seed)
+    } else if state.step > 0 {
+      print("resumed from step \(state.step)")
+    }
+    let history = trainer.run(&state, continuing: previous)
     let elapsed = clock.now - began
     if let error = traceObserver?.writeError { throw RunError("saddle run: \(error) (\(trace!))") }
     print("problem      \(problemName) (\(model.layout.count) parameters)")

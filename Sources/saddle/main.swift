@@ -50,6 +50,9 @@ do {
 } catch let error as SpecError {
   printError("saddle: \(error.description)")
   exit(2)
+} catch let error as CheckpointError {
+  printError("saddle: \(error.description)")
+  exit(1)
 } catch let error as RunError {
   printError(error.description)
   exit(1)

@@ -99,6 +99,19 @@ struct CommandLineTests {
         ], "--start has 3 values"
       ),
       (["frobnicate"], "unknown command"),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":\"sgd\"}]", "--steps", "3",
+          "--on-nonfinite", "ignore",
+        ], "expects stop, skip or rollback"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", "[{\"stage\":\"sgd\"}]", "--steps", "3",
+          "--resume",
+        ], "need --checkpoint"
+      ),
+      (["escape", "--methods", "gd,adma"], "did you mean 'adam'"),
     ])
   func badInput(arguments: [String], expected: String) throws {
     let result = try runSaddle(arguments)
@@ -117,9 +130,39 @@ struct CommandLineTests {
     #expect(result.stderr.contains("cannot write"))
   }
 
+  @Test("--checkpoint then --resume ends on the same parameters as one uninterrupted run")
+  func checkpointAndResume() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("saddle-ck-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let common = [
+      "run", "--problem", "ill-conditioned-saddle", "--optimizer",
+      #"[{"stage":"deo-adam","learningRate":0.01,"period":3}]"#, "--seed", "7",
+    ]
+    let first = try runSaddle(
+      common + ["--steps", "40", "--checkpoint", directory.path, "--checkpoint-every", "15"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let resumed = try runSaddle(
+      common + ["--steps", "90", "--checkpoint", directory.path, "--resume"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("resumed from step 40"))
+    let straight = try runSaddle(common + ["--steps", "90"])
+    func finalLoss(_ text: String) -> Substring? {
+      text.split(separator: "\n").first { $0.hasPrefix("final loss") }
+    }
+    #expect(finalLoss(resumed.stdout) != nil)
+    #expect(finalLoss(resumed.stdout) == finalLoss(straight.stdout))
+    let again = try runSaddle(common + ["--steps", "10", "--checkpoint", directory.path])
+    #expect(again.status == 1)
+    #expect(again.stderr.contains("already holds checkpoints"))
+  }
+
   @Test("every command answers --help")
   func help() throws {
-    for command in [["--help"], ["run", "--help"], ["list", "--help"], ["bench", "--help"]] {
+    for command in [
+      ["--help"], ["run", "--help"], ["list", "--help"], ["bench", "--help"], ["escape", "--help"],
+      ["compare", "--help"],
+    ] {
       let result = try runSaddle(command)
       #expect(result.status == 0, "\(command): \(result.stderr)")
       #expect(result.stdout.contains("USAGE") || result.stdout.contains("COMMANDS"))
