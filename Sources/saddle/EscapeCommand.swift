@@ -11,6 +11,9 @@ enum EscapeCommand {
     OptionSpec(name: "seeds", valueName: "N", help: "Seeds per setting (default 10)."),
     OptionSpec(name: "budget", valueName: "EVALS", help: "Cost budget per run (default 50000)."),
     OptionSpec(name: "csv", valueName: "FILE", help: "Also write the table as CSV."),
+    OptionSpec(
+      name: "octopus", valueName: nil,
+      help: "Instead: Du et al.'s octopus, d = 2…10, evaluations to reach the global minimum."),
   ]
 
   static let usage =
@@ -33,11 +36,15 @@ enum EscapeCommand {
     }
     let seeds = try args.int("seeds", default: 10, min: 1)!
     let budget = try args.int("budget", default: 50_000, min: 1)!
+    let octopus = args.has("octopus")
     let problems = try select(
-      args.string("problems"), from: EscapeBenchmark.standardProblems, name: \.label,
-      what: "problem")
+      args.string("problems"),
+      from: octopus ? EscapeBenchmark.octopusProblems : EscapeBenchmark.standardProblems,
+      name: \.label, what: "problem")
     let methods = try select(
-      args.string("methods"), from: EscapeBenchmark.standardMethods, name: \.name, what: "method")
+      args.string("methods"),
+      from: octopus ? EscapeBenchmark.octopusMethods : EscapeBenchmark.standardMethods,
+      name: \.name, what: "method")
     var csvURL: URL?
     if let path = args.string("csv") {
       csvURL = URL(fileURLWithPath: path)

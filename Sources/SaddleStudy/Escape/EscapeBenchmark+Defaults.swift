@@ -2,8 +2,9 @@ import SaddleCore
 
 extension EscapeBenchmark {
   /// The saddles of the problem table with closed-form escape thresholds, including the
-  /// ill-conditioned saddle at `λ_max/|λ_min|` = 10, 100 and 1000 (`δ` is an eighth of the
-  /// depth of the minima, `ε/4·½`, so "escaped" means well on the way down).
+  /// ill-conditioned saddle at `λ_max/|λ_min|` = 10, 100 and 1000, axis-aligned and rotated by
+  /// a random orthogonal matrix (`δ` is half the depth `ε/4` of its minima, so "escaped" means
+  /// well on the way down).
   public static let standardProblems: [Problem] = [
     Problem(
       label: "ill-conditioned-saddle(κ=10)", catalogName: "ill-conditioned-saddle",
@@ -14,6 +15,12 @@ extension EscapeBenchmark {
     Problem(
       label: "ill-conditioned-saddle(κ=1000)", catalogName: "ill-conditioned-saddle",
       parameters: ["dimension": 10, "epsilon": 0.001], delta: 0.001 / 8),
+    Problem(
+      label: "rotated-ill-conditioned-saddle(κ=100)", catalogName: "ill-conditioned-saddle",
+      parameters: ["dimension": 10, "epsilon": 0.01], delta: 0.01 / 8, rotationSeed: 1),
+    Problem(
+      label: "rotated-ill-conditioned-saddle(κ=1000)", catalogName: "ill-conditioned-saddle",
+      parameters: ["dimension": 10, "epsilon": 0.001], delta: 0.001 / 8, rotationSeed: 1),
     Problem(label: "quartic-double-well", catalogName: "quartic-double-well", delta: 1.0 / 32),
     Problem(label: "two-well", catalogName: "two-well", delta: 1.0 / 8),
     Problem(label: "scalar-factorization", catalogName: "scalar-factorization", delta: 1.0 / 8),
@@ -21,6 +28,52 @@ extension EscapeBenchmark {
     Problem(label: "matrix-factorization", catalogName: "matrix-factorization", delta: 0.1),
     Problem(label: "symmetric-factorization", catalogName: "symmetric-factorization", delta: 0.1),
   ]
+
+  /// Du et al.'s octopus at `d` = 2 … 10 (L = e, γ = 1, τ = e as in the paper), started
+  /// uniformly in `[−1, 1]^d`; done when within 1 of the global minimum `f = −dν`.
+  public static let octopusProblems: [Problem] = (2...10).map { d in
+    Problem(
+      label: "octopus(d=\(d))", catalogName: "octopus", parameters: ["dimension": Double(d)],
+      delta: 1, start: .uniform(low: -1, high: 1), goal: .minimum)
+  }
+
+  /// The octopus methods: every method at the paper's step `η = 1/(4L)` (curvature-aware ones
+  /// with their own extra parameters), so the comparison isolates how each passes saddles.
+  public static let octopusMethods: [Method] = {
+    let eta = 1 / (4 * 2.718281828459045)
+    return [
+      Method(name: "gd") { _ in [("η=1/(4L)", #"[{"stage":"sgd","learningRate":\#(eta)}]"#)] },
+      Method(name: "perturbed-gd") { _ in
+        [0.1, 1.0].map { r in
+          (
+            "r=\(r)",
+            #"[{"stage":"perturbed-gd","learningRate":\#(eta),"radius":\#(r),"threshold":0.1}]"#
+          )
+        }
+      },
+      Method(name: "deo-sgd") { _ in
+        [0.5, 2.0].map { s in
+          (
+            "k=1 s=\(s)",
+            #"[{"stage":"deo-sgd","learningRate":\#(eta),"period":1,"stepSize":\#(s)}]"#
+          )
+        }
+      },
+      Method(name: "neon-gd") { _ in
+        [0.5, 2.0].map { s in
+          (
+            "s=\(s)",
+            #"[{"stage":"neon-gd","learningRate":\#(eta),"stepSize":\#(s),"threshold":0.1}]"#
+          )
+        }
+      },
+      Method(name: "saddle-free-newton") { _ in
+        [2, 10].map { rank in
+          ("rank=\(rank)", #"[{"stage":"saddle-free-newton","rank":\#(rank)}]"#)
+        }
+      },
+    ]
+  }()
 
   /// Plain gradient descent with `η·λ_max` ∈ {0.25, 0.5, 1}: up to its stability limit
   /// `1/λ_max` near the saddle.
@@ -96,8 +149,20 @@ extension EscapeBenchmark {
     }
   }
 
+  /// DEO as its reference code has it (``Presets/deoReference(base:period:separation:rotationRate:strength:)``)
+  /// over SGD at `η = 1/λ_max`, with the class default and the script's strength.
+  public static let deoReference = Method(name: "deo-reference") { lambdaMax in
+    [0.1, 5.0].map { s in
+      (
+        "s=\(s)",
+        #"[{"stage":"deo-reference","base":"sgd","learningRate":\#(1 / lambdaMax),"strength":\#(s)}]"#
+      )
+    }
+  }
+
   /// Every method of the escape benchmark.
   public static let standardMethods: [Method] = [
-    gradientDescent, adam, deoSGD, deoAdam, saddleFreeNewton, perturbedGD, neonGD, samSGD,
+    gradientDescent, adam, deoSGD, deoAdam, deoReference, saddleFreeNewton, perturbedGD, neonGD,
+    samSGD,
   ]
 }

@@ -23,30 +23,60 @@ public struct EscapeBenchmark: Sendable {
     public var parameters: [String: Double]
     /// Which listed saddle to start from.
     public var saddleIndex: Int
-    /// Escape threshold `δ`: escaped when `f < f_saddle − δ`.
+    /// Escape threshold `δ`: escaped when `f < f_saddle − δ` (or, with ``Goal/minimum``,
+    /// done when `f < f_min + δ`).
     public var delta: Double
+    /// Where runs start.
+    public var start: Start
+    /// When a run counts as done.
+    public var goal: Goal
+    /// When set, the problem is seen in a basis rotated by a random orthogonal matrix drawn
+    /// from this seed (``RotatedProblem``).
+    public var rotationSeed: UInt64?
+
+    /// Where runs start.
+    public enum Start: Sendable, Equatable {
+      /// At the listed saddle plus the benchmark's perturbation.
+      case saddle
+      /// Uniformly in `[low, high]^d` (Du et al.'s initialization for the octopus).
+      case uniform(low: Double, high: Double)
+    }
+
+    /// When a run counts as done.
+    public enum Goal: Sendable, Equatable {
+      /// `f < f_saddle − δ`: escaped the start saddle.
+      case escape
+      /// `f < f_min + δ`: reached the global minimum (the first listed minimum).
+      case minimum
+    }
 
     /// A problem from the catalog.
     public init(
       label: String, catalogName: String, parameters: [String: Double] = [:],
-      saddleIndex: Int = 0, delta: Double
+      saddleIndex: Int = 0, delta: Double, start: Start = .saddle, goal: Goal = .escape,
+      rotationSeed: UInt64? = nil
     ) {
+      self.rotationSeed = rotationSeed
       self.label = label
       self.catalogName = catalogName
       self.parameters = parameters
       self.saddleIndex = saddleIndex
       self.delta = delta
+      self.start = start
+      self.goal = goal
     }
 
     /// Builds the problem.
     public func make() throws -> any ClosedFormProblem {
-      try ProblemCatalog.make(catalogName, dimension: nil, parameters: parameters)
+      let problem = try ProblemCatalog.make(catalogName, dimension: nil, parameters: parameters)
+      guard let rotationSeed else { return problem }
+      return RotatedProblem(problem, seed: rotationSeed)
     }
   }
 
-  /// A method: a name and a grid of optimizer specs (JSON), one per setting. `setting`
-  /// receives the problem's largest Hessian eigenvalue at the saddle (`λ_max`), so learning
-  /// rates can be given relative to GD's stability limit `1/λ_max`.
+  /// A method: a name and a grid of optimizer specs (JSON), one per setting. `grid` receives
+  /// the largest absolute Hessian eigenvalue at the start saddle (`λ_max`), so learning rates
+  /// can be given relative to GD's stability limit `1/λ_max`.
   public struct Method: Sendable {
     /// The name shown in tables.
     public var name: String
@@ -127,11 +157,25 @@ public struct EscapeBenchmark: Sendable {
         "has \(model.saddles.count) listed saddles, asked for index \(problem.saddleIndex)")
     }
     let saddle = model.saddles[problem.saddleIndex]
-    let start = ParameterVector(
-      perturbedStart(
-        saddle.point, norm: perturbation, seed: seed
-      ).map { Float($0) })
-    let threshold = saddle.value - problem.delta
+    let startPoint: [Double]
+    switch problem.start {
+    case .saddle:
+      startPoint = perturbedStart(saddle.point, norm: perturbation, seed: seed)
+    case .uniform(let low, let high):
+      var generator = SeededGenerator(seed: seed)
+      startPoint = saddle.point.map { _ in low + (high - low) * generator.nextUniformDouble() }
+    }
+    let start = ParameterVector(startPoint.map { Float($0) })
+    let threshold: Double
+    switch problem.goal {
+    case .escape:
+      threshold = saddle.value - problem.delta
+    case .minimum:
+      guard let minimum = model.minima.first else {
+        throw SpecError(location: "problem '\(problem.label)'", "has no listed minimum")
+      }
+      threshold = minimum.value + problem.delta
+    }
     var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
     var finalLoss = Double.nan
     while state.evaluations.cost < budget {
@@ -169,7 +213,9 @@ public struct EscapeBenchmark: Sendable {
     var settingLabels: [[[String]]] = []
     for (p, problem) in problems.enumerated() {
       let model = try problem.make()
-      let lambdaMax = model.saddles[problem.saddleIndex].hessianEigenvalues.max() ?? 1
+      // GD's stable step near the saddle is 1/max|λ| (at U = 0 of the symmetric factorization
+      // every eigenvalue is negative).
+      let lambdaMax = model.saddles[problem.saddleIndex].hessianEigenvalues.map(abs).max() ?? 1
       var perMethod: [[String]] = []
       for (m, method) in methods.enumerated() {
         let grid = method.grid(Swift.max(lambdaMax, 1e-12))
