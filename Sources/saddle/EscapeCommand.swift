@@ -45,23 +45,16 @@ enum EscapeCommand {
       args.string("methods"),
       from: octopus ? EscapeBenchmark.octopusMethods : EscapeBenchmark.standardMethods,
       name: \.name, what: "method")
-    var csvURL: URL?
-    if let path = args.string("csv") {
-      csvURL = URL(fileURLWithPath: path)
-      guard FileManager.default.createFile(atPath: path, contents: nil) else {
-        throw RunError("saddle escape: cannot write CSV file '\(path)'")
-      }
-    }
+    let csvPath = args.string("csv")
     let benchmark = EscapeBenchmark(
       problems: problems, methods: methods, seeds: seeds, budget: budget, registry: registry)
     let rows = try benchmark.run()
     print(EscapeBenchmark.markdown(rows, budget: budget))
-    if let csvURL {
+    if let csvPath {
       do {
-        try EscapeBenchmark.csv(rows).write(to: csvURL, atomically: true, encoding: .utf8)
+        try FileOutput.write(Data(EscapeBenchmark.csv(rows).utf8), to: csvPath)
       } catch {
-        throw RunError(
-          "saddle escape: cannot write CSV file '\(csvURL.path)': \(error.localizedDescription)")
+        throw RunError("saddle escape: \(error)")
       }
     }
   }

@@ -130,6 +130,61 @@ struct CommandLineTests {
     #expect(result.stderr.contains("cannot write"))
   }
 
+  /// A regular file, so that a path beneath it cannot be created (tests run as root, so
+  /// permissions would not stop them).
+  static func regularFile() throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("saddle-regular-\(UUID().uuidString)")
+    try Data("x".utf8).write(to: url)
+    return url
+  }
+
+  @Test("a full disk and an impossible directory are reported in one line with exit code 1")
+  func fullDiskAndBadDirectory() throws {
+    let regular = try Self.regularFile()
+    defer { try? FileManager.default.removeItem(at: regular) }
+    let sgd = #"[{"stage":"sgd","learningRate":0.001}]"#
+    let cases: [([String], String)] = [
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", sgd, "--steps", "50", "--trace",
+          "/dev/full",
+        ],
+        "No space left on device"
+      ),
+      (
+        [
+          "run", "--problem", "rosenbrock", "--optimizer", sgd, "--steps", "5", "--checkpoint",
+          regular.appendingPathComponent("ck").path,
+        ],
+        "not a directory"
+      ),
+      (
+        [
+          "escape", "--seeds", "1", "--problems", "two-well", "--methods", "gd", "--csv",
+          "/dev/full",
+        ],
+        "No space left on device"
+      ),
+      (
+        [
+          "escape", "--seeds", "1", "--problems", "two-well", "--methods", "gd", "--csv",
+          regular.appendingPathComponent("x.csv").path,
+        ],
+        "Not a directory"
+      ),
+    ]
+    for (arguments, expected) in cases {
+      let result = try runSaddle(arguments)
+      #expect(result.status == 1, "\(arguments)")
+      #expect(result.stderr.contains(expected), "\(result.stderr)")
+      #expect(result.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count == 1)
+    }
+    // /dev/full is still a device: nothing was renamed over it.
+    let attributes = try FileManager.default.attributesOfItem(atPath: "/dev/full")
+    #expect(attributes[.type] as? FileAttributeType == .typeCharacterSpecial)
+  }
+
   @Test("--checkpoint then --resume ends on the same parameters as one uninterrupted run")
   func checkpointAndResume() throws {
     let directory = FileManager.default.temporaryDirectory

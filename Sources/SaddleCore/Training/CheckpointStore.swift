@@ -97,41 +97,11 @@ public struct CheckpointStore: Sendable {
   /// Writes `data` to a temporary file in the directory, flushes it, renames it to `target`
   /// and flushes the directory.
   func writeAtomically(_ data: Data, to target: URL) throws(CheckpointError) {
-    let path = target.path
     do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      try FileOutput.createDirectory(directory.path)
+      try FileOutput.write(data, to: target.path)
     } catch {
-      throw .writeFailed(path: path, reason: "cannot create the directory (\(error))")
-    }
-    let temporary = directory.appendingPathComponent(
-      ".\(target.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-    ).path
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else { throw .writeFailed(path: path, reason: systemError()) }
-    var failure: String?
-    data.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          failure = systemError()
-          return
-        }
-        offset += written
-      }
-    }
-    if failure == nil && fsync(fd) != 0 { failure = systemError() }
-    if close(fd) != 0 && failure == nil { failure = systemError() }
-    if failure == nil && rename(temporary, path) != 0 { failure = systemError() }
-    if let failure {
-      unlink(temporary)
-      throw .writeFailed(path: path, reason: failure)
-    }
-    let directoryDescriptor = open(directory.path, O_RDONLY)
-    if directoryDescriptor >= 0 {
-      _ = fsync(directoryDescriptor)
-      close(directoryDescriptor)
+      throw .writeFailed(path: target.path, reason: "\(error.path): \(error.reason)")
     }
   }
 

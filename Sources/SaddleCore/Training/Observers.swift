@@ -59,11 +59,11 @@ public final class JSONLinesObserver: TrainingObserver {
   /// Opens (truncates) `url` for writing.
   /// - Throws: ``SpecError`` naming the path when it cannot be created.
   public init(url: URL, includeParameters: Bool = false) throws(SpecError) {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: url.path)
-    else {
-      throw SpecError(
-        field: "trace", "cannot write '\(url.path)' (check the directory exists and is writable)")
+    let handle: FileHandle
+    do {
+      handle = try FileOutput.openForStreaming(url.path)
+    } catch {
+      throw SpecError(field: "trace", "cannot write '\(url.path)': \(error.reason)")
     }
     self.handle = handle
     self.includeParameters = includeParameters
@@ -89,14 +89,14 @@ public final class JSONLinesObserver: TrainingObserver {
     do {
       try handle.write(contentsOf: Data(line.utf8))
     } catch {
-      writeError = "cannot write trace: \(error.localizedDescription)"
+      writeError = "cannot write trace: \(FileOutput.describe(error))"
     }
     return true
   }
 
   public func trainer(didFinish history: TrainingHistory) {
     do { try handle.synchronize() } catch {
-      if writeError == nil { writeError = "cannot write trace: \(error.localizedDescription)" }
+      if writeError == nil { writeError = "cannot write trace: \(FileOutput.describe(error))" }
     }
   }
 }
