@@ -65,4 +65,13 @@ public struct SymmetricEigen: Sendable {
     values = order.map { a[$0 * n + $0] }
     vectors = order.map { k in (0..<n).map { v[$0 * n + k] } }
   }
+
+  /// The eigenpairs of the `n × n` row-major matrix `flat`, as `(values, vectors)`, ascending.
+  public static func decompose(_ flat: [Double], dimension n: Int) -> (
+    values: [Double], vectors: [[Double]]
+  ) {
+    let rows = (0..<n).map { i in Array(flat[(i * n)..<((i + 1) * n)]) }
+    let eigen = SymmetricEigen(rows)
+    return (eigen.values, eigen.vectors)
+  }
 }
