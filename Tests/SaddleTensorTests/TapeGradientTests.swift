@@ -57,8 +57,11 @@ struct OperationCase: Sendable, CustomTestStringConvertible {
       t.crossEntropy(logits: t.scale(x[0], by: 2), targets: sharedIndices, scale: 1.0 / 6)
     },
     .init(name: "squared error", shapes: [TensorShape(3, 4)]) { t, x in
-      t.squaredError(x[0], target: UnsafePointer(sharedIndices).withMemoryRebound(
-        to: Float.self, capacity: 12) { $0 }, scale: 0.25)
+      t.squaredError(
+        x[0],
+        target: UnsafePointer(sharedIndices).withMemoryRebound(
+          to: Float.self, capacity: 12
+        ) { $0 }, scale: 0.25)
     },
     .init(
       name: "layer norm", shapes: [TensorShape(4, 8), TensorShape(8), TensorShape(8)]
@@ -86,7 +89,8 @@ struct OperationCase: Sendable, CustomTestStringConvertible {
 
 @Suite("Tape gradients")
 struct TapeGradientTests {
-  @Test("each operation's gradient matches central finite differences", arguments: OperationCase.all)
+  @Test(
+    "each operation's gradient matches central finite differences", arguments: OperationCase.all)
   func finiteDifferences(_ operation: OperationCase) {
     let error = finiteDifferenceError(
       shapes: operation.shapes, step: operation.step, positive: operation.positive,

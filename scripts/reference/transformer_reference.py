@@ -148,8 +148,8 @@ def main():
     lines += [f'    ("{n}", {v!r}),' for n, v in norms]
     lines += ["  ]", "  /// gradient[i * gradientStride] for i = 0, 1, ...", "  static let sampledGradient: [Double] = ["]
     vals = [repr(float(grad64[i])) for i in idx]
-    for i in range(0, len(vals), 4):
-        lines.append("    " + ", ".join(vals[i:i + 4]) + ",")
+    for i in range(0, len(vals), 3):
+        lines.append("    " + ", ".join(vals[i:i + 3]) + ",")
     lines += ["  ]", "}", ""]
     with open(args.out, "w") as f:
         f.write("\n".join(lines))

@@ -99,7 +99,8 @@ public enum FastMath {
     let t = exp(-2 * magnitude)
     let r = (1 - t) / (1 + t)
     let signBits = bits & 0x8000_0000
-    return unsafeBitCast(unsafeBitCast(r, to: SIMD16<UInt32>.self) | signBits, to: SIMD16<Float>.self)
+    return unsafeBitCast(
+      unsafeBitCast(r, to: SIMD16<UInt32>.self) | signBits, to: SIMD16<Float>.self)
   }
 
   /// `tanh x` on one value (same formula as the 16-lane version).

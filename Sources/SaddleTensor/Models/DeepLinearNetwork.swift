@@ -52,7 +52,8 @@ public final class DeepLinearNetwork {
     precondition(targets.count == n * layerWidths.last!, "targets must be n × \(layerWidths.last!)")
     tape.reset()
     let p = parameters.baseAddress!
-    var h = tape.parameter(inputs.baseAddress!, shape: TensorShape(n, layerWidths[0]), gradient: nil)
+    var h = tape.parameter(
+      inputs.baseAddress!, shape: TensorShape(n, layerWidths[0]), gradient: nil)
     var o = 0
     for l in 1..<layerWidths.count {
       let shape = TensorShape(layerWidths[l - 1], layerWidths[l])

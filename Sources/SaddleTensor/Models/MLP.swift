@@ -82,7 +82,8 @@ public final class MLP {
     precondition(inputs.count == n * layerWidths[0], "MLP: inputs must be n × \(layerWidths[0])")
     tape.reset()
     let p = parameters.baseAddress!
-    var h = tape.parameter(inputs.baseAddress!, shape: TensorShape(n, layerWidths[0]), gradient: nil)
+    var h = tape.parameter(
+      inputs.baseAddress!, shape: TensorShape(n, layerWidths[0]), gradient: nil)
     var o = 0
     for l in 1..<layerWidths.count {
       let (fanIn, fanOut) = (layerWidths[l - 1], layerWidths[l])

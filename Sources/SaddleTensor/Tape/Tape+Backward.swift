@@ -191,13 +191,17 @@ extension Tape {
     case .sum(let x):
       if let (dx, acc) = gradientTarget(x) {
         let g = dy[0]
-        Vector.zip(shape(x).count, dx, dx, dx, accumulate: false) { d, _ in acc ? d + g : .init(repeating: g) }
+        Vector.zip(shape(x).count, dx, dx, dx, accumulate: false) { d, _ in
+          acc ? d + g : .init(repeating: g)
+        }
       }
 
     case .mean(let x):
       if let (dx, acc) = gradientTarget(x) {
         let g = dy[0] / Float(shape(x).count)
-        Vector.zip(shape(x).count, dx, dx, dx, accumulate: false) { d, _ in acc ? d + g : .init(repeating: g) }
+        Vector.zip(shape(x).count, dx, dx, dx, accumulate: false) { d, _ in
+          acc ? d + g : .init(repeating: g)
+        }
       }
     }
   }

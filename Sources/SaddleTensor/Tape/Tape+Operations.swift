@@ -71,7 +71,8 @@ extension Tape {
     let (m, n) = (s[s.rank - 2], s[s.rank - 1])
     let outShape = s.rank == 3 ? TensorShape(batch, n, m) : TensorShape(n, m)
     let out = output(outShape, .transpose(x), needsGradient: needsGradient(x))
-    Tape.transposeCopy(valuePointer(x), valuePointer(out), batch: batch, m: m, n: n, accumulate: false)
+    Tape.transposeCopy(
+      valuePointer(x), valuePointer(out), batch: batch, m: m, n: n, accumulate: false)
     return out
   }
 
@@ -284,7 +285,9 @@ extension Tape {
     let needs = needsGradient(x) || needsGradient(gain) || needsGradient(bias)
     let out = output(
       s, .layerNorm(x, gain: gain, bias: bias, statistics: statistics), needsGradient: needs)
-    let (px, pg, pb, po) = (valuePointer(x), valuePointer(gain), valuePointer(bias), valuePointer(out))
+    let (px, pg, pb, po) = (
+      valuePointer(x), valuePointer(gain), valuePointer(bias), valuePointer(out)
+    )
     let inverseN = 1 / Float(n)
     for r in 0..<rows {
       let row = px + r * n
