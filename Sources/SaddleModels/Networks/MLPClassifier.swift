@@ -88,6 +88,11 @@ public struct MLPClassifier<Task: ClassificationTask>: Model {
   /// The logits of `inputs` (`N × inputWidth`), computed in `Double` (an independent forward
   /// pass, also the tests' reference), `N × classCount` row-major.
   public func logits(at parameters: ParameterVector, inputs: [Float]) -> [Double] {
+    logits(at: parameters.map(Double.init), inputs: inputs)
+  }
+
+  /// The logits for parameters given in `Double` (for finite-difference references).
+  public func logits(at parameters: [Double], inputs: [Float]) -> [Double] {
     let count = inputs.count / layerWidths[0]
     var h = inputs.map(Double.init)
     var offset = 0
@@ -95,11 +100,11 @@ public struct MLPClassifier<Task: ClassificationTask>: Model {
       let (fanIn, fanOut) = (layerWidths[l - 1], layerWidths[l])
       var next = [Double](repeating: 0, count: count * fanOut)
       for e in 0..<count {
-        for j in 0..<fanOut { next[e * fanOut + j] = Double(parameters[offset + fanIn * fanOut + j]) }
+        for j in 0..<fanOut { next[e * fanOut + j] = parameters[offset + fanIn * fanOut + j] }
         for i in 0..<fanIn {
           let x = h[e * fanIn + i]
           if x == 0 { continue }
-          for j in 0..<fanOut { next[e * fanOut + j] += x * Double(parameters[offset + i * fanOut + j]) }
+          for j in 0..<fanOut { next[e * fanOut + j] += x * parameters[offset + i * fanOut + j] }
         }
       }
       if l < layerWidths.count - 1 {

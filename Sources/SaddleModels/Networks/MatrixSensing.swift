@@ -27,6 +27,8 @@ public struct MatrixSensing: Model {
   public let initializationScale: Float
   /// `M*`, `n × n` row-major.
   public let groundTruth: [Double]
+  /// `U*` with `M* = U*U*ᵀ`, `n × r` row-major.
+  public let groundTruthFactor: [Double]
   /// `Sᵢ`, `m` symmetric `n × n` matrices, row-major, one after another.
   let sensing: [Double]
   /// `yᵢ = ⟨Sᵢ, M*⟩`.
@@ -64,6 +66,7 @@ public struct MatrixSensing: Model {
       }
     }
     groundTruth = truth
+    groundTruthFactor = truthFactor
     var sensing = [Double](repeating: 0, count: measurements * n * n)
     for m in 0..<measurements {
       let base = m * n * n
@@ -95,21 +98,17 @@ public struct MatrixSensing: Model {
   }
 
   public func loss(at parameters: ParameterVector, on batch: Void) -> Double {
-    residuals(product(parameters)).reduce(0) { $0 + $1 * $1 } / Double(2 * measurements)
+    value(at: parameters.map(Double.init))
   }
 
   public func lossAndGradient(
     at parameters: ParameterVector, on batch: Void, into gradient: inout ParameterVector
   ) -> Double {
-    let rho = residuals(product(parameters))
-    let g = combination(rho)
-    let u = parameters.map(Double.init)
-    let step = multiply(g, u)
-    let factor = 2 / Double(measurements)
+    let (loss, g) = valueAndGradient(at: parameters.map(Double.init))
     gradient.withUnsafeMutableBufferPointer { out in
-      for k in 0..<out.count { out[k] = Float(factor * step[k]) }
+      for k in 0..<out.count { out[k] = Float(g[k]) }
     }
-    return rho.reduce(0) { $0 + $1 * $1 } / Double(2 * measurements)
+    return loss
   }
 
   public var hasExactHessianVectorProduct: Bool { true }
@@ -119,9 +118,28 @@ public struct MatrixSensing: Model {
     at parameters: ParameterVector, on batch: Void, along vector: ParameterVector,
     into result: inout ParameterVector
   ) {
-    let u = parameters.map(Double.init)
-    let v = vector.map(Double.init)
-    let g = combination(residuals(product(parameters)))
+    let hv = hessianVectorProduct(at: parameters.map(Double.init), along: vector.map(Double.init))
+    result.withUnsafeMutableBufferPointer { out in
+      for i in 0..<out.count { out[i] = Float(hv[i]) }
+    }
+  }
+
+  /// `f(U)` in `Double` (`U` is `n × r'` row-major).
+  public func value(at u: [Double]) -> Double {
+    residuals(product(u)).reduce(0) { $0 + $1 * $1 } / Double(2 * measurements)
+  }
+
+  /// `f(U)` and `∇f(U) = (2/m)·G·U` in `Double`.
+  public func valueAndGradient(at u: [Double]) -> (value: Double, gradient: [Double]) {
+    let rho = residuals(product(u))
+    let factor = 2 / Double(measurements)
+    let gradient = multiply(combination(rho), u).map { factor * $0 }
+    return (rho.reduce(0) { $0 + $1 * $1 } / Double(2 * measurements), gradient)
+  }
+
+  /// `∇²f(U)·V = (2/m)·(K·U + G·V)` in `Double`.
+  public func hessianVectorProduct(at u: [Double], along v: [Double]) -> [Double] {
+    let g = combination(residuals(product(u)))
     var d = [Double](repeating: 0, count: n * n)
     for i in 0..<n {
       for j in 0..<n {
@@ -133,18 +151,15 @@ public struct MatrixSensing: Model {
         d[i * n + j] = s
       }
     }
-    let k = combination(projections(d))
-    let ku = multiply(k, u)
+    let ku = multiply(combination(projections(d)), u)
     let gv = multiply(g, v)
     let factor = 2 / Double(measurements)
-    result.withUnsafeMutableBufferPointer { out in
-      for i in 0..<out.count { out[i] = Float(factor * (ku[i] + gv[i])) }
-    }
+    return zip(ku, gv).map { factor * ($0 + $1) }
   }
 
   /// `loss` and `recoveryError = ‖UUᵀ − M*‖_F / ‖M*‖_F` (the seed is unused: the data are fixed).
   public func evaluate(at parameters: ParameterVector, seed: UInt64) -> [String: Double] {
-    let x = product(parameters)
+    let x = product(parameters.map(Double.init))
     var (error, norm) = (0.0, 0.0)
     for k in 0..<(n * n) {
       error += (x[k] - groundTruth[k]) * (x[k] - groundTruth[k])
@@ -157,17 +172,15 @@ public struct MatrixSensing: Model {
   }
 
   /// `UUᵀ`.
-  func product(_ parameters: ParameterVector) -> [Double] {
+  func product(_ u: [Double]) -> [Double] {
     let r = factorRank
     var x = [Double](repeating: 0, count: n * n)
-    parameters.withUnsafeBufferPointer { u in
-      for i in 0..<n {
-        for j in 0...i {
-          var s = 0.0
-          for k in 0..<r { s += Double(u[i * r + k]) * Double(u[j * r + k]) }
-          x[i * n + j] = s
-          x[j * n + i] = s
-        }
+    for i in 0..<n {
+      for j in 0...i {
+        var s = 0.0
+        for k in 0..<r { s += u[i * r + k] * u[j * r + k] }
+        x[i * n + j] = s
+        x[j * n + i] = s
       }
     }
     return x
