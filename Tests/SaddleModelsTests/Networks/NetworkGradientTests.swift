@@ -49,7 +49,7 @@ struct NetworkGradientTests {
         configuration: Self.tinyConfiguration(vocabulary: 8, sequence: 7),
         task: InductionTask(vocabularySize: 8, sequenceLength: 7, periods: 2...4), threads: 2)
       : TransformerModel(
-        configuration: Self.tinyConfiguration(vocabulary: 30, sequence: 7),
+        configuration: Self.tinyConfiguration(vocabulary: 48, sequence: 7),
         task: CharacterLanguageTask(sequenceLength: 7), threads: 2)
     checkGradient(model, tolerance: 2e-3, h: 1e-2)
   }
@@ -71,7 +71,7 @@ struct NetworkGradientTests {
 
   @Test("on an unmasked batch the masked path equals the engine's TransformerLM bit for bit")
   func maskedPathMatchesEngine() {
-    let configuration = Self.tinyConfiguration(vocabulary: 30, sequence: 7)
+    let configuration = Self.tinyConfiguration(vocabulary: 48, sequence: 7)
     let task = CharacterLanguageTask(sequenceLength: 7)
     let model = TransformerModel(configuration: configuration, task: task, threads: 2)
     let p = model.initialParameters(seed: 3)

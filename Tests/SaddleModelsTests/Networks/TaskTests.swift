@@ -143,7 +143,7 @@ struct TaskTests {
   func temporaryFile(_ name: String, contents: Data) -> URL {
     let url = FileManager.default.temporaryDirectory
       .appendingPathComponent("saddlekit-\(UUID().uuidString)-\(name)")
-    FileManager.default.createFile(atPath: url.path, contents: contents)
+    _ = FileManager.default.createFile(atPath: url.path, contents: contents)
     return url
   }
 }
