@@ -4,9 +4,11 @@
 // Run:   swift run -c release DEOOnTransformer [--output PATH] [--steps N] [--quick]
 // Flags: --output PATH        CSV path (default Benchmarks/Induction/loss-curve.csv; with
 //                             --quick a file in the temporary directory)
-//        --steps N            optimizer steps (default 3000; 40 with --quick)
+//        --steps N            optimizer steps (default 2000; 40 with --quick)
 //        --eval-every K       steps between held-out evaluations (default 25; 10 with --quick)
-//        --learning-rate LR   Adam's learning rate (default 1e-3)
+//        --learning-rate LR   Adam's learning rate (default 5e-4)
+//        --vocabulary V, --sequence-length T, --width D, --periods MIN-MAX
+//                             task and model sizes (default 256, 32, 32, 8-16)
 //        --seed S             initialization and data seed (default 0)
 //        --quick              a tiny model and a few dozen steps (for tests; runs in seconds)
 //
@@ -19,13 +21,13 @@ struct Options {
   var output: String?
   var steps: Int?
   var evaluationInterval: Int?
-  var learningRate = 1e-3
+  var learningRate = 5e-4
   var seed: UInt64 = 0
   var quick = false
-  var vocabulary = 32
-  var sequenceLength = 24
+  var vocabulary = 256
+  var sequenceLength = 32
   var width = 32
-  var periods = 4...11
+  var periods = 8...16
 
   init(_ arguments: [String]) throws {
     var i = 0
@@ -118,7 +120,7 @@ struct PlateauAnalysis {
 func main() throws {
   let options = try Options(Array(CommandLine.arguments.dropFirst()))
   let quick = options.quick
-  let steps = options.steps ?? (quick ? 40 : 3000)
+  let steps = options.steps ?? (quick ? 40 : 2000)
   let interval = options.evaluationInterval ?? (quick ? 10 : 25)
   let output =
     options.output
