@@ -145,7 +145,8 @@ public struct MatrixSensing: Model {
       for j in 0..<n {
         var s = 0.0
         for k in 0..<factorRank {
-          s += u[i * factorRank + k] * v[j * factorRank + k]
+          s +=
+            u[i * factorRank + k] * v[j * factorRank + k]
             + v[i * factorRank + k] * u[j * factorRank + k]
         }
         d[i * n + j] = s

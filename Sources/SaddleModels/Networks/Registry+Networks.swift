@@ -107,6 +107,7 @@ private func mlp<Task: ClassificationTask>(
   let activation = try p.choice("activation", default: "relu", from: ["relu", "tanh"])
   let batch = try p.int("batch", default: 128, in: .closed(1, 1_000_000))
   return MLPClassifier(
-    widths: Array(repeating: width, count: depth), activation: MLPClassifier<Task>.Activation(
+    widths: Array(repeating: width, count: depth),
+    activation: MLPClassifier<Task>.Activation(
       rawValue: activation)!, task: task, batchSize: batch)
 }

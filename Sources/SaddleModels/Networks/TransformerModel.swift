@@ -92,6 +92,8 @@ public struct TransformerModel<Task: SequenceTask>: Model {
     let result = parameters.withUnsafeBufferPointer {
       engine.evaluate(parameters: $0, batch: batch, gradient: nil, countCorrect: true)
     }
-    return ["loss": result.loss, "accuracy": Double(result.correct) / Double(max(result.scored, 1))]
+    return [
+      "loss": result.loss, "accuracy": Double(result.correct) / Double(max(result.scored, 1)),
+    ]
   }
 }

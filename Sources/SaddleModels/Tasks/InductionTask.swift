@@ -25,8 +25,9 @@ public struct InductionTask: SequenceTask, Hashable {
   ///
   /// - Precondition: `1 ≤ periods.lowerBound`, `periods.upperBound ≤ min(V, T − 1)` (the tokens
   ///   of a period are distinct and at least one target is scored per row).
-  public init(vocabularySize: Int = 64, sequenceLength: Int = 32, periods: ClosedRange<Int> = 8...16)
-  {
+  public init(
+    vocabularySize: Int = 64, sequenceLength: Int = 32, periods: ClosedRange<Int> = 8...16
+  ) {
     precondition(periods.lowerBound >= 1, "InductionTask: periods must start at 1 or more")
     precondition(
       periods.upperBound <= vocabularySize,

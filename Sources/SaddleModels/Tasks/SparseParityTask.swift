@@ -26,7 +26,8 @@ public struct SparseParityTask: ClassificationTask, Hashable {
     var generator = TaskRandom.generator(seed: taskSeed, step: 0, stream: TaskRandom.structure)
     var pool = Array(0..<bits)
     for i in 0..<relevant { pool.swapAt(i, i + generator.nextIndex(below: bits - i)) }
-    self.init(bits: bits, relevantBits: pool[0..<relevant].sorted(), evaluationCount: evaluationCount)
+    self.init(
+      bits: bits, relevantBits: pool[0..<relevant].sorted(), evaluationCount: evaluationCount)
   }
 
   /// A task on `bits` inputs whose label is the parity of `relevantBits`.

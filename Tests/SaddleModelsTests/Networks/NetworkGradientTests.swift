@@ -102,7 +102,9 @@ struct NetworkGradientTests {
     let batch = one.batch(step: 0, seed: 0)
     var g1 = ParameterVector(count: p.count)
     var g2 = ParameterVector(count: p.count)
-    #expect(one.lossAndGradient(at: p, on: batch, into: &g1) == two.lossAndGradient(at: p, on: batch, into: &g2))
+    #expect(
+      one.lossAndGradient(at: p, on: batch, into: &g1)
+        == two.lossAndGradient(at: p, on: batch, into: &g2))
     #expect(g1.isBitwiseEqual(to: g2))
   }
 
@@ -110,7 +112,8 @@ struct NetworkGradientTests {
   func transformerLayout() {
     let model = TransformerModel(task: InductionTask())
     #expect(model.layout.count == 110_400)
-    #expect(model.layout.segments.map(\.name) == TransformerConfiguration.reference.segments.map(\.name))
+    #expect(
+      model.layout.segments.map(\.name) == TransformerConfiguration.reference.segments.map(\.name))
     #expect(model.layout.segment(named: "layer1.attention.qkv.weight")?.shape == [64, 192])
   }
 

@@ -54,7 +54,8 @@ struct NetworkRegistryTests {
       return text.contains("corpus") && text.contains("/nonexistent/corpus.txt")
     }
     #expect(throws: SpecError.self) {
-      try Registry.standard.model(named: "mlp-parity", fields: ["bits": .int(3), "relevant": .int(5)])
+      try Registry.standard.model(
+        named: "mlp-parity", fields: ["bits": .int(3), "relevant": .int(5)])
     }
     #expect(throws: SpecError.self) {
       try Registry.standard.model(named: "matrix-sensing", fields: ["rnak": .int(2)])
