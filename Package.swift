@@ -31,6 +31,8 @@ let package = Package(
     // MARK: - Examples
     .executableTarget(
       name: "ComposeOptimizer", dependencies: ["SaddleKit"], path: "Examples/ComposeOptimizer"),
+    .executableTarget(
+      name: "DEOOnTransformer", dependencies: ["SaddleKit"], path: "Examples/DEOOnTransformer"),
 
     // MARK: - Tests
     .testTarget(name: "SaddleCoreTests", dependencies: ["SaddleCore"]),

@@ -29,5 +29,6 @@ extension Registry {
         }
       }
     }
+    registerNetworkModels()
   }
 }

@@ -1,2 +1,40 @@
-#pragma once
-int saddle_kernels_version(void);
+#ifndef SADDLE_KERNELS_H
+#define SADDLE_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set paths of the GEMM microkernels.
+typedef enum {
+  /// No C microkernel: the caller should use its portable implementation.
+  SADDLE_KERNEL_PATH_PORTABLE = 0,
+  /// 6x16 register tile with AVX2 + FMA (8-lane single precision).
+  SADDLE_KERNEL_PATH_AVX2_FMA = 1,
+  /// 12x32 register tile with AVX-512F (16-lane single precision).
+  SADDLE_KERNEL_PATH_AVX512 = 2,
+} saddle_kernel_path;
+
+/// The fastest path this CPU supports, detected once with `__builtin_cpu_supports`.
+int saddle_kernels_best_path(void);
+
+/// Row-major single-precision GEMM on the best path:
+/// C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T, op(A) is MxK, op(B) is KxN.
+/// When beta == 0, C is not read (it may hold NaN).
+void saddle_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
+                  const float *a, long lda, const float *b, long ldb, float beta,
+                  float *c, long ldc);
+
+/// Same as `saddle_sgemm` on an explicit path; returns 0 on success and -1 when the CPU lacks
+/// the path (or the path is SADDLE_KERNEL_PATH_PORTABLE), in which case C is untouched.
+int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                      const float *a, long lda, const float *b, long ldb, float beta,
+                      float *c, long ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

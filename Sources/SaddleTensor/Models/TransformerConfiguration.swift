@@ -1,0 +1,78 @@
+/// Sizes of a decoder-only Transformer language model (pre-LayerNorm, causal multi-head
+/// attention, GELU MLP, learned token and position embeddings, untied head with bias).
+public struct TransformerConfiguration: Sendable, Codable, Equatable, Hashable {
+  /// Number of token classes `V`.
+  public var vocabularySize: Int
+  /// Residual-stream width `d`.
+  public var modelWidth: Int
+  /// Number of Transformer blocks.
+  public var layerCount: Int
+  /// Number of attention heads (`d` must be a multiple of it).
+  public var headCount: Int
+  /// Hidden width of each MLP.
+  public var mlpWidth: Int
+  /// Tokens per sequence `T` (the model sees `T` inputs and predicts `T` next tokens).
+  public var sequenceLength: Int
+  /// Sequences per batch `B`.
+  public var batchSize: Int
+  /// The LayerNorm `ε` in `(x − μ)/√(σ² + ε)`.
+  public var layerNormEpsilon: Float
+  /// Standard deviation of the normal initialization of weight matrices and embeddings.
+  public var initializationScale: Float
+
+  /// A configuration from its sizes.
+  public init(
+    vocabularySize: Int, modelWidth: Int, layerCount: Int, headCount: Int, mlpWidth: Int,
+    sequenceLength: Int, batchSize: Int, layerNormEpsilon: Float = 1e-5,
+    initializationScale: Float = 0.02
+  ) {
+    precondition(modelWidth % headCount == 0, "modelWidth must be a multiple of headCount")
+    self.vocabularySize = vocabularySize
+    self.modelWidth = modelWidth
+    self.layerCount = layerCount
+    self.headCount = headCount
+    self.mlpWidth = mlpWidth
+    self.sequenceLength = sequenceLength
+    self.batchSize = batchSize
+    self.layerNormEpsilon = layerNormEpsilon
+    self.initializationScale = initializationScale
+  }
+
+  /// The reference model of the benchmarks: vocabulary 64, width 64, 2 layers, 4 heads,
+  /// MLP 256, sequence 32, batch 32 — 110,400 parameters, 1,024 tokens per step.
+  public static let reference = TransformerConfiguration(
+    vocabularySize: 64, modelWidth: 64, layerCount: 2, headCount: 4, mlpWidth: 256,
+    sequenceLength: 32, batchSize: 32)
+
+  /// The number of tokens per batch row: `sequenceLength + 1` (inputs and shifted targets).
+  public var tokensPerSequence: Int { sequenceLength + 1 }
+
+  /// The parameter segments in flat-buffer order, with their shapes.
+  public var segments: [(name: String, shape: [Int])] {
+    let (v, d, f, t) = (vocabularySize, modelWidth, mlpWidth, sequenceLength)
+    var result: [(name: String, shape: [Int])] = [
+      ("embedding.token", [v, d]), ("embedding.position", [t, d]),
+    ]
+    for l in 0..<layerCount {
+      let p = "layer\(l)."
+      result += [
+        (p + "attention_norm.gain", [d]), (p + "attention_norm.bias", [d]),
+        (p + "attention.qkv.weight", [d, 3 * d]), (p + "attention.qkv.bias", [3 * d]),
+        (p + "attention.output.weight", [d, d]), (p + "attention.output.bias", [d]),
+        (p + "mlp_norm.gain", [d]), (p + "mlp_norm.bias", [d]),
+        (p + "mlp.fc1.weight", [d, f]), (p + "mlp.fc1.bias", [f]),
+        (p + "mlp.fc2.weight", [f, d]), (p + "mlp.fc2.bias", [d]),
+      ]
+    }
+    result += [
+      ("final_norm.gain", [d]), ("final_norm.bias", [d]),
+      ("head.weight", [d, v]), ("head.bias", [v]),
+    ]
+    return result
+  }
+
+  /// The total number of parameters (the sum of the segment sizes).
+  public var parameterCount: Int {
+    segments.reduce(0) { $0 + $1.shape.reduce(1, *) }
+  }
+}

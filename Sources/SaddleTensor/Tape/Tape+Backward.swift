@@ -1,0 +1,248 @@
+extension Tape {
+  /// The gradient buffer of `t` cleared if this is its first contribution, for scatter-style
+  /// accumulation; `nil` when `t` needs no gradient.
+  func accumulator(_ t: Tensor) -> UnsafeMutablePointer<Float>? {
+    guard let (g, accumulate) = gradientTarget(t) else { return nil }
+    if !accumulate { g.update(repeating: 0, count: shape(t).count) }
+    return g
+  }
+
+  /// Propagates the gradient `dy` of one record to its inputs.
+  func backward(
+    _ operation: Operation, output: Tensor, gradient dy: UnsafeMutablePointer<Float>,
+    shape outShape: TensorShape
+  ) {
+    let count = outShape.count
+    switch operation {
+    case .leaf:
+      return
+
+    case .matmul(let a, let b, let transposeB):
+      let sb = shape(b)
+      let (m, k, n) = (shape(a).rows, shape(a).last, outShape.last)
+      if let (da, acc) = gradientTarget(a) {
+        // dA = dC·op(B)ᵀ
+        GEMM.multiply(
+          transposeB: !transposeB, m: m, n: k, k: n, a: dy, lda: n, b: valuePointer(b),
+          ldb: sb[1], beta: acc ? 1 : 0, c: da, ldc: k, threads: threads, path: kernelPath)
+      }
+      if let (db, acc) = gradientTarget(b) {
+        if transposeB {  // dB = dCᵀ·A  (n×k)
+          GEMM.multiply(
+            transposeA: true, m: n, n: k, k: m, a: dy, lda: n, b: valuePointer(a), ldb: k,
+            beta: acc ? 1 : 0, c: db, ldc: k, threads: threads, path: kernelPath)
+        } else {  // dB = Aᵀ·dC  (k×n)
+          GEMM.multiply(
+            transposeA: true, m: k, n: n, k: m, a: valuePointer(a), lda: k, b: dy, ldb: n,
+            beta: acc ? 1 : 0, c: db, ldc: n, threads: threads, path: kernelPath)
+        }
+      }
+
+    case .linear(let x, let weight, let bias):
+      let (m, k, n) = (shape(x).rows, shape(x).last, outShape.last)
+      if let (dx, acc) = gradientTarget(x) {
+        GEMM.multiply(
+          transposeB: true, m: m, n: k, k: n, a: dy, lda: n, b: valuePointer(weight), ldb: n,
+          beta: acc ? 1 : 0, c: dx, ldc: k, threads: threads, path: kernelPath)
+      }
+      if let (dw, acc) = gradientTarget(weight) {
+        GEMM.multiply(
+          transposeA: true, m: k, n: n, k: m, a: valuePointer(x), lda: k, b: dy, ldb: n,
+          beta: acc ? 1 : 0, c: dw, ldc: n, threads: threads, path: kernelPath)
+      }
+      if let db = accumulator(bias) {
+        for r in 0..<m { Vector.copy(n, dy + r * n, db, accumulate: true) }
+      }
+
+    case .batchedMatmul(let a, let b, let transposeB):
+      let (sa, sb) = (shape(a), shape(b))
+      let (batch, m, k, n) = (sa[0], sa[1], sa[2], outShape[2])
+      let (pa, pb) = (valuePointer(a), valuePointer(b))
+      if let (da, acc) = gradientTarget(a) {
+        for i in 0..<batch {
+          GEMM.multiply(
+            transposeB: !transposeB, m: m, n: k, k: n, a: dy + i * m * n, lda: n,
+            b: pb + i * k * n, ldb: sb[2], beta: acc ? 1 : 0, c: da + i * m * k, ldc: k,
+            threads: threads, path: kernelPath)
+        }
+      }
+      if let (db, acc) = gradientTarget(b) {
+        for i in 0..<batch {
+          if transposeB {
+            GEMM.multiply(
+              transposeA: true, m: n, n: k, k: m, a: dy + i * m * n, lda: n, b: pa + i * m * k,
+              ldb: k, beta: acc ? 1 : 0, c: db + i * k * n, ldc: k, threads: threads,
+              path: kernelPath)
+          } else {
+            GEMM.multiply(
+              transposeA: true, m: k, n: n, k: m, a: pa + i * m * k, lda: k, b: dy + i * m * n,
+              ldb: n, beta: acc ? 1 : 0, c: db + i * k * n, ldc: n, threads: threads,
+              path: kernelPath)
+          }
+        }
+      }
+
+    case .add(let a, let b):
+      if let (da, acc) = gradientTarget(a) { Vector.copy(count, dy, da, accumulate: acc) }
+      if let (db, acc) = gradientTarget(b) { Vector.copy(count, dy, db, accumulate: acc) }
+
+    case .addBroadcast(let x, let b):
+      if let (dx, acc) = gradientTarget(x) { Vector.copy(count, dy, dx, accumulate: acc) }
+      if let db = accumulator(b) {
+        let block = shape(b).count
+        for r in 0..<(count / block) {
+          Vector.copy(block, dy + r * block, db, accumulate: true)
+        }
+      }
+
+    case .scale(let x, let s):
+      if let (dx, acc) = gradientTarget(x) {
+        Vector.zip(count, dy, dy, dx, accumulate: acc) { g, _ in g * s }
+      }
+
+    case .relu(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        Vector.zip(count, dy, valuePointer(x), dx, accumulate: acc) { g, v in
+          g.replacing(with: 0, where: v .<= 0)
+        }
+      }
+
+    case .tanh(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        Vector.zip(count, dy, valuePointer(output), dx, accumulate: acc) { g, y in
+          g * (1 - y * y)
+        }
+      }
+
+    case .gelu(let x, let derivative):
+      if let (dx, acc) = gradientTarget(x) {
+        Vector.zip(count, dy, derivative, dx, accumulate: acc) { $0 * $1 }
+      }
+
+    case .exp(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        Vector.zip(count, dy, valuePointer(output), dx, accumulate: acc) { $0 * $1 }
+      }
+
+    case .log(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        Vector.zip(count, dy, valuePointer(x), dx, accumulate: acc) { $0 / $1 }
+      }
+
+    case .softmax(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        let (n, y) = (outShape.last, valuePointer(output))
+        for r in 0..<outShape.rows {
+          let (yr, gr, dr) = (y + r * n, dy + r * n, dx + r * n)
+          var dot: Float = 0
+          for j in 0..<n { dot += yr[j] * gr[j] }
+          for j in 0..<n {
+            let v = yr[j] * (gr[j] - dot)
+            dr[j] = acc ? dr[j] + v : v
+          }
+        }
+      }
+
+    case .crossEntropy(let logits, let targets, let scale, let probabilities):
+      if let (dx, acc) = gradientTarget(logits) {
+        let s = shape(logits)
+        let (rows, n) = (s.rows, s.last)
+        let g = dy[0] * scale
+        Vector.zip(s.count, probabilities, probabilities, dx, accumulate: acc) { p, _ in g * p }
+        for r in 0..<rows { dx[r * n + Int(targets[r])] -= g }
+      }
+
+    case .squaredError(let x, let target, let scale):
+      if let (dx, acc) = gradientTarget(x) {
+        let g = 2 * dy[0] * scale
+        Vector.zip(shape(x).count, valuePointer(x), target, dx, accumulate: acc) { v, t in
+          g * (v - t)
+        }
+      }
+
+    case .layerNorm(let x, let gain, let bias, let statistics):
+      layerNormBackward(
+        x, gain: gain, bias: bias, statistics: statistics, gradient: dy, shape: outShape)
+
+    case .embedding(let table, let indices):
+      if let dt = accumulator(table) {
+        let d = outShape.last
+        for i in 0..<outShape.rows {
+          Vector.copy(d, dy + i * d, dt + Int(indices[i]) * d, accumulate: true)
+        }
+      }
+
+    case .attention(let qkv, let batch, let sequence, let heads, let probabilities):
+      attentionBackward(
+        qkv, batch: batch, sequence: sequence, heads: heads, probabilities: probabilities,
+        gradient: dy)
+
+    case .reshape(let x):
+      if let (dx, acc) = gradientTarget(x) { Vector.copy(count, dy, dx, accumulate: acc) }
+
+    case .transpose(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        let s = outShape
+        let batch = s.rank == 3 ? s[0] : 1
+        Tape.transposeCopy(
+          dy, dx, batch: batch, m: s[s.rank - 2], n: s[s.rank - 1], accumulate: acc)
+      }
+
+    case .sum(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        let g = dy[0]
+        Vector.zip(shape(x).count, dx, dx, dx, accumulate: false) { d, _ in
+          acc ? d + g : .init(repeating: g)
+        }
+      }
+
+    case .mean(let x):
+      if let (dx, acc) = gradientTarget(x) {
+        let g = dy[0] / Float(shape(x).count)
+        Vector.zip(shape(x).count, dx, dx, dx, accumulate: false) { d, _ in
+          acc ? d + g : .init(repeating: g)
+        }
+      }
+    }
+  }
+
+  private func layerNormBackward(
+    _ x: Tensor, gain: Tensor, bias: Tensor, statistics: UnsafeMutablePointer<Float>,
+    gradient dy: UnsafeMutablePointer<Float>, shape s: TensorShape
+  ) {
+    let (rows, n) = (s.rows, s.last)
+    let (px, pg) = (valuePointer(x), valuePointer(gain))
+    let dGain = accumulator(gain)
+    let dBias = accumulator(bias)
+    let dxTarget = gradientTarget(x)
+    let inverseN = 1 / Float(n)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
+      let xhat = buffer.baseAddress!
+      let dxhat = xhat + n
+      for r in 0..<rows {
+        let (mean, rstd) = (statistics[2 * r], statistics[2 * r + 1])
+        let (xr, gr) = (px + r * n, dy + r * n)
+        var sumD: Float = 0
+        var sumDX: Float = 0
+        for j in 0..<n {
+          let h = (xr[j] - mean) * rstd
+          xhat[j] = h
+          let d = gr[j] * pg[j]
+          dxhat[j] = d
+          sumD += d
+          sumDX += d * h
+        }
+        if let dGain { for j in 0..<n { dGain[j] += gr[j] * xhat[j] } }
+        if let dBias { for j in 0..<n { dBias[j] += gr[j] } }
+        if let (dx, acc) = dxTarget {
+          let dr = dx + r * n
+          let (meanD, meanDX) = (sumD * inverseN, sumDX * inverseN)
+          for j in 0..<n {
+            let v = rstd * (dxhat[j] - meanD - xhat[j] * meanDX)
+            dr[j] = acc ? dr[j] + v : v
+          }
+        }
+      }
+    }
+  }
+}

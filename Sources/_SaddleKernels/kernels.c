@@ -1,2 +1,0 @@
-#include "SaddleKernels.h"
-int saddle_kernels_version(void) { return 1; }

@@ -1,0 +1,74 @@
+import Testing
+
+@testable import SaddleTensor
+
+@Suite("GEMM")
+struct GEMMTests {
+  static let sizes: [(m: Int, n: Int, k: Int)] = [
+    (1, 1, 1), (7, 13, 5), (13, 33, 17), (32, 32, 16), (50, 70, 300), (145, 40, 9),
+  ]
+
+  @Test(
+    "every supported kernel path matches a float64 matmul for all transposes",
+    arguments: KernelPath.allCases)
+  func pathsMatchReference(path: KernelPath) throws {
+    try #require(path.isSupported)
+    for (m, n, k) in Self.sizes {
+      for transposeA in [false, true] {
+        for transposeB in [false, true] {
+          let a = testValues(m * k, seed: m + k)
+          let b = testValues(k * n, seed: n)
+          let c0 = testValues(m * n, seed: 5)
+          var c = c0
+          let (alpha, beta): (Float, Float) = (0.75, 0.5)
+          a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+              c.withUnsafeMutableBufferPointer { pc in
+                GEMM.multiplySerial(
+                  transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                  alpha: alpha, a: pa.baseAddress!, lda: transposeA ? m : k,
+                  b: pb.baseAddress!, ldb: transposeB ? k : n, beta: beta,
+                  c: pc.baseAddress!, ldc: n, path: path)
+              }
+            }
+          }
+          let reference = referenceMatmul(
+            a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+          var worst = 0.0
+          for i in 0..<(m * n) {
+            let expected = Double(alpha) * reference[i] + Double(beta) * Double(c0[i])
+            worst = max(worst, abs(Double(c[i]) - expected))
+          }
+          // Entries are sums of k products of magnitude ≤ 1 rounded in float32: the error
+          // grows at most like k·2⁻²⁴ (≈ 1.8e-5 at k = 300); 4e-6·√k·… stays well above it.
+          #expect(worst <= 1e-6 * Double(k) + 1e-6, "path \(path) m\(m) n\(n) k\(k)")
+        }
+      }
+    }
+  }
+
+  @Test("beta zero ignores NaN in C, and two threads give the single-thread result")
+  func betaZeroAndThreads() {
+    let (m, n, k) = (96, 80, 64)
+    let a = testValues(m * k, seed: 1)
+    let b = testValues(k * n, seed: 2)
+    var outputs: [[Float]] = []
+    for threads in [1, 2] {
+      var c = [Float](repeating: .nan, count: m * n)
+      a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+          c.withUnsafeMutableBufferPointer { pc in
+            GEMM.multiply(
+              m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n,
+              c: pc.baseAddress!, ldc: n, threads: threads)
+          }
+        }
+      }
+      outputs.append(c)
+    }
+    let (c1, c2) = (outputs[0], outputs[1])
+    #expect(c1.allSatisfy { $0.isFinite })
+    // Rows are split between workers, each row computed by the same kernel: bitwise equal.
+    #expect(c1 == c2)
+  }
+}

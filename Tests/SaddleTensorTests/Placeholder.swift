@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderSaddleTensorTests() { #expect(1 + 1 == 2) }
