@@ -11,9 +11,11 @@
 //                             task and model sizes (default 256, 32, 32, 8-16)
 //        --seed S             initialization and data seed (default 0)
 //        --quick              a tiny model and a few dozen steps (for tests; runs in seconds)
+//        --adam-only          skip the DEO run
 //
-// The DEO preset (`Presets.deoAdam`) and the dimer stages live on another branch; once they are
-// merged, add `runs.append(try train("deo-adam", Presets.deoAdam(...)))` next to the Adam run.
+// Then the same with corrected DEO over Adam (`Presets.deoAdam`: a per-tensor forward dimer every
+// 10 steps, projection of the negative-curvature direction, Adam, a small descending step along
+// it), so the two curves can be compared; `--adam-only` skips the DEO run.
 import Foundation
 import SaddleKit
 
@@ -24,6 +26,7 @@ struct Options {
   var learningRate = 5e-4
   var seed: UInt64 = 0
   var quick = false
+  var adamOnly = false
   var vocabulary = 256
   var sequenceLength = 32
   var width = 32
@@ -50,6 +53,7 @@ struct Options {
         guard let s = UInt64(try value()) else { throw UsageError("--seed needs an integer ≥ 0") }
         seed = s
       case "--quick": quick = true
+      case "--adam-only": adamOnly = true
       case "--vocabulary": vocabulary = try Self.positive(try value(), "--vocabulary")
       case "--sequence-length":
         sequenceLength = try Self.positive(try value(), "--sequence-length")
@@ -203,6 +207,14 @@ func main() throws {
 
   var runs: [CurvePoint] = []
   runs += try train("adam", Optimizer { Adam(learningRate: .constant(options.learningRate)) })
+  if !options.adamOnly {
+    runs += try train(
+      "deo-adam",
+      Presets.deoAdam(
+        learningRate: .constant(options.learningRate), period: 10,
+        dimer: Dimer(separation: 1e-3, rotations: 1, differences: .forward, scope: .perSegment),
+        step: NegativeCurvatureStep(size: .fixed(1e-3), threshold: 0)))
+  }
 
   var csv = "optimizer,step,train_loss,eval_loss,eval_accuracy\n"
   for p in runs {
