@@ -69,4 +69,3 @@ func fillUniformBall(
   let r = radius * pow(u, 1 / Double(n))
   v.scale(by: Float(r / norm))
 }
-
