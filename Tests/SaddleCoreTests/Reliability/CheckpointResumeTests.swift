@@ -15,43 +15,59 @@ struct ResumeCase: Sendable, CustomTestStringConvertible {
 
   var testDescription: String { name }
 
-  static let all: [ResumeCase] = [
-    ResumeCase("SGD") { Optimizer { SGD(learningRate: 0.05) } },
-    ResumeCase("SGD, cosine schedule") {
-      Optimizer { SGD(learningRate: cosine(0.1, steps: 15)) }
-    },
-    ResumeCase("Adam") { Optimizer { Adam(learningRate: 0.02) } },
-    ResumeCase("Adam then SGD, fused") {
-      Optimizer {
-        Adam(learningRate: 0.02, beta1: 0.8)
-        SGD(learningRate: 0.5)
-      }
-    },
-    ResumeCase("estimator every 3, random kick, Adam") {
-      Optimizer {
-        WarmStartedProbe().every(3)
-        RandomCurvatureKick()
-        Adam(learningRate: 0.02)
-      }
-    },
-    ResumeCase("named and masked stages") {
-      Optimizer {
-        Adam(learningRate: 0.02).on(segments: ["w"]).named("adam-w")
-        SGD(learningRate: 0.1).after(4)
-      }
-    },
-    ResumeCase("JSON: sgd every 3, adam") {
-      try Registry.core.optimizer(
-        fromJSON: #"[{"stage": "sgd", "learningRate": 0.5, "every": 3}, {"stage": "adam"}]"#)
-    },
-    ResumeCase("JSON: warm-probe every 3, random-kick, named adam") {
-      try Registry.withTestStages.optimizer(
-        fromJSON: #"""
-          [{"stage": "warm-probe", "every": 3, "offset": 1}, {"stage": "random-kick"},
-           {"stage": "adam", "learningRate": 0.01, "name": "main"}]
-          """#)
-    },
-  ]
+  /// Every registered rule and estimator (each followed by SGD) and every preset, from JSON:
+  /// a stage added to ``Registry/core`` is covered without editing this file.
+  static let registered: [ResumeCase] = Registry.core.allEntries.compactMap { entry in
+    let spec: String
+    switch entry.kind {
+    case .rule, .estimator:
+      spec = #"[{"stage": "\#(entry.name)"}, {"stage": "sgd", "learningRate": 0.05}]"#
+    case .preset:
+      spec = #"[{"stage": "\#(entry.name)"}]"#
+    case .model:
+      return nil
+    }
+    return ResumeCase("registered: \(entry.name)") { try Registry.core.optimizer(fromJSON: spec) }
+  }
+
+  static let all: [ResumeCase] =
+    registered + [
+      ResumeCase("SGD") { Optimizer { SGD(learningRate: 0.05) } },
+      ResumeCase("SGD, cosine schedule") {
+        Optimizer { SGD(learningRate: cosine(0.1, steps: 15)) }
+      },
+      ResumeCase("Adam") { Optimizer { Adam(learningRate: 0.02) } },
+      ResumeCase("Adam then SGD, fused") {
+        Optimizer {
+          Adam(learningRate: 0.02, beta1: 0.8)
+          SGD(learningRate: 0.5)
+        }
+      },
+      ResumeCase("estimator every 3, random kick, Adam") {
+        Optimizer {
+          WarmStartedProbe().every(3)
+          RandomCurvatureKick()
+          Adam(learningRate: 0.02)
+        }
+      },
+      ResumeCase("named and masked stages") {
+        Optimizer {
+          Adam(learningRate: 0.02).on(segments: ["w"]).named("adam-w")
+          SGD(learningRate: 0.1).after(4)
+        }
+      },
+      ResumeCase("JSON: sgd every 3, adam") {
+        try Registry.core.optimizer(
+          fromJSON: #"[{"stage": "sgd", "learningRate": 0.5, "every": 3}, {"stage": "adam"}]"#)
+      },
+      ResumeCase("JSON: warm-probe every 3, random-kick, named adam") {
+        try Registry.withTestStages.optimizer(
+          fromJSON: #"""
+            [{"stage": "warm-probe", "every": 3, "offset": 1}, {"stage": "random-kick"},
+             {"stage": "adam", "learningRate": 0.01, "name": "main"}]
+            """#)
+      },
+    ]
 }
 
 /// Runs `2k` steps straight, and `k` steps + checkpoint to disk + load from the file + `k`
