@@ -32,10 +32,12 @@ struct DEOOnTransformerExampleTests {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "\(text)")
     #expect(text.contains("adam: 40 steps"))
+    #expect(text.contains("deo-adam: 40 steps"))
     let csv = try String(contentsOf: output, encoding: .utf8).split(separator: "\n")
     #expect(csv.first == "optimizer,step,train_loss,eval_loss,eval_accuracy")
-    // Step 0 and every 10 steps up to 40.
-    #expect(csv.count == 6)
-    #expect(csv.last?.hasPrefix("adam,40,") == true)
+    // Header, then step 0 and every 10 steps up to 40 for Adam and for DEO over Adam.
+    #expect(csv.count == 11)
+    #expect(csv[5].hasPrefix("adam,40,"))
+    #expect(csv.last?.hasPrefix("deo-adam,40,") == true)
   }
 }
