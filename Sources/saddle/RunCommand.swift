@@ -18,6 +18,9 @@ enum RunCommand {
       help:
         "Write one JSON object per step: step, loss (before the step), params (after), gradEvals."),
     OptionSpec(
+      name: "eval-every", valueName: "K",
+      help: "Held-out evaluation every K steps, for models that have one (default: steps/10)."),
+    OptionSpec(
       name: "checkpoint", valueName: "DIR",
       help: "Write checkpoints (atomic, checksummed) into DIR: at the end and every K steps."),
     OptionSpec(name: "checkpoint-every", valueName: "K", help: "Checkpoint every K steps."),
@@ -45,6 +48,7 @@ enum RunCommand {
     var checkpoint: CheckpointStore?
     var checkpointEvery: Int?
     var policy: NonFinitePolicy = .stop
+    var evaluationInterval: Int?
   }
 
   static func run(_ arguments: [String], registry: Registry) throws {
@@ -75,6 +79,7 @@ enum RunCommand {
     } else if args.has("resume") || args.string("checkpoint-every") != nil {
       throw UsageError("saddle run: --resume and --checkpoint-every need --checkpoint DIR")
     }
+    options.evaluationInterval = try args.int("eval-every", min: 1)
     if let name = args.string("on-nonfinite") {
       guard let policy = NonFinitePolicy(named: name) else {
         throw UsageError("saddle run: --on-nonfinite expects stop, skip or rollback, got '\(name)'")
@@ -119,6 +124,7 @@ enum RunCommand {
       model: model, optimizer: optimizer, budget: TrainingBudget(steps: steps), dataSeed: seed,
       observers: observers)
     trainer.nonFinitePolicy = run.policy
+    trainer.evaluationInterval = run.evaluationInterval ?? max(1, steps / 10)
     trainer.checkpointStore = run.checkpoint
     trainer.checkpointEvery = run.checkpointEvery
     trainer.modelName = problemName
@@ -138,6 +144,15 @@ enum RunCommand {
     print(
       "evaluations  \(history.counts.gradients) gradients, \(history.counts.losses) losses, \(history.counts.hessianVectorProducts) HVPs (cost \(history.counts.cost))"
     )
+    let heldOut = model.evaluate(at: state.parameters, seed: seed)
+    if !heldOut.isEmpty {
+      print(
+        "held-out     "
+          + heldOut.sorted { $0.key < $1.key }.map {
+            "\($0.key) \(String(format: "%.6g", $0.value))"
+          }
+          .joined(separator: ", "))
+    }
     if model.layout.count <= 10 {
       print("parameters   [" + state.parameters.map { "\($0)" }.joined(separator: ", ") + "]")
     }

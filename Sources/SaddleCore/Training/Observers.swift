@@ -85,6 +85,9 @@ public final class JSONLinesObserver: TrainingObserver {
     for (key, value) in record.metrics.values.sorted(by: { $0.key < $1.key }) {
       line += ",\"\(key)\":\(jsonNumber(value))"
     }
+    for (key, value) in (record.evaluation ?? [:]).sorted(by: { $0.key < $1.key }) {
+      line += ",\"eval.\(key)\":\(jsonNumber(value))"
+    }
     line += "}\n"
     do {
       try handle.write(contentsOf: Data(line.utf8))
