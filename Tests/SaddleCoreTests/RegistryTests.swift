@@ -142,3 +142,19 @@ struct ErasedChainTests {
     #expect(a.parameters.isBitwiseEqual(to: b.parameters))
   }
 }
+
+@Suite("Registry erasure")
+struct RegistryErasureTests {
+  @Test("elementwise rules from JSON keep their elementwise kernels (blocked fusion)")
+  func elementwiseFromJSON() throws {
+    for name in [
+      "sgd", "adam", "adamw", "momentum", "nesterov", "rmsprop", "adagrad", "lion",
+      "clip-value", "weight-decay", "scale",
+    ] {
+      let optimizer = try Registry.core.optimizer(fromJSON: #"[{"stage": "\#(name)"}]"#)
+      #expect(optimizer.rule.stages[0].isElementwise, "\(name)")
+    }
+    let whole = try Registry.core.optimizer(fromJSON: #"[{"stage": "clip-norm"}]"#)
+    #expect(!whole.rule.stages[0].isElementwise)
+  }
+}

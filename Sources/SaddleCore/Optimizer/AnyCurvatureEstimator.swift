@@ -16,14 +16,6 @@ public struct AnyCurvatureEstimator: CurvatureEstimator {
     }
   }
 
-  /// Erases an existential estimator.
-  public init(_ estimator: any CurvatureEstimator) {
-    func open<E: CurvatureEstimator>(_ e: E) -> any AnyEstimatorBox {
-      (e as? AnyCurvatureEstimator)?.box ?? EstimatorBox(e)
-    }
-    box = open(estimator)
-  }
-
   /// The wrapped estimator.
   public var base: any CurvatureEstimator { box.base }
 

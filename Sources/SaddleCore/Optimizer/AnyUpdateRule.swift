@@ -9,10 +9,21 @@ import Foundation
 public struct AnyUpdateRule: UpdateRule {
   @usableFromInline let box: any AnyRuleBox
 
-  /// Erases `rule`.
+  /// Erases `rule`. An existential (`any UpdateRule`) is opened into this initializer; an
+  /// elementwise rule whose static type is not known here still joins blocked passes, through
+  /// unspecialized (slower) kernel calls — erase concrete types where you can.
+  ///
+  /// There is deliberately no `init(_: any UpdateRule)`: Swift ranks an existential overload
+  /// above generic ones, so it would capture every call and lose the elementwise kernels.
   public init<R: UpdateRule>(_ rule: R) {
     if let already = rule as? AnyUpdateRule {
       box = already.box
+    } else if let elementwise = rule as? any ElementwiseUpdateRule {
+      func open<E: ElementwiseUpdateRule>(_ e: E) -> any AnyRuleBox {
+        RuleBox(
+          e, blockKernel: { context, storage in e.blockKernel(for: context, storage: storage) })
+      }
+      box = open(elementwise)
     } else {
       box = RuleBox(rule)
     }
@@ -24,14 +35,6 @@ public struct AnyUpdateRule: UpdateRule {
     box = RuleBox(
       rule,
       blockKernel: { context, storage in rule.blockKernel(for: context, storage: storage) })
-  }
-
-  /// Erases an existential stage.
-  public init(_ rule: any UpdateRule) {
-    func open<R: UpdateRule>(_ r: R) -> any AnyRuleBox {
-      (r as? AnyUpdateRule)?.box ?? RuleBox(r)
-    }
-    box = open(rule)
   }
 
   /// The wrapped rule.

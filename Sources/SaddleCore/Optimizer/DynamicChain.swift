@@ -46,7 +46,7 @@ public struct DynamicChain: UpdateRule {
 
   /// Elements per block: direction, parameters and a few state buffers of this size stay in
   /// the L1/L2 cache while every stage of the run passes over them.
-  static let blockSize = 2048
+  static let blockSize = 4096
 
   /// Runs consecutive elementwise stages block by block: each block of the direction goes
   /// through every stage (and the final update) while it is in cache, so erased stages cost
