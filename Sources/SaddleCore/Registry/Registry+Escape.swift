@@ -22,6 +22,11 @@ extension Registry {
   )
     throws(SpecError) -> Dimer
   {
+    if p.isDescribing {
+      p.declare("trialAngle", default: "π/4", accepted: "0 < x < π/2 (optimal-angle)")
+      p.declare("minimumForce", default: "0", accepted: "≥ 0 (optimal-angle)")
+      p.declare("maximumForce", default: "0", accepted: "≥ 0 (optimal-angle)")
+    }
     let rotation: Dimer.Rotation
     switch try p.choice(
       "rotation", default: "gradient-step", from: ["gradient-step", "optimal-angle"])
@@ -48,6 +53,9 @@ extension Registry {
   static func stepSize(_ p: StageParameters, default value: Double = 1e-2) throws(SpecError)
     -> NegativeCurvatureStep.Size
   {
+    if p.isDescribing {
+      p.declare("stepScale", default: "none", accepted: "≥ 0: step size = stepScale·|C| instead")
+    }
     if p.has("stepScale") {
       return .proportional(scale: try p.double("stepScale", in: .atLeast(0)))
     }
