@@ -16,6 +16,7 @@ let topLevelHelp = """
     list       List problems, estimators, rules and presets with their parameters.
     compare    The main job: optimizers × built-in saddle problems, as a table.
     escape     The escape benchmark: evaluations to escape each saddle, per method.
+    study      Ablation studies: run, report, status, merge (saddle study --help).
     bench      Time kernels: update steps, the Transformer gradient (build with -c release).
 
   Run `saddle COMMAND --help` for a command's options.
@@ -37,10 +38,12 @@ do {
     try CompareCommand.run(Array(arguments.dropFirst()), registry: registry)
   case "escape":
     try EscapeCommand.run(Array(arguments.dropFirst()), registry: registry)
+  case "study":
+    try StudyCommand.run(Array(arguments.dropFirst()), registry: registry)
   case "bench":
     try BenchCommand.run(Array(arguments.dropFirst()), registry: registry)
   case let command?:
-    let known = ["run", "list", "compare", "escape", "bench"]
+    let known = ["run", "list", "compare", "escape", "study", "bench"]
     let hint = closestName(to: command, in: known).map { "; did you mean '\($0)'?" } ?? ""
     throw UsageError("saddle: unknown command '\(command)'\(hint) (see saddle --help)")
   }
@@ -50,6 +53,9 @@ do {
 } catch let error as SpecError {
   printError("saddle: \(error.description)")
   exit(2)
+} catch let error as FileOutputError {
+  printError("saddle: \(error.description)")
+  exit(1)
 } catch let error as CheckpointError {
   printError("saddle: \(error.description)")
   exit(1)

@@ -24,7 +24,8 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
     return escapingLineBreaks(text)
   }
 
-  func at(_ location: String) -> SpecError {
+  /// The same error, located inside `location` (e.g. a study setting).
+  public func at(_ location: String) -> SpecError {
     var copy = self
     copy.location = self.location.map { "\(location), \($0)" } ?? location
     return copy

@@ -1,0 +1,114 @@
+import Foundation
+import SaddleKit
+
+enum StudyCommand {
+  static let options = [
+    OptionSpec(name: "out", valueName: "DIR", help: "Results directory (default: study-NAME)."),
+    OptionSpec(
+      name: "shard", valueName: "K/N", help: "Run only shard K of N (K from 1), e.g. a Slurm array."),
+  ]
+
+  static let usage = """
+    saddle study run CONFIG [--out DIR] [--shard K/N]
+           saddle study report DIR        (writes DIR/report.md, report.csv, one SVG per problem)
+           saddle study status DIR
+           saddle study merge DIR SHARD_DIR...
+    """
+
+  static func run(_ arguments: [String], registry: Registry) throws {
+    let args = try ParsedArguments(arguments, command: "study", options: options, positionals: 64)
+    let positionals = args.positionals
+    if args.has("help") || positionals.isEmpty {
+      print(
+        helpText(
+          usage: usage,
+          summary: """
+            Ablation studies: problems × optimizer settings (grids) × seeds. `run` writes each
+            finished trial atomically to DIR/trials, so a killed study resumes where it stopped;
+            `report` prints mean ± 95% CI per problem and setting. Ready configs: Studies/.
+            """, options: options))
+      if positionals.isEmpty && !args.has("help") {
+        throw UsageError("saddle study: name a subcommand: run, report, status or merge")
+      }
+      return
+    }
+    switch positionals[0] {
+    case "run":
+      guard positionals.count == 2 else { throw UsageError("saddle study run: give one CONFIG file") }
+      let path = positionals[1]
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw UsageError("saddle study run: cannot read config file '\(path)'")
+      }
+      let config = try StudyConfig.load(data, registry: registry)
+      var shard = (0, 1)
+      if let text = args.string("shard") {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+          throw UsageError("saddle study run: --shard expects K/N with 1 ≤ K ≤ N, got '\(text)'")
+        }
+        shard = (parts[0] - 1, parts[1])
+      }
+      let directory = URL(fileURLWithPath: args.string("out") ?? "study-\(config.name)")
+      let runner = StudyRunner(config: config, directory: directory, registry: registry)
+      let clock = ContinuousClock()
+      let start = clock.now
+      let (ran, skipped) = try runner.run(shard: shard.0, of: shard.1)
+      print(
+        "study '\(config.name)': ran \(ran) trials, \(skipped) already done, in \(clock.now - start) → \(directory.path)")
+      if shard.1 == 1 { try report(directory) }
+    case "report":
+      guard positionals.count == 2 else { throw UsageError("saddle study report: give one DIR") }
+      try report(URL(fileURLWithPath: positionals[1]))
+    case "status":
+      guard positionals.count == 2 else { throw UsageError("saddle study status: give one DIR") }
+      let directory = URL(fileURLWithPath: positionals[1])
+      let config = try loadConfig(directory, registry: registry)
+      let total = try StudyRunner(config: config, directory: directory, registry: registry).trials().count
+      let done = try StudyRunner.results(in: directory).count
+      print("study '\(config.name)': \(done) of \(total) trials done")
+    case "merge":
+      guard positionals.count >= 3 else {
+        throw UsageError("saddle study merge: give the target DIR and at least one shard DIR")
+      }
+      let target = URL(fileURLWithPath: positionals[1])
+      try FileOutput.createDirectory(target.appendingPathComponent("trials").path)
+      var copied = 0
+      for source in positionals.dropFirst(2) {
+        let from = URL(fileURLWithPath: source)
+        if let config = FileManager.default.contents(atPath: from.appendingPathComponent("study.json").path) {
+          try FileOutput.write(config, to: target.appendingPathComponent("study.json").path)
+        }
+        let trials = from.appendingPathComponent("trials")
+        for name in try FileManager.default.contentsOfDirectory(atPath: trials.path) where name.hasSuffix(".json") {
+          let data = try Data(contentsOf: trials.appendingPathComponent(name))
+          try FileOutput.write(data, to: target.appendingPathComponent("trials/\(name)").path)
+          copied += 1
+        }
+      }
+      print("merged \(copied) trial files into \(target.path)")
+    case let other:
+      let hint = closestName(to: other, in: ["run", "report", "status", "merge"]).map { "; did you mean '\($0)'?" } ?? ""
+      throw UsageError("saddle study: unknown subcommand '\(other)'\(hint)")
+    }
+  }
+
+  static func loadConfig(_ directory: URL, registry: Registry) throws -> StudyConfig {
+    guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("study.json").path) else {
+      throw UsageError("saddle study: '\(directory.path)' has no study.json (not a study directory)")
+    }
+    return try StudyConfig.load(data, registry: registry)
+  }
+
+  static func report(_ directory: URL) throws {
+    let config = try loadConfig(directory, registry: .standard)
+    let report = StudyReport(results: try StudyRunner.results(in: directory))
+    let markdown = report.markdown(title: "Study '\(config.name)'")
+    print(markdown)
+    try FileOutput.write(Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
+    try FileOutput.write(Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
+    for problem in config.problems {
+      let name = "curves-" + StudyRunner.fileName(for: problem.label).replacingOccurrences(of: ".json", with: ".svg")
+      try FileOutput.write(Data(report.svg(problem: problem.label).utf8), to: directory.appendingPathComponent(name).path)
+    }
+  }
+}
