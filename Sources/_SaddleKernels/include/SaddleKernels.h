@@ -33,6 +33,18 @@ int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k
                       const float *a, long lda, const float *b, long ldb, float beta,
                       float *c, long ldc);
 
+/// GELU (tanh approximation) `y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` over n values;
+/// writes dy/dx too when `derivative` is not NULL. Returns -1 (nothing written) on the portable
+/// path or an unsupported one.
+int saddle_gelu(int path, long n, const float *x, float *y, float *derivative);
+
+/// Row-wise softmax `y[r, j] = exp(x[r, j] - max) / sum` over the first `len(r)` entries
+/// (`len(r) = min(r + 1, n)` when `causal`, else n); later entries of y are set to 0. `x` and `y`
+/// may alias. When `log_sum_exp` is not NULL it receives `log sum_j exp(x[r, j])` per row.
+/// Returns -1 (nothing written) on the portable path or an unsupported one.
+int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, float *y, long ldy,
+                        int causal, float *log_sum_exp);
+
 #ifdef __cplusplus
 }
 #endif
