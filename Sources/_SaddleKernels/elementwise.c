@@ -133,6 +133,61 @@ INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, 
   }
 }
 
+
+// LayerNorm over rows of n floats (n a multiple of 16): y = (x - mean) * rstd * g + b with
+// rstd = 1/sqrt(var + eps); stats holds (mean, rstd) per row.
+INLINE void layernorm_forward_body(long rows, long n, const float *x, const float *g,
+                                   const float *b, float eps, float *y, float *stats) {
+  float inv_n = 1.0f / (float)n;
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * n;
+    float *yr = y + r * n;
+    v16 s = splat(0);
+    for (long j = 0; j < n; j += 16) s += load16(xr + j);
+    float mean = v_hsum(s) * inv_n;
+    v16 q = splat(0);
+    for (long j = 0; j < n; j += 16) {
+      v16 d = load16(xr + j) - mean;
+      q += d * d;
+    }
+    float rstd = 1.0f / __builtin_sqrtf(v_hsum(q) * inv_n + eps);
+    for (long j = 0; j < n; j += 16)
+      store16(yr + j, (load16(xr + j) - mean) * rstd * load16(g + j) + load16(b + j));
+    stats[2 * r] = mean;
+    stats[2 * r + 1] = rstd;
+  }
+}
+
+// dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)) (overwritten or accumulated);
+// dgain += dy xhat and dbias += dy when not NULL.
+INLINE void layernorm_backward_body(long rows, long n, const float *x, const float *g,
+                                    const float *stats, const float *dy, float *dx,
+                                    int accumulate, float *dgain, float *dbias) {
+  float inv_n = 1.0f / (float)n;
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * n, *gr = dy + r * n;
+    float mean = stats[2 * r], rstd = stats[2 * r + 1];
+    v16 sd = splat(0), sdx = splat(0);
+    for (long j = 0; j < n; j += 16) {
+      v16 h = (load16(xr + j) - mean) * rstd;
+      v16 up = load16(gr + j);
+      v16 d = up * load16(g + j);
+      sd += d;
+      sdx += d * h;
+      if (dgain) store16(dgain + j, load16(dgain + j) + up * h);
+      if (dbias) store16(dbias + j, load16(dbias + j) + up);
+    }
+    if (!dx) continue;
+    float md = v_hsum(sd) * inv_n, mdx = v_hsum(sdx) * inv_n;
+    float *dr = dx + r * n;
+    for (long j = 0; j < n; j += 16) {
+      v16 h = (load16(xr + j) - mean) * rstd;
+      v16 v = rstd * (load16(gr + j) * load16(g + j) - md - h * mdx);
+      store16(dr + j, accumulate ? load16(dr + j) + v : v);
+    }
+  }
+}
+
 __attribute__((target("avx512f"))) static void gelu_avx512(long n, const float *x, float *y,
                                                            float *d) {
   gelu_body(n, x, y, d);
@@ -168,5 +223,49 @@ int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, f
     softmax_avx512(rows, n, x, ldx, y, ldy, causal, log_sum_exp);
   else
     softmax_avx2(rows, n, x, ldx, y, ldy, causal, log_sum_exp);
+  return 0;
+}
+
+__attribute__((target("avx512f"))) static void ln_forward_avx512(long rows, long n, const float *x,
+                                                                 const float *g, const float *b,
+                                                                 float eps, float *y, float *st) {
+  layernorm_forward_body(rows, n, x, g, b, eps, y, st);
+}
+__attribute__((target("avx2,fma"))) static void ln_forward_avx2(long rows, long n, const float *x,
+                                                               const float *g, const float *b,
+                                                               float eps, float *y, float *st) {
+  layernorm_forward_body(rows, n, x, g, b, eps, y, st);
+}
+__attribute__((target("avx512f"))) static void ln_backward_avx512(
+    long rows, long n, const float *x, const float *g, const float *st, const float *dy, float *dx,
+    int acc, float *dg, float *db) {
+  layernorm_backward_body(rows, n, x, g, st, dy, dx, acc, dg, db);
+}
+__attribute__((target("avx2,fma"))) static void ln_backward_avx2(
+    long rows, long n, const float *x, const float *g, const float *st, const float *dy, float *dx,
+    int acc, float *dg, float *db) {
+  layernorm_backward_body(rows, n, x, g, st, dy, dx, acc, dg, db);
+}
+
+int saddle_layernorm_forward(int path, long rows, long n, const float *x, const float *gain,
+                             const float *bias, float epsilon, float *y, float *statistics) {
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || n % 16 != 0)
+    return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    ln_forward_avx512(rows, n, x, gain, bias, epsilon, y, statistics);
+  else
+    ln_forward_avx2(rows, n, x, gain, bias, epsilon, y, statistics);
+  return 0;
+}
+
+int saddle_layernorm_backward(int path, long rows, long n, const float *x, const float *gain,
+                              const float *statistics, const float *dy, float *dx, int accumulate,
+                              float *dgain, float *dbias) {
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || n % 16 != 0)
+    return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    ln_backward_avx512(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
+  else
+    ln_backward_avx2(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
   return 0;
 }

@@ -323,6 +323,9 @@ extension Tape {
     let (px, pg, pb, po) = (
       valuePointer(x), valuePointer(gain), valuePointer(bias), valuePointer(out)
     )
+    let status = saddle_layernorm_forward(
+      Int32(kernelPath.rawValue), rows, n, px, pg, pb, epsilon, po, statistics)
+    if status == 0 { return out }
     let inverseN = 1 / Float(n)
     for r in 0..<rows {
       let row = px + r * n

@@ -45,6 +45,19 @@ int saddle_gelu(int path, long n, const float *x, float *y, float *derivative);
 int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, float *y, long ldy,
                         int causal, float *log_sum_exp);
 
+/// LayerNorm over `rows` rows of `n` floats: `y = (x - mean) / sqrt(var + eps) * gain + bias`,
+/// `statistics` receives (mean, 1/sqrt(var + eps)) per row. Returns -1 (nothing written) unless
+/// n is a multiple of 16 and the path is a supported C path.
+int saddle_layernorm_forward(int path, long rows, long n, const float *x, const float *gain,
+                             const float *bias, float epsilon, float *y, float *statistics);
+
+/// LayerNorm backward: `dx = rstd (dy*gain - mean(dy*gain) - xhat mean(dy*gain*xhat))`
+/// (written, or added when `accumulate`; skipped when dx is NULL), `dgain += dy*xhat`,
+/// `dbias += dy` (each skipped when NULL). Same conditions and return value as the forward.
+int saddle_layernorm_backward(int path, long rows, long n, const float *x, const float *gain,
+                              const float *statistics, const float *dy, float *dx, int accumulate,
+                              float *dgain, float *dbias);
+
 #ifdef __cplusplus
 }
 #endif
