@@ -14,8 +14,8 @@ enum { KC = 256, MC = 144, NC = 1024 };
 // row m - 1, whose results are never stored). b points at kc rows of nr floats with row stride
 // ldb (a packed panel has ldb = nr).
 typedef void (*microkernel_fn)(long kc, const float *a, long rsa, long csa, const float *b,
-                               long ldb, float *c, long ldc, float alpha, float beta, int m,
-                               int n);
+                               long ldb, float *c, long ldc, float alpha, float beta,
+                               const float *bias, int m, int n);
 
 // MARK: - CPU detection
 
@@ -64,13 +64,15 @@ static void pack_b(int trans, const float *b, long ldb, long k0, long kc, long j
   }
 }
 
-// Writes alpha * tile + beta * C for the valid m x n corner of an mr x nr tile.
+// Writes alpha * tile + beta * C (+ bias[j]) for the valid m x n corner of an mr x nr tile.
 static void store_edge(const float *tile, int nr, float *c, long ldc, float alpha, float beta,
-                       int m, int n) {
+                       const float *bias, int m, int n) {
   for (int r = 0; r < m; r++)
     for (int j = 0; j < n; j++) {
       float v = alpha * tile[r * nr + j];
-      c[r * ldc + j] = beta == 0.0f ? v : v + beta * c[r * ldc + j];
+      if (beta != 0.0f) v += beta * c[r * ldc + j];
+      if (bias) v += bias[j];
+      c[r * ldc + j] = v;
     }
 }
 
@@ -78,7 +80,7 @@ static void store_edge(const float *tile, int nr, float *c, long ldc, float alph
 
 __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
-    float alpha, float beta, int m, int n) {
+    float alpha, float beta, const float *bias, int m, int n) {
   __m256 acc[6][2];
   long off[6];
   for (int r = 0; r < 6; r++) off[r] = (r < m ? r : m - 1) * rsa;
@@ -95,21 +97,19 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
 #undef ROW
   }
-  __m256 va = _mm256_set1_ps(alpha);
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   if (m == 6 && n == 16) {
-    if (beta == 0.0f) {
-      for (int r = 0; r < 6; r++) {
-        _mm256_storeu_ps(c + r * ldc, _mm256_mul_ps(va, acc[r][0]));
-        _mm256_storeu_ps(c + r * ldc + 8, _mm256_mul_ps(va, acc[r][1]));
+    __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    __m256 bias1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    for (int r = 0; r < 6; r++) {
+      float *cr = c + r * ldc;
+      __m256 v0 = _mm256_fmadd_ps(va, acc[r][0], bias0), v1 = _mm256_fmadd_ps(va, acc[r][1], bias1);
+      if (beta != 0.0f) {
+        v0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), v0);
+        v1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), v1);
       }
-    } else {
-      __m256 vb = _mm256_set1_ps(beta);
-      for (int r = 0; r < 6; r++) {
-        float *cr = c + r * ldc;
-        _mm256_storeu_ps(cr, _mm256_fmadd_ps(va, acc[r][0], _mm256_mul_ps(vb, _mm256_loadu_ps(cr))));
-        _mm256_storeu_ps(cr + 8,
-                         _mm256_fmadd_ps(va, acc[r][1], _mm256_mul_ps(vb, _mm256_loadu_ps(cr + 8))));
-      }
+      _mm256_storeu_ps(cr, v0);
+      _mm256_storeu_ps(cr + 8, v1);
     }
   } else {
     float tile[6 * 16] __attribute__((aligned(32)));
@@ -117,7 +117,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
       _mm256_store_ps(tile + r * 16, acc[r][0]);
       _mm256_store_ps(tile + r * 16 + 8, acc[r][1]);
     }
-    store_edge(tile, 16, c, ldc, alpha, beta, m, n);
+    store_edge(tile, 16, c, ldc, alpha, beta, bias, m, n);
   }
 }
 
@@ -125,7 +125,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
 
 __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
-    float alpha, float beta, int m, int n) {
+    float alpha, float beta, const float *bias, int m, int n) {
   __m512 acc[12][2];
   long off[12];
   for (int r = 0; r < 12; r++) off[r] = (r < m ? r : m - 1) * rsa;
@@ -142,23 +142,21 @@ __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
 #undef ROW
   }
-  __m512 va = _mm512_set1_ps(alpha);
-  // Masked stores cover partial tiles (n < 32 columns, m < 12 rows) without a scalar path.
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  // Masked loads and stores cover partial tiles (n < 32 columns) without a scalar path.
   __mmask16 k0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
   __mmask16 k1 = n >= 32 ? (__mmask16)0xFFFF : (n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0);
-  if (beta == 0.0f) {
-    for (int r = 0; r < m; r++) {
-      _mm512_mask_storeu_ps(c + r * ldc, k0, _mm512_mul_ps(va, acc[r][0]));
-      _mm512_mask_storeu_ps(c + r * ldc + 16, k1, _mm512_mul_ps(va, acc[r][1]));
+  __m512 bias0 = bias ? _mm512_maskz_loadu_ps(k0, bias) : _mm512_setzero_ps();
+  __m512 bias1 = bias ? _mm512_maskz_loadu_ps(k1, bias + 16) : _mm512_setzero_ps();
+  for (int r = 0; r < m; r++) {
+    float *cr = c + r * ldc;
+    __m512 v0 = _mm512_fmadd_ps(va, acc[r][0], bias0), v1 = _mm512_fmadd_ps(va, acc[r][1], bias1);
+    if (beta != 0.0f) {
+      v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);
+      v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);
     }
-  } else {
-    __m512 vb = _mm512_set1_ps(beta);
-    for (int r = 0; r < m; r++) {
-      float *cr = c + r * ldc;
-      __m512 c0 = _mm512_maskz_loadu_ps(k0, cr), c1 = _mm512_maskz_loadu_ps(k1, cr + 16);
-      _mm512_mask_storeu_ps(cr, k0, _mm512_fmadd_ps(va, acc[r][0], _mm512_mul_ps(vb, c0)));
-      _mm512_mask_storeu_ps(cr + 16, k1, _mm512_fmadd_ps(va, acc[r][1], _mm512_mul_ps(vb, c1)));
-    }
+    _mm512_mask_storeu_ps(cr, k0, v0);
+    _mm512_mask_storeu_ps(cr + 16, k1, v1);
   }
 }
 
@@ -171,17 +169,18 @@ static int ensure_buffers(void) {
   return tls_pack_b != NULL;
 }
 
-static void scale_c(long m, long n, float beta, float *c, long ldc) {
+static void scale_c(long m, long n, float beta, float *c, long ldc, const float *bias) {
   for (long i = 0; i < m; i++)
-    for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    for (long j = 0; j < n; j++)
+      c[i * ldc + j] = (beta == 0.0f ? 0.0f : beta * c[i * ldc + j]) + (bias ? bias[j] : 0.0f);
 }
 
 static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int trans_b, long m,
                          long n, long k, float alpha, const float *a, long lda, const float *b,
-                         long ldb, float beta, float *c, long ldc) {
+                         long ldb, float beta, float *c, long ldc, const float *bias) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
-    scale_c(m, n, beta, c, ldc);
+    scale_c(m, n, beta, c, ldc, bias);
     return;
   }
   float *pb = tls_pack_b;
@@ -208,7 +207,8 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int
             long i0 = ic + ir;
             const float *ap = trans_a ? a + pc * lda + i0 : a + i0 * lda + pc;
             kernel(kc, ap, trans_a ? 1 : lda, trans_a ? lda : 1, bp, bstride,
-                   c + i0 * ldc + jc + jr, ldc, alpha, beta_block, rows, cols);
+                   c + i0 * ldc + jc + jr, ldc, alpha, beta_block,
+                   bias && pc == 0 ? bias + jc + jr : NULL, rows, cols);
           }
         }
       }
@@ -216,18 +216,25 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int
   }
 }
 
-int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
-                      const float *a, long lda, const float *b, long ldb, float beta, float *c,
-                      long ldc) {
+int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
+                           float alpha, const float *a, long lda, const float *b, long ldb,
+                           float beta, float *c, long ldc, const float *bias) {
   int best = saddle_kernels_best_path();
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > best || !ensure_buffers()) return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
     sgemm_driver(kernel_avx512_12x32, 12, 32, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc);
+                 beta, c, ldc, bias);
   else
     sgemm_driver(kernel_avx2_6x16, 6, 16, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                 c, ldc);
+                 c, ldc, bias);
   return 0;
+}
+
+int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                      const float *a, long lda, const float *b, long ldb, float beta, float *c,
+                      long ldc) {
+  return saddle_sgemm_bias_path(path, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                                ldc, NULL);
 }
 
 void saddle_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a,

@@ -25,7 +25,7 @@ extension Tape {
   }
 
   /// An affine layer `y = x·W + b`: `x` is `(…, k)`, `W` is `k×n`, `b` is `(n)`; the result is
-  /// `(…, n)` (the bias is written first and the product added by the GEMM with β = 1).
+  /// `(…, n)` (the bias is added in the GEMM epilogue).
   public func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
     let (sx, sw) = (shape(x), shape(weight))
     precondition(sw.rank == 2 && sw[0] == sx.last, "linear: \(sx) · \(sw)")
@@ -36,11 +36,9 @@ extension Tape {
     let out = output(
       outShape, .linear(x, weight: weight, bias: bias),
       needsGradient: needsGradient(x) || needsGradient(weight) || needsGradient(bias))
-    let (po, pb) = (valuePointer(out), valuePointer(bias))
-    for r in 0..<m { (po + r * n).update(from: pb, count: n) }
     GEMM.multiply(
-      m: m, n: n, k: k, a: valuePointer(x), lda: k, b: valuePointer(weight), ldb: n, beta: 1,
-      c: po, ldc: n, threads: threads, path: kernelPath)
+      m: m, n: n, k: k, a: valuePointer(x), lda: k, b: valuePointer(weight), ldb: n,
+      c: valuePointer(out), ldc: n, threads: threads, path: kernelPath, bias: valuePointer(bias))
     return out
   }
 

@@ -33,6 +33,12 @@ int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k
                       const float *a, long lda, const float *b, long ldb, float beta,
                       float *c, long ldc);
 
+/// `saddle_sgemm_path` with a row-vector bias fused into the epilogue:
+/// C = alpha * op(A) * op(B) + beta * C + 1 * bias^T (bias has n entries; NULL for none).
+int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
+                           float alpha, const float *a, long lda, const float *b, long ldb,
+                           float beta, float *c, long ldc, const float *bias);
+
 /// GELU (tanh approximation) `y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` over n values;
 /// writes dy/dx too when `derivative` is not NULL. Returns -1 (nothing written) on the portable
 /// path or an unsupported one.
