@@ -1,6 +1,7 @@
-// Packed-panel single-precision GEMM (Goto/BLIS loop order) with AVX2+FMA and AVX-512
-// microkernels chosen at run time. Pack buffers are thread-local and allocated once per thread,
-// so steady-state calls never allocate.
+// Single-precision GEMM in the Goto/BLIS loop order with AVX2+FMA (6x16) and AVX-512 (12x32)
+// register tiles chosen at run time. A is read in place (its tiles are small and reused from L1);
+// B is packed into contiguous panels only when transposed or at a partial right edge. The pack
+// buffer is thread-local and allocated once per thread: steady-state calls never allocate.
 #include "SaddleKernels.h"
 
 #include <immintrin.h>
@@ -9,8 +10,12 @@
 
 enum { KC = 256, MC = 144, NC = 1024 };
 
-typedef void (*microkernel_fn)(long kc, const float *a, const float *b, float *c, long ldc,
-                               float alpha, float beta, int m, int n);
+// A is read in place: element (r, kk) of the tile is a[r * rsa + kk * csa] (rows r >= m repeat
+// row m - 1, whose results are never stored). b points at kc rows of nr floats with row stride
+// ldb (a packed panel has ldb = nr).
+typedef void (*microkernel_fn)(long kc, const float *a, long rsa, long csa, const float *b,
+                               long ldb, float *c, long ldc, float alpha, float beta,
+                               const float *bias, int m, int n);
 
 // MARK: - CPU detection
 
@@ -29,29 +34,6 @@ int saddle_kernels_best_path(void) {
 
 // MARK: - Packing
 
-static void pack_a(int trans, const float *a, long lda, long i0, long mc, long k0, long kc,
-                   int mr, float *restrict out) {
-  for (long p = 0; p < mc; p += mr) {
-    long rows = mc - p < mr ? mc - p : mr;
-    if (!trans) {
-      for (long r = 0; r < rows; r++) {
-        const float *src = a + (i0 + p + r) * lda + k0;
-        for (long kk = 0; kk < kc; kk++) out[kk * mr + r] = src[kk];
-      }
-    } else {
-      for (long kk = 0; kk < kc; kk++) {
-        const float *src = a + (k0 + kk) * lda + i0 + p;
-        for (long r = 0; r < rows; r++) out[kk * mr + r] = src[r];
-      }
-    }
-    if (rows < mr) {
-      for (long kk = 0; kk < kc; kk++)
-        for (long r = rows; r < mr; r++) out[kk * mr + r] = 0;
-    }
-    out += kc * mr;
-  }
-}
-
 static void pack_b(int trans, const float *b, long ldb, long k0, long kc, long j0, long nc,
                    int nr, float *restrict out) {
   for (long q = 0; q < nc; q += nr) {
@@ -60,8 +42,15 @@ static void pack_b(int trans, const float *b, long ldb, long k0, long kc, long j
       for (long kk = 0; kk < kc; kk++) {
         const float *src = b + (k0 + kk) * ldb + j0 + q;
         float *dst = out + kk * nr;
-        memcpy(dst, src, (size_t)cols * sizeof(float));
-        for (long c = cols; c < nr; c++) dst[c] = 0;
+        // Constant-size copies are inlined; a variable-size loop becomes a memcpy call per row.
+        if (cols == 32 && nr == 32) {
+          __builtin_memcpy(dst, src, 32 * sizeof(float));
+        } else if (cols == 16 && nr == 16) {
+          __builtin_memcpy(dst, src, 16 * sizeof(float));
+        } else {
+          for (long c = 0; c < cols; c++) dst[c] = src[c];
+          for (long c = cols; c < nr; c++) dst[c] = 0;
+        }
       }
     } else {
       for (long c = 0; c < cols; c++) {
@@ -75,50 +64,52 @@ static void pack_b(int trans, const float *b, long ldb, long k0, long kc, long j
   }
 }
 
-// Writes alpha * tile + beta * C for the valid m x n corner of an mr x nr tile.
+// Writes alpha * tile + beta * C (+ bias[j]) for the valid m x n corner of an mr x nr tile.
 static void store_edge(const float *tile, int nr, float *c, long ldc, float alpha, float beta,
-                       int m, int n) {
+                       const float *bias, int m, int n) {
   for (int r = 0; r < m; r++)
     for (int j = 0; j < n; j++) {
       float v = alpha * tile[r * nr + j];
-      c[r * ldc + j] = beta == 0.0f ? v : v + beta * c[r * ldc + j];
+      if (beta != 0.0f) v += beta * c[r * ldc + j];
+      if (bias) v += bias[j];
+      c[r * ldc + j] = v;
     }
 }
 
 // MARK: - AVX2 + FMA 6x16
 
 __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
-    long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta, int m,
-    int n) {
+    long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
+    float alpha, float beta, const float *bias, int m, int n) {
   __m256 acc[6][2];
+  long off[6];
+  for (int r = 0; r < 6; r++) off[r] = (r < m ? r : m - 1) * rsa;
   for (int r = 0; r < 6; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (long kk = 0; kk < kc; kk++) {
-    __m256 b0 = _mm256_load_ps(b + kk * 16), b1 = _mm256_load_ps(b + kk * 16 + 8);
-    const float *ak = a + kk * 6;
+    __m256 b0 = _mm256_loadu_ps(b + kk * ldb), b1 = _mm256_loadu_ps(b + kk * ldb + 8);
+    const float *ak = a + kk * csa;
 #define ROW(r)                                               \
   {                                                          \
-    __m256 av = _mm256_broadcast_ss(ak + r);                 \
+    __m256 av = _mm256_broadcast_ss(ak + off[r]);               \
     acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);          \
     acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);          \
   }
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5)
 #undef ROW
   }
-  __m256 va = _mm256_set1_ps(alpha);
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   if (m == 6 && n == 16) {
-    if (beta == 0.0f) {
-      for (int r = 0; r < 6; r++) {
-        _mm256_storeu_ps(c + r * ldc, _mm256_mul_ps(va, acc[r][0]));
-        _mm256_storeu_ps(c + r * ldc + 8, _mm256_mul_ps(va, acc[r][1]));
+    __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    __m256 bias1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
+    for (int r = 0; r < 6; r++) {
+      float *cr = c + r * ldc;
+      __m256 v0 = _mm256_fmadd_ps(va, acc[r][0], bias0), v1 = _mm256_fmadd_ps(va, acc[r][1], bias1);
+      if (beta != 0.0f) {
+        v0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), v0);
+        v1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), v1);
       }
-    } else {
-      __m256 vb = _mm256_set1_ps(beta);
-      for (int r = 0; r < 6; r++) {
-        float *cr = c + r * ldc;
-        _mm256_storeu_ps(cr, _mm256_fmadd_ps(va, acc[r][0], _mm256_mul_ps(vb, _mm256_loadu_ps(cr))));
-        _mm256_storeu_ps(cr + 8,
-                         _mm256_fmadd_ps(va, acc[r][1], _mm256_mul_ps(vb, _mm256_loadu_ps(cr + 8))));
-      }
+      _mm256_storeu_ps(cr, v0);
+      _mm256_storeu_ps(cr + 8, v1);
     }
   } else {
     float tile[6 * 16] __attribute__((aligned(32)));
@@ -126,99 +117,98 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
       _mm256_store_ps(tile + r * 16, acc[r][0]);
       _mm256_store_ps(tile + r * 16 + 8, acc[r][1]);
     }
-    store_edge(tile, 16, c, ldc, alpha, beta, m, n);
+    store_edge(tile, 16, c, ldc, alpha, beta, bias, m, n);
   }
 }
 
 // MARK: - AVX-512 12x32
 
 __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
-    long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta, int m,
-    int n) {
+    long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
+    float alpha, float beta, const float *bias, int m, int n) {
   __m512 acc[12][2];
+  long off[12];
+  for (int r = 0; r < 12; r++) off[r] = (r < m ? r : m - 1) * rsa;
   for (int r = 0; r < 12; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (long kk = 0; kk < kc; kk++) {
-    __m512 b0 = _mm512_load_ps(b + kk * 32), b1 = _mm512_load_ps(b + kk * 32 + 16);
-    const float *ak = a + kk * 12;
+    __m512 b0 = _mm512_loadu_ps(b + kk * ldb), b1 = _mm512_loadu_ps(b + kk * ldb + 16);
+    const float *ak = a + kk * csa;
 #define ROW(r)                                               \
   {                                                          \
-    __m512 av = _mm512_set1_ps(ak[r]);                       \
+    __m512 av = _mm512_set1_ps(ak[off[r]]);                       \
     acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);          \
     acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);          \
   }
     ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
 #undef ROW
   }
-  __m512 va = _mm512_set1_ps(alpha);
-  if (n == 32) {
-    if (beta == 0.0f) {
-      for (int r = 0; r < m; r++) {
-        _mm512_storeu_ps(c + r * ldc, _mm512_mul_ps(va, acc[r][0]));
-        _mm512_storeu_ps(c + r * ldc + 16, _mm512_mul_ps(va, acc[r][1]));
-      }
-    } else {
-      __m512 vb = _mm512_set1_ps(beta);
-      for (int r = 0; r < m; r++) {
-        float *cr = c + r * ldc;
-        _mm512_storeu_ps(cr, _mm512_fmadd_ps(va, acc[r][0], _mm512_mul_ps(vb, _mm512_loadu_ps(cr))));
-        _mm512_storeu_ps(cr + 16,
-                         _mm512_fmadd_ps(va, acc[r][1], _mm512_mul_ps(vb, _mm512_loadu_ps(cr + 16))));
-      }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  // Masked loads and stores cover partial tiles (n < 32 columns) without a scalar path.
+  __mmask16 k0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+  __mmask16 k1 = n >= 32 ? (__mmask16)0xFFFF : (n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0);
+  __m512 bias0 = bias ? _mm512_maskz_loadu_ps(k0, bias) : _mm512_setzero_ps();
+  __m512 bias1 = bias ? _mm512_maskz_loadu_ps(k1, bias + 16) : _mm512_setzero_ps();
+  for (int r = 0; r < m; r++) {
+    float *cr = c + r * ldc;
+    __m512 v0 = _mm512_fmadd_ps(va, acc[r][0], bias0), v1 = _mm512_fmadd_ps(va, acc[r][1], bias1);
+    if (beta != 0.0f) {
+      v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);
+      v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);
     }
-  } else {
-    float tile[12 * 32] __attribute__((aligned(64)));
-    for (int r = 0; r < 12; r++) {
-      _mm512_store_ps(tile + r * 32, acc[r][0]);
-      _mm512_store_ps(tile + r * 32 + 16, acc[r][1]);
-    }
-    store_edge(tile, 32, c, ldc, alpha, beta, m, n);
+    _mm512_mask_storeu_ps(cr, k0, v0);
+    _mm512_mask_storeu_ps(cr + 16, k1, v1);
   }
 }
 
 // MARK: - Driver
 
-static _Thread_local float *tls_pack_a = NULL;
 static _Thread_local float *tls_pack_b = NULL;
 
 static int ensure_buffers(void) {
-  if (tls_pack_a == NULL) {
-    tls_pack_a = aligned_alloc(64, sizeof(float) * (size_t)(MC + 32) * KC);
-    tls_pack_b = aligned_alloc(64, sizeof(float) * (size_t)KC * (NC + 32));
-  }
-  return tls_pack_a != NULL && tls_pack_b != NULL;
+  if (tls_pack_b == NULL) tls_pack_b = aligned_alloc(64, sizeof(float) * (size_t)KC * (NC + 32));
+  return tls_pack_b != NULL;
 }
 
-static void scale_c(long m, long n, float beta, float *c, long ldc) {
+static void scale_c(long m, long n, float beta, float *c, long ldc, const float *bias) {
   for (long i = 0; i < m; i++)
-    for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    for (long j = 0; j < n; j++)
+      c[i * ldc + j] = (beta == 0.0f ? 0.0f : beta * c[i * ldc + j]) + (bias ? bias[j] : 0.0f);
 }
 
 static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int trans_b, long m,
                          long n, long k, float alpha, const float *a, long lda, const float *b,
-                         long ldb, float beta, float *c, long ldc) {
+                         long ldb, float beta, float *c, long ldc, const float *bias) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
-    scale_c(m, n, beta, c, ldc);
+    scale_c(m, n, beta, c, ldc, bias);
     return;
   }
-  float *pa = tls_pack_a, *pb = tls_pack_b;
+  float *pb = tls_pack_b;
   long mc_block = (MC / mr) * mr;
   for (long jc = 0; jc < n; jc += NC) {
     long nc = n - jc < NC ? n - jc : NC;
     for (long pc = 0; pc < k; pc += KC) {
       long kc = k - pc < KC ? k - pc : KC;
       float beta_block = pc == 0 ? beta : 1.0f;
-      pack_b(trans_b, b, ldb, pc, kc, jc, nc, nr, pb);
+      // Full-width panels of an untransposed B are read in place; the rest is packed.
+      int direct = !trans_b;
+      long packed_from = direct ? (nc / nr) * nr : 0;
+      if (packed_from < nc)
+        pack_b(trans_b, b, ldb, pc, kc, jc + packed_from, nc - packed_from, nr, pb);
       for (long ic = 0; ic < m; ic += mc_block) {
         long mc = m - ic < mc_block ? m - ic : mc_block;
-        pack_a(trans_a, a, lda, ic, mc, pc, kc, mr, pa);
         for (long jr = 0; jr < nc; jr += nr) {
           int cols = (int)(nc - jr < nr ? nc - jr : nr);
-          const float *bp = pb + (jr / nr) * kc * nr;
+          const float *bp = jr < packed_from ? b + pc * ldb + jc + jr
+                                             : pb + ((jr - packed_from) / nr) * kc * nr;
+          long bstride = jr < packed_from ? ldb : nr;
           for (long ir = 0; ir < mc; ir += mr) {
             int rows = (int)(mc - ir < mr ? mc - ir : mr);
-            kernel(kc, pa + (ir / mr) * kc * mr, bp, c + (ic + ir) * ldc + jc + jr, ldc, alpha,
-                   beta_block, rows, cols);
+            long i0 = ic + ir;
+            const float *ap = trans_a ? a + pc * lda + i0 : a + i0 * lda + pc;
+            kernel(kc, ap, trans_a ? 1 : lda, trans_a ? lda : 1, bp, bstride,
+                   c + i0 * ldc + jc + jr, ldc, alpha, beta_block,
+                   bias && pc == 0 ? bias + jc + jr : NULL, rows, cols);
           }
         }
       }
@@ -226,18 +216,25 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int
   }
 }
 
-int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
-                      const float *a, long lda, const float *b, long ldb, float beta, float *c,
-                      long ldc) {
+int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
+                           float alpha, const float *a, long lda, const float *b, long ldb,
+                           float beta, float *c, long ldc, const float *bias) {
   int best = saddle_kernels_best_path();
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > best || !ensure_buffers()) return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
     sgemm_driver(kernel_avx512_12x32, 12, 32, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc);
+                 beta, c, ldc, bias);
   else
     sgemm_driver(kernel_avx2_6x16, 6, 16, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                 c, ldc);
+                 c, ldc, bias);
   return 0;
+}
+
+int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                      const float *a, long lda, const float *b, long ldb, float beta, float *c,
+                      long ldc) {
+  return saddle_sgemm_bias_path(path, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                                ldc, NULL);
 }
 
 void saddle_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a,

@@ -71,4 +71,40 @@ struct GEMMTests {
     // Rows are split between workers, each row computed by the same kernel: bitwise equal.
     #expect(c1 == c2)
   }
+
+  @Test("a fused bias is added to every row on every path", arguments: KernelPath.allCases)
+  func fusedBias(path: KernelPath) throws {
+    try #require(path.isSupported)
+    let (m, n, k) = (13, 45, 7)
+    let a = testValues(m * k, seed: 3)
+    let b = testValues(k * n, seed: 4)
+    let bias = testValues(n, seed: 8)
+    let c0 = testValues(m * n, seed: 9)
+    let reference = referenceMatmul(a, b, m: m, n: n, k: k, transposeA: false, transposeB: false)
+    for beta: Float in [0, 1] {
+      var c = c0
+      a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+          bias.withUnsafeBufferPointer { pbias in
+            c.withUnsafeMutableBufferPointer { pc in
+              GEMM.multiplySerial(
+                transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 2,
+                a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, beta: beta,
+                c: pc.baseAddress!, ldc: n, path: path, bias: pbias.baseAddress!)
+            }
+          }
+        }
+      }
+      var worst = 0.0
+      for i in 0..<m {
+        for j in 0..<n {
+          let expected =
+            2 * reference[i * n + j] + Double(beta) * Double(c0[i * n + j]) + Double(bias[j])
+          worst = max(worst, abs(Double(c[i * n + j]) - expected))
+        }
+      }
+      // k = 7 products of magnitude ≤ 1 plus two terms ≤ 1: a few float32 ulps of ~10.
+      #expect(worst < 1e-5, "path \(path) beta \(beta)")
+    }
+  }
 }

@@ -66,6 +66,10 @@ struct OperationCase: Sendable, CustomTestStringConvertible {
     .init(
       name: "layer norm", shapes: [TensorShape(4, 8), TensorShape(8), TensorShape(8)]
     ) { t, x in t.layerNorm(t.scale(x[0], by: 2), gain: x[1], bias: x[2]) },
+    .init(
+      name: "layer norm, 16-wide rows",
+      shapes: [TensorShape(3, 16), TensorShape(16), TensorShape(16)]
+    ) { t, x in t.layerNorm(t.scale(x[0], by: 2), gain: x[1], bias: x[2]) },
     .init(name: "embedding", shapes: [TensorShape(7, 3)]) { t, x in
       t.embedding(x[0], indices: sharedIndices, count: 11)
     },

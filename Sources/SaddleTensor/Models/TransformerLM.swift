@@ -36,6 +36,7 @@ public final class TransformerLM {
       offset += segment.shape.reduce(1, *)
     }
     self.offsets = offsets
+    parameterCount = offset
     let shardCount = configuration.batchSize >= 2 ? 2 : 1
     var shards: [Shard] = []
     var start = 0
@@ -52,7 +53,7 @@ public final class TransformerLM {
   deinit { shardGradient.deallocate() }
 
   /// The number of parameters (110,400 for ``TransformerConfiguration/reference``).
-  public var parameterCount: Int { configuration.parameterCount }
+  public let parameterCount: Int
 
   /// The parameter segments in flat-buffer order.
   public var segments: [(name: String, shape: [Int])] { configuration.segments }
@@ -138,6 +139,22 @@ private struct ShardWork: @unchecked Sendable {
   }
 }
 
+/// Hands out the parameter segments in flat-buffer order as tape parameters (a struct, so
+/// walking it allocates nothing).
+private struct ParameterCursor {
+  let tape: Tape
+  let offsets: [Int]
+  let parameters: UnsafePointer<Float>
+  let gradient: UnsafeMutablePointer<Float>?
+  var segment = 0
+
+  mutating func next(_ shape: TensorShape) -> Tensor {
+    let o = offsets[segment]
+    segment += 1
+    return tape.parameter(parameters + o, shape: shape, gradient: gradient.map { $0 + o })
+  }
+}
+
 extension TransformerLM {
   /// One fixed slice of the batch with its own tape and index buffers.
   final class Shard {
@@ -177,24 +194,20 @@ extension TransformerLM {
       }
       let tape = self.tape
       tape.reset()
-      var segment = 0
-      func next(_ shape: TensorShape) -> Tensor {
-        let o = offsets[segment]
-        segment += 1
-        return tape.parameter(parameters + o, shape: shape, gradient: gradient.map { $0 + o })
-      }
-      let tokenTable = next(TensorShape(v, d))
-      let positionTable = next(TensorShape(t, d))
+      var cursor = ParameterCursor(
+        tape: tape, offsets: offsets, parameters: parameters, gradient: gradient)
+      let tokenTable = cursor.next(TensorShape(v, d))
+      let positionTable = cursor.next(TensorShape(t, d))
       var x = tape.addBroadcast(
         tape.embedding(tokenTable, indices: inputs, count: rows * t), positionTable)
       let eps = c.layerNormEpsilon
       for _ in 0..<c.layerCount {
-        let (g1, b1) = (next(TensorShape(d)), next(TensorShape(d)))
-        let (wqkv, bqkv) = (next(TensorShape(d, 3 * d)), next(TensorShape(3 * d)))
-        let (wo, bo) = (next(TensorShape(d, d)), next(TensorShape(d)))
-        let (g2, b2) = (next(TensorShape(d)), next(TensorShape(d)))
-        let (w1, bias1) = (next(TensorShape(d, f)), next(TensorShape(f)))
-        let (w2, bias2) = (next(TensorShape(f, d)), next(TensorShape(d)))
+        let (g1, b1) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
+        let (wqkv, bqkv) = (cursor.next(TensorShape(d, 3 * d)), cursor.next(TensorShape(3 * d)))
+        let (wo, bo) = (cursor.next(TensorShape(d, d)), cursor.next(TensorShape(d)))
+        let (g2, b2) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
+        let (w1, bias1) = (cursor.next(TensorShape(d, f)), cursor.next(TensorShape(f)))
+        let (w2, bias2) = (cursor.next(TensorShape(f, d)), cursor.next(TensorShape(d)))
         var h = tape.layerNorm(x, gain: g1, bias: b1, epsilon: eps)
         let qkv = tape.linear(h, weight: wqkv, bias: bqkv)
         let a = tape.causalSelfAttention(qkv, batch: rows, sequence: t, heads: c.headCount)
@@ -203,8 +216,8 @@ extension TransformerLM {
         let hidden = tape.gelu(tape.linear(h, weight: w1, bias: bias1))
         x = tape.add(x, tape.linear(hidden, weight: w2, bias: bias2))
       }
-      let (gf, bf) = (next(TensorShape(d)), next(TensorShape(d)))
-      let (wh, bh) = (next(TensorShape(d, v)), next(TensorShape(v)))
+      let (gf, bf) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
+      let (wh, bh) = (cursor.next(TensorShape(d, v)), cursor.next(TensorShape(v)))
       x = tape.layerNorm(x, gain: gf, bias: bf, epsilon: eps)
       let logits = tape.linear(x, weight: wh, bias: bh)
       let lossTensor = tape.crossEntropy(logits: logits, targets: targets, scale: normalizer)

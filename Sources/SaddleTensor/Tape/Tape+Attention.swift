@@ -28,11 +28,7 @@ extension Tape {
         GEMM.multiply(
           transposeB: true, m: t, n: t, k: headWidth, alpha: alpha, a: q, lda: 3 * width,
           b: q + width, ldb: 3 * width, c: p, ldc: t, path: kernelPath)
-        for i in 0..<t {
-          let row = p + i * t
-          _ = Tape.softmaxRow(row, row, i + 1)
-          (row + i + 1).update(repeating: 0, count: t - i - 1)
-        }
+        softmaxRows(rows: t, n: t, p, p, causal: true, logSumExp: nil)
         GEMM.multiply(
           m: t, n: headWidth, k: t, a: p, lda: t, b: q + 2 * width, ldb: 3 * width,
           c: po + b * t * width + h * headWidth, ldc: width, path: kernelPath)

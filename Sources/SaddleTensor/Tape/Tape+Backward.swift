@@ -1,3 +1,5 @@
+import _SaddleKernels
+
 extension Tape {
   /// The gradient buffer of `t` cleared if this is its first contribution, for scatter-style
   /// accumulation; `nil` when `t` needs no gradient.
@@ -215,6 +217,10 @@ extension Tape {
     let dGain = accumulator(gain)
     let dBias = accumulator(bias)
     let dxTarget = gradientTarget(x)
+    let status = saddle_layernorm_backward(
+      Int32(kernelPath.rawValue), rows, n, px, pg, statistics, dy, dxTarget?.pointer,
+      dxTarget?.accumulate == true ? 1 : 0, dGain, dBias)
+    if status == 0 { return }
     let inverseN = 1 / Float(n)
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { buffer in
       let xhat = buffer.baseAddress!

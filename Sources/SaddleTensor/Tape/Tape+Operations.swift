@@ -1,3 +1,5 @@
+import _SaddleKernels
+
 extension Tape {
   // MARK: - Linear algebra
 
@@ -23,7 +25,7 @@ extension Tape {
   }
 
   /// An affine layer `y = x·W + b`: `x` is `(…, k)`, `W` is `k×n`, `b` is `(n)`; the result is
-  /// `(…, n)` (the bias is written first and the product added by the GEMM with β = 1).
+  /// `(…, n)` (the bias is added in the GEMM epilogue).
   public func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
     let (sx, sw) = (shape(x), shape(weight))
     precondition(sw.rank == 2 && sw[0] == sx.last, "linear: \(sx) · \(sw)")
@@ -34,11 +36,9 @@ extension Tape {
     let out = output(
       outShape, .linear(x, weight: weight, bias: bias),
       needsGradient: needsGradient(x) || needsGradient(weight) || needsGradient(bias))
-    let (po, pb) = (valuePointer(out), valuePointer(bias))
-    for r in 0..<m { (po + r * n).update(from: pb, count: n) }
     GEMM.multiply(
-      m: m, n: n, k: k, a: valuePointer(x), lda: k, b: valuePointer(weight), ldb: n, beta: 1,
-      c: po, ldc: n, threads: threads, path: kernelPath)
+      m: m, n: n, k: k, a: valuePointer(x), lda: k, b: valuePointer(weight), ldb: n,
+      c: valuePointer(out), ldc: n, threads: threads, path: kernelPath, bias: valuePointer(bias))
     return out
   }
 
@@ -155,14 +155,22 @@ extension Tape {
     let derivative = needs ? scratch.allocate(count) : valuePointer(x)
     let out = output(shape(x), .gelu(x, derivative: derivative), needsGradient: needs)
     let (px, po) = (valuePointer(x), valuePointer(out))
+    if saddle_gelu(Int32(kernelPath.rawValue), count, px, po, needs ? derivative : nil) == 0 {
+      return out
+    }
     if needs {
       var i = 0
-      while i < count {
-        let n = min(16, count - i)
+      while i + 16 <= count {
+        let (v, d) = FastMath.geluWithDerivative(Vector.load(px + i))
+        Vector.store(v, po + i)
+        Vector.store(d, derivative + i)
+        i += 16
+      }
+      if i < count {
+        let n = count - i
         let (v, d) = FastMath.geluWithDerivative(Vector.load(px + i, count: n))
         Vector.store(v, po + i, count: n)
         Vector.store(d, derivative + i, count: n)
-        i += 16
       }
     } else {
       Vector.map(count, px, po) { FastMath.gelu($0) }
@@ -207,9 +215,27 @@ extension Tape {
   public func softmax(_ x: Tensor) -> Tensor {
     let s = shape(x)
     let out = output(s, .softmax(x), needsGradient: needsGradient(x))
-    let (px, po, n) = (valuePointer(x), valuePointer(out), s.last)
-    for r in 0..<s.rows { _ = Tape.softmaxRow(px + r * n, po + r * n, n) }
+    softmaxRows(
+      rows: s.rows, n: s.last, valuePointer(x), valuePointer(out), causal: false,
+      logSumExp: nil)
     return out
+  }
+
+  /// Row-wise softmax of a `rows×n` block (rows may be causal: row `r` covers its first `r + 1`
+  /// entries and zeros the rest), optionally writing each row's log-sum-exp.
+  func softmaxRows(
+    rows: Int, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    causal: Bool, logSumExp: UnsafeMutablePointer<Float>?
+  ) {
+    let status = saddle_softmax_rows(
+      Int32(kernelPath.rawValue), rows, n, x, n, y, n, causal ? 1 : 0, logSumExp)
+    if status == 0 { return }
+    for r in 0..<rows {
+      let length = causal ? min(r + 1, n) : n
+      let lse = Tape.softmaxRow(x + r * n, y + r * n, length)
+      (y + r * n + length).update(repeating: 0, count: n - length)
+      logSumExp?[r] = lse
+    }
   }
 
   /// Writes the softmax of `n` values and returns `log Σⱼ e^(xⱼ)` (the log-sum-exp).
@@ -221,12 +247,17 @@ extension Tape {
     for j in 0..<n { top = max(top, x[j]) }
     var total: Float = 0
     var j = 0
-    while j < n {
-      let m = min(16, n - j)
+    while j + 16 <= n {
+      let e = FastMath.exp(Vector.load(x + j) - top)
+      Vector.store(e, y + j)
+      total += e.sum()
+      j += 16
+    }
+    if j < n {
+      let m = n - j
       let e = FastMath.exp(Vector.load(x + j, count: m) - top)
       Vector.store(e, y + j, count: m)
       for l in 0..<m { total += e[l] }
-      j += 16
     }
     let inverse = 1 / total
     Vector.map(n, y, y) { $0 * inverse }
@@ -248,9 +279,11 @@ extension Tape {
       .crossEntropy(logits, targets: targets, scale: scale, probabilities: probabilities),
       needsGradient: needsGradient(logits))
     let px = valuePointer(logits)
+    let logSumExp = scratch.allocate(rows)
+    softmaxRows(rows: rows, n: n, px, probabilities, causal: false, logSumExp: logSumExp)
     var total = 0.0
     for r in 0..<rows {
-      let lse = Tape.softmaxRow(px + r * n, probabilities + r * n, n)
+      let lse = logSumExp[r]
       let t = Int(targets[r])
       precondition(t >= 0 && t < n, "crossEntropy: target \(t) out of 0..<\(n)")
       total += Double(lse - px[r * n + t])
@@ -288,6 +321,9 @@ extension Tape {
     let (px, pg, pb, po) = (
       valuePointer(x), valuePointer(gain), valuePointer(bias), valuePointer(out)
     )
+    let status = saddle_layernorm_forward(
+      Int32(kernelPath.rawValue), rows, n, px, pg, pb, epsilon, po, statistics)
+    if status == 0 { return out }
     let inverseN = 1 / Float(n)
     for r in 0..<rows {
       let row = px + r * n

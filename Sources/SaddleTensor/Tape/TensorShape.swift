@@ -14,14 +14,14 @@ public struct TensorShape: Equatable, Hashable, Sendable, CustomStringConvertibl
   }
 
   /// A vector of `a` elements.
-  public init(_ a: Int) { self.init(rank: 1, dimensions: [a, 0, 0, 0]) }
+  public init(_ a: Int) { self.init(rank: 1, dimensions: SIMD4(a, 0, 0, 0)) }
   /// An `a×b` matrix.
-  public init(_ a: Int, _ b: Int) { self.init(rank: 2, dimensions: [a, b, 0, 0]) }
+  public init(_ a: Int, _ b: Int) { self.init(rank: 2, dimensions: SIMD4(a, b, 0, 0)) }
   /// An `a×b×c` tensor.
-  public init(_ a: Int, _ b: Int, _ c: Int) { self.init(rank: 3, dimensions: [a, b, c, 0]) }
+  public init(_ a: Int, _ b: Int, _ c: Int) { self.init(rank: 3, dimensions: SIMD4(a, b, c, 0)) }
   /// An `a×b×c×d` tensor.
   public init(_ a: Int, _ b: Int, _ c: Int, _ d: Int) {
-    self.init(rank: 4, dimensions: [a, b, c, d])
+    self.init(rank: 4, dimensions: SIMD4(a, b, c, d))
   }
 
   /// A shape from an array of at most four dimensions.

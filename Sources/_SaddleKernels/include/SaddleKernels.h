@@ -33,6 +33,37 @@ int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k
                       const float *a, long lda, const float *b, long ldb, float beta,
                       float *c, long ldc);
 
+/// `saddle_sgemm_path` with a row-vector bias fused into the epilogue:
+/// C = alpha * op(A) * op(B) + beta * C + 1 * bias^T (bias has n entries; NULL for none).
+int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
+                           float alpha, const float *a, long lda, const float *b, long ldb,
+                           float beta, float *c, long ldc, const float *bias);
+
+/// GELU (tanh approximation) `y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` over n values;
+/// writes dy/dx too when `derivative` is not NULL. Returns -1 (nothing written) on the portable
+/// path or an unsupported one.
+int saddle_gelu(int path, long n, const float *x, float *y, float *derivative);
+
+/// Row-wise softmax `y[r, j] = exp(x[r, j] - max) / sum` over the first `len(r)` entries
+/// (`len(r) = min(r + 1, n)` when `causal`, else n); later entries of y are set to 0. `x` and `y`
+/// may alias. When `log_sum_exp` is not NULL it receives `log sum_j exp(x[r, j])` per row.
+/// Returns -1 (nothing written) on the portable path or an unsupported one.
+int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, float *y, long ldy,
+                        int causal, float *log_sum_exp);
+
+/// LayerNorm over `rows` rows of `n` floats: `y = (x - mean) / sqrt(var + eps) * gain + bias`,
+/// `statistics` receives (mean, 1/sqrt(var + eps)) per row. Returns -1 (nothing written) unless
+/// n is a multiple of 16 and the path is a supported C path.
+int saddle_layernorm_forward(int path, long rows, long n, const float *x, const float *gain,
+                             const float *bias, float epsilon, float *y, float *statistics);
+
+/// LayerNorm backward: `dx = rstd (dy*gain - mean(dy*gain) - xhat mean(dy*gain*xhat))`
+/// (written, or added when `accumulate`; skipped when dx is NULL), `dgain += dy*xhat`,
+/// `dbias += dy` (each skipped when NULL). Same conditions and return value as the forward.
+int saddle_layernorm_backward(int path, long rows, long n, const float *x, const float *gain,
+                              const float *statistics, const float *dy, float *dx, int accumulate,
+                              float *dgain, float *dbias);
+
 #ifdef __cplusplus
 }
 #endif

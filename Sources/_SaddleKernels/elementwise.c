@@ -1,0 +1,271 @@
+// Elementwise and row kernels (GELU, softmax) written once with clang vector extensions and
+// compiled per instruction set: an always-inline generic body is inlined into wrappers carrying
+// `target("avx512f")` or `target("avx2,fma")`, so one source yields both code paths.
+#include "SaddleKernels.h"
+
+#include <string.h>
+
+// The vector helpers below are always inlined into their target-specific callers, so the
+// by-value vector ABI they would otherwise have never materializes.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef int v16i __attribute__((vector_size(64), aligned(4)));
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE v16 load16(const float *p) {
+  v16 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+INLINE void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+
+INLINE v16 splat(float x) { return (v16){0} + x; }
+
+// e^x: x = n ln2 + r, Cephes expf polynomial for e^r, 2^n from exponent bits.
+INLINE v16 v_exp(v16 x) {
+  x = __builtin_elementwise_min(__builtin_elementwise_max(x, splat(-87.3f)), splat(88.7f));
+  v16 shifted = x * 1.44269504f + 12582912.0f;
+  v16 n = shifted - 12582912.0f;
+  v16 r = x - n * 0.693359375f - n * -2.12194440e-4f;
+  v16 p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  v16i i = (v16i)shifted - 0x4B400000;
+  v16 scale = (v16)((i + 127) << 23);
+  return p * scale;
+}
+
+// tanh x = sign(x) (1 - t)/(1 + t), t = e^(-2|x|).
+INLINE v16 v_tanh(v16 x) {
+  v16i bits = (v16i)x;
+  v16 magnitude = (v16)(bits & 0x7FFFFFFF);
+  v16 t = v_exp(-2.0f * magnitude);
+  v16 r = (1.0f - t) / (1.0f + t);
+  return (v16)((v16i)r | (bits & (int)0x80000000));
+}
+
+INLINE void gelu16(v16 x, v16 *value, v16 *derivative) {
+  const float c = 0.7978845608f, a = 0.044715f;
+  v16 x2 = x * x;
+  v16 t = v_tanh(c * (x + a * x2 * x));
+  *value = 0.5f * x * (1.0f + t);
+  if (derivative) *derivative = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * (c * (1.0f + 3.0f * a * x2));
+}
+
+INLINE void gelu_body(long n, const float *x, float *y, float *dydx) {
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v16 v, d;
+    gelu16(load16(x + i), &v, dydx ? &d : NULL);
+    store16(y + i, v);
+    if (dydx) store16(dydx + i, d);
+  }
+  if (i < n) {
+    float in[16] = {0}, out[16], der[16];
+    long m = n - i;
+    memcpy(in, x + i, (size_t)m * sizeof(float));
+    v16 v, d;
+    gelu16(load16(in), &v, dydx ? &d : NULL);
+    store16(out, v);
+    memcpy(y + i, out, (size_t)m * sizeof(float));
+    if (dydx) {
+      store16(der, d);
+      memcpy(dydx + i, der, (size_t)m * sizeof(float));
+    }
+  }
+}
+
+INLINE float v_hmax(v16 v) {
+  float m = v[0];
+  for (int l = 1; l < 16; l++) m = v[l] > m ? v[l] : m;
+  return m;
+}
+
+INLINE float v_hsum(v16 v) {
+  float s = 0;
+  for (int l = 0; l < 16; l++) s += v[l];
+  return s;
+}
+
+// Softmax of each row over its first `length` entries (length = row + 1 when causal, else n);
+// entries past `length` are set to 0. Optionally stores log-sum-exp per row.
+INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, long ldy,
+                         int causal, float *lse) {
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * ldx;
+    float *yr = y + r * ldy;
+    long len = causal ? (r + 1 < n ? r + 1 : n) : n;
+    long full = len & ~15L;
+    v16 vmax = splat(-3.0e38f);
+    for (long j = 0; j < full; j += 16) vmax = __builtin_elementwise_max(vmax, load16(xr + j));
+    float top = v_hmax(vmax);
+    for (long j = full; j < len; j++) top = xr[j] > top ? xr[j] : top;
+    v16 vsum = splat(0);
+    for (long j = 0; j < full; j += 16) {
+      v16 e = v_exp(load16(xr + j) - top);
+      vsum += e;
+      store16(yr + j, e);
+    }
+    float total = v_hsum(vsum);
+    if (full < len) {
+      float tmp[16];
+      for (int l = 0; l < 16; l++) tmp[l] = full + l < len ? xr[full + l] - top : -100.0f;
+      v16 e = v_exp(load16(tmp));
+      for (long j = full; j < len; j++) {
+        yr[j] = e[j - full];
+        total += e[j - full];
+      }
+    }
+    float inverse = 1.0f / total;
+    for (long j = 0; j < full; j += 16) store16(yr + j, load16(yr + j) * inverse);
+    for (long j = full; j < len; j++) yr[j] *= inverse;
+    for (long j = len; j < n; j++) yr[j] = 0;
+    if (lse) {
+      // ln(total) via the vector exp's inverse is not needed often: one scalar log per row.
+      lse[r] = top + __builtin_logf(total);
+    }
+  }
+}
+
+
+// LayerNorm over rows of n floats (n a multiple of 16): y = (x - mean) * rstd * g + b with
+// rstd = 1/sqrt(var + eps); stats holds (mean, rstd) per row.
+INLINE void layernorm_forward_body(long rows, long n, const float *x, const float *g,
+                                   const float *b, float eps, float *y, float *stats) {
+  float inv_n = 1.0f / (float)n;
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * n;
+    float *yr = y + r * n;
+    v16 s = splat(0);
+    for (long j = 0; j < n; j += 16) s += load16(xr + j);
+    float mean = v_hsum(s) * inv_n;
+    v16 q = splat(0);
+    for (long j = 0; j < n; j += 16) {
+      v16 d = load16(xr + j) - mean;
+      q += d * d;
+    }
+    float rstd = 1.0f / __builtin_sqrtf(v_hsum(q) * inv_n + eps);
+    for (long j = 0; j < n; j += 16)
+      store16(yr + j, (load16(xr + j) - mean) * rstd * load16(g + j) + load16(b + j));
+    stats[2 * r] = mean;
+    stats[2 * r + 1] = rstd;
+  }
+}
+
+// dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)) (overwritten or accumulated);
+// dgain += dy xhat and dbias += dy when not NULL.
+INLINE void layernorm_backward_body(long rows, long n, const float *x, const float *g,
+                                    const float *stats, const float *dy, float *dx,
+                                    int accumulate, float *dgain, float *dbias) {
+  float inv_n = 1.0f / (float)n;
+  for (long r = 0; r < rows; r++) {
+    const float *xr = x + r * n, *gr = dy + r * n;
+    float mean = stats[2 * r], rstd = stats[2 * r + 1];
+    v16 sd = splat(0), sdx = splat(0);
+    for (long j = 0; j < n; j += 16) {
+      v16 h = (load16(xr + j) - mean) * rstd;
+      v16 up = load16(gr + j);
+      v16 d = up * load16(g + j);
+      sd += d;
+      sdx += d * h;
+      if (dgain) store16(dgain + j, load16(dgain + j) + up * h);
+      if (dbias) store16(dbias + j, load16(dbias + j) + up);
+    }
+    if (!dx) continue;
+    float md = v_hsum(sd) * inv_n, mdx = v_hsum(sdx) * inv_n;
+    float *dr = dx + r * n;
+    for (long j = 0; j < n; j += 16) {
+      v16 h = (load16(xr + j) - mean) * rstd;
+      v16 v = rstd * (load16(gr + j) * load16(g + j) - md - h * mdx);
+      store16(dr + j, accumulate ? load16(dr + j) + v : v);
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) static void gelu_avx512(long n, const float *x, float *y,
+                                                           float *d) {
+  gelu_body(n, x, y, d);
+}
+__attribute__((target("avx2,fma"))) static void gelu_avx2(long n, const float *x, float *y,
+                                                         float *d) {
+  gelu_body(n, x, y, d);
+}
+__attribute__((target("avx512f"))) static void softmax_avx512(long rows, long n, const float *x,
+                                                              long ldx, float *y, long ldy,
+                                                              int causal, float *lse) {
+  softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
+}
+__attribute__((target("avx2,fma"))) static void softmax_avx2(long rows, long n, const float *x,
+                                                            long ldx, float *y, long ldy,
+                                                            int causal, float *lse) {
+  softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
+}
+
+int saddle_gelu(int path, long n, const float *x, float *y, float *derivative) {
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    gelu_avx512(n, x, y, derivative);
+  else
+    gelu_avx2(n, x, y, derivative);
+  return 0;
+}
+
+int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, float *y, long ldy,
+                        int causal, float *log_sum_exp) {
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    softmax_avx512(rows, n, x, ldx, y, ldy, causal, log_sum_exp);
+  else
+    softmax_avx2(rows, n, x, ldx, y, ldy, causal, log_sum_exp);
+  return 0;
+}
+
+__attribute__((target("avx512f"))) static void ln_forward_avx512(long rows, long n, const float *x,
+                                                                 const float *g, const float *b,
+                                                                 float eps, float *y, float *st) {
+  layernorm_forward_body(rows, n, x, g, b, eps, y, st);
+}
+__attribute__((target("avx2,fma"))) static void ln_forward_avx2(long rows, long n, const float *x,
+                                                               const float *g, const float *b,
+                                                               float eps, float *y, float *st) {
+  layernorm_forward_body(rows, n, x, g, b, eps, y, st);
+}
+__attribute__((target("avx512f"))) static void ln_backward_avx512(
+    long rows, long n, const float *x, const float *g, const float *st, const float *dy, float *dx,
+    int acc, float *dg, float *db) {
+  layernorm_backward_body(rows, n, x, g, st, dy, dx, acc, dg, db);
+}
+__attribute__((target("avx2,fma"))) static void ln_backward_avx2(
+    long rows, long n, const float *x, const float *g, const float *st, const float *dy, float *dx,
+    int acc, float *dg, float *db) {
+  layernorm_backward_body(rows, n, x, g, st, dy, dx, acc, dg, db);
+}
+
+int saddle_layernorm_forward(int path, long rows, long n, const float *x, const float *gain,
+                             const float *bias, float epsilon, float *y, float *statistics) {
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || n % 16 != 0)
+    return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    ln_forward_avx512(rows, n, x, gain, bias, epsilon, y, statistics);
+  else
+    ln_forward_avx2(rows, n, x, gain, bias, epsilon, y, statistics);
+  return 0;
+}
+
+int saddle_layernorm_backward(int path, long rows, long n, const float *x, const float *gain,
+                              const float *statistics, const float *dy, float *dx, int accumulate,
+                              float *dgain, float *dbias) {
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || n % 16 != 0)
+    return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    ln_backward_avx512(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
+  else
+    ln_backward_avx2(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
+  return 0;
+}
