@@ -6,6 +6,9 @@ enum BenchCommand {
     OptionSpec(name: "n", valueName: "N", help: "Parameters for `update` (default 10000000)."),
     OptionSpec(name: "repeats", valueName: "R", help: "Timed repetitions; the median is shown."),
     OptionSpec(name: "threads", valueName: "LIST", help: "Thread counts to time (default 1,2)."),
+    OptionSpec(
+      name: "python", valueName: "PATH",
+      help: "A Python with JAX for the peer (default: $SADDLE_PEER_PYTHON, else python3)."),
   ]
 
   static let usage = "saddle bench update|transformer [--n N] [--repeats R] [--threads 1,2]"
@@ -38,7 +41,7 @@ enum BenchCommand {
       let n = try args.int("n", default: 10_000_000, min: 8)!
       update(n: n, repeats: repeats, threads: threads)
     case "transformer":
-      try transformer(repeats: repeats, threads: threads)
+      try transformer(repeats: repeats, threads: threads, python: args.string("python"))
     case let other:
       let hint =
         closestName(to: other, in: ["update", "transformer"]).map { "; did you mean '\($0)'?" }
@@ -93,7 +96,81 @@ enum BenchCommand {
     }
   }
 
-  static func transformer(repeats: Int, threads: [Int]) throws {
-    throw RunError("saddle bench transformer: the tensor engine is not in this build yet")
+  static func transformer(repeats: Int, threads: [Int], python: String?) throws {
+    #if DEBUG
+      print("warning: debug build; time with `swift run -c release saddle bench transformer`")
+    #endif
+    let configuration = TransformerConfiguration.reference
+    print(
+      "## Reference Transformer: loss + gradient (\(configuration.parameterCount) parameters, "
+        + "\(configuration.batchSize)×\(configuration.sequenceLength) tokens), median of \(repeats)\n"
+    )
+    print("| threads | kernel | gradient ms | dimer probe (3 gradients) ms | loss |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    var swiftTimes: [Int: Double] = [:]
+    for t in threads {
+      let r = TransformerBenchmark.run(threads: t, iterations: repeats)
+      swiftTimes[t] = r.gradientMilliseconds
+      print(
+        String(
+          format: "| %d | %@ | %.2f | %.2f | %.6f |", t, r.kernelPath, r.gradientMilliseconds,
+          r.dimerProbeMilliseconds, r.loss))
+    }
+    guard let peer = peerScript("Benchmarks/Transformer/jax_peer.py") else {
+      print("\nJAX peer: script not found next to the sources (run from a checkout)")
+      return
+    }
+    let interpreter =
+      python ?? ProcessInfo.processInfo.environment["SADDLE_PEER_PYTHON"] ?? "python3"
+    print("\n## JAX peer, same run (`\(interpreter) \(peer.path)`)\n")
+    for t in threads {
+      // One CPU for the 1-thread figure, both for 2 (JAX uses every CPU it is given).
+      let pin = t == 1 ? ["taskset", "-c", "0"] : []
+      guard let line = runPeer(pin + [interpreter, peer.path, "--reps", "\(max(repeats, 20))"]),
+        let jaxMilliseconds = value(of: "gradient_ms", in: line)
+      else {
+        print("JAX peer: not available with \(interpreter) (install jax, or pass --python PATH)")
+        return
+      }
+      let ours = swiftTimes[t] ?? .nan
+      print(
+        String(
+          format: "- %d thread(s): JAX %.2f ms, SaddleKit %.2f ms → ratio %.2f× JAX's time (%@)",
+          t, jaxMilliseconds, ours, ours / jaxMilliseconds, line))
+    }
   }
+
+  /// A file of the checkout this tool was built from.
+  static func peerScript(_ relative: String) -> URL? {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    for _ in 0..<4 {
+      let candidate = directory.appendingPathComponent(relative)
+      if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+      directory = directory.deletingLastPathComponent()
+    }
+    return nil
+  }
+
+  /// Runs a peer and returns its last line of output, or nil if it failed.
+  static func runPeer(_ command: [String]) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = command
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
+  }
+
+  static func value(of key: String, in line: String) -> Double? {
+    for part in line.split(separator: " ") where part.hasPrefix(key + "=") {
+      return Double(part.dropFirst(key.count + 1))
+    }
+    return nil
+  }
+
 }

@@ -5,7 +5,8 @@ enum StudyCommand {
   static let options = [
     OptionSpec(name: "out", valueName: "DIR", help: "Results directory (default: study-NAME)."),
     OptionSpec(
-      name: "shard", valueName: "K/N", help: "Run only shard K of N (K from 1), e.g. a Slurm array."),
+      name: "shard", valueName: "K/N", help: "Run only shard K of N (K from 1), e.g. a Slurm array."
+    ),
   ]
 
   static let usage = """
@@ -34,7 +35,9 @@ enum StudyCommand {
     }
     switch positionals[0] {
     case "run":
-      guard positionals.count == 2 else { throw UsageError("saddle study run: give one CONFIG file") }
+      guard positionals.count == 2 else {
+        throw UsageError("saddle study run: give one CONFIG file")
+      }
       let path = positionals[1]
       guard let data = FileManager.default.contents(atPath: path) else {
         throw UsageError("saddle study run: cannot read config file '\(path)'")
@@ -54,7 +57,8 @@ enum StudyCommand {
       let start = clock.now
       let (ran, skipped) = try runner.run(shard: shard.0, of: shard.1)
       print(
-        "study '\(config.name)': ran \(ran) trials, \(skipped) already done, in \(clock.now - start) → \(directory.path)")
+        "study '\(config.name)': ran \(ran) trials, \(skipped) already done, in \(clock.now - start) → \(directory.path)"
+      )
       if shard.1 == 1 { try report(directory) }
     case "report":
       guard positionals.count == 2 else { throw UsageError("saddle study report: give one DIR") }
@@ -63,7 +67,8 @@ enum StudyCommand {
       guard positionals.count == 2 else { throw UsageError("saddle study status: give one DIR") }
       let directory = URL(fileURLWithPath: positionals[1])
       let config = try loadConfig(directory, registry: registry)
-      let total = try StudyRunner(config: config, directory: directory, registry: registry).trials().count
+      let total = try StudyRunner(config: config, directory: directory, registry: registry).trials()
+        .count
       let done = try StudyRunner.results(in: directory).count
       print("study '\(config.name)': \(done) of \(total) trials done")
     case "merge":
@@ -75,11 +80,14 @@ enum StudyCommand {
       var copied = 0
       for source in positionals.dropFirst(2) {
         let from = URL(fileURLWithPath: source)
-        if let config = FileManager.default.contents(atPath: from.appendingPathComponent("study.json").path) {
+        if let config = FileManager.default.contents(
+          atPath: from.appendingPathComponent("study.json").path)
+        {
           try FileOutput.write(config, to: target.appendingPathComponent("study.json").path)
         }
         let trials = from.appendingPathComponent("trials")
-        for name in try FileManager.default.contentsOfDirectory(atPath: trials.path) where name.hasSuffix(".json") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: trials.path)
+        where name.hasSuffix(".json") {
           let data = try Data(contentsOf: trials.appendingPathComponent(name))
           try FileOutput.write(data, to: target.appendingPathComponent("trials/\(name)").path)
           copied += 1
@@ -87,14 +95,21 @@ enum StudyCommand {
       }
       print("merged \(copied) trial files into \(target.path)")
     case let other:
-      let hint = closestName(to: other, in: ["run", "report", "status", "merge"]).map { "; did you mean '\($0)'?" } ?? ""
+      let hint =
+        closestName(to: other, in: ["run", "report", "status", "merge"]).map {
+          "; did you mean '\($0)'?"
+        } ?? ""
       throw UsageError("saddle study: unknown subcommand '\(other)'\(hint)")
     }
   }
 
   static func loadConfig(_ directory: URL, registry: Registry) throws -> StudyConfig {
-    guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("study.json").path) else {
-      throw UsageError("saddle study: '\(directory.path)' has no study.json (not a study directory)")
+    guard
+      let data = FileManager.default.contents(
+        atPath: directory.appendingPathComponent("study.json").path)
+    else {
+      throw UsageError(
+        "saddle study: '\(directory.path)' has no study.json (not a study directory)")
     }
     return try StudyConfig.load(data, registry: registry)
   }
@@ -104,11 +119,17 @@ enum StudyCommand {
     let report = StudyReport(results: try StudyRunner.results(in: directory))
     let markdown = report.markdown(title: "Study '\(config.name)'")
     print(markdown)
-    try FileOutput.write(Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
-    try FileOutput.write(Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
+    try FileOutput.write(
+      Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
+    try FileOutput.write(
+      Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
     for problem in config.problems {
-      let name = "curves-" + StudyRunner.fileName(for: problem.label).replacingOccurrences(of: ".json", with: ".svg")
-      try FileOutput.write(Data(report.svg(problem: problem.label).utf8), to: directory.appendingPathComponent(name).path)
+      let name =
+        "curves-"
+        + StudyRunner.fileName(for: problem.label).replacingOccurrences(of: ".json", with: ".svg")
+      try FileOutput.write(
+        Data(report.svg(problem: problem.label).utf8),
+        to: directory.appendingPathComponent(name).path)
     }
   }
 }

@@ -60,7 +60,7 @@ struct SmallModelTests {
 
   @Test("deep linear network gradient matches finite differences and vanishes at the origin")
   func deepLinear() {
-    let model = DeepLinearNetwork(layerWidths: [4, 3, 3, 2])
+    let model = LinearNetwork(layerWidths: [4, 3, 3, 2])
     #expect(model.parameterCount == 12 + 9 + 6)
     var p = testValues(model.parameterCount, seed: 2)
     let inputs = testValues(5 * 4, seed: 5)

@@ -23,9 +23,9 @@ extension Registry {
     throws(SpecError) -> Dimer
   {
     if p.isDescribing {
-      p.declare("trialAngle", default: "π/4", accepted: "0 < x < π/2 (optimal-angle)")
-      p.declare("minimumForce", default: "0", accepted: "≥ 0 (optimal-angle)")
-      p.declare("maximumForce", default: "0", accepted: "≥ 0 (optimal-angle)")
+      p.declare("trialAngle", default: "π/4 (optimal-angle only)", accepted: "0 < x < π/2")
+      p.declare("minimumForce", default: "0 (optimal-angle only)", accepted: "≥ 0")
+      p.declare("maximumForce", default: "0 (optimal-angle only)", accepted: "≥ 0")
     }
     let rotation: Dimer.Rotation
     switch try p.choice(
@@ -54,7 +54,12 @@ extension Registry {
     -> NegativeCurvatureStep.Size
   {
     if p.isDescribing {
-      p.declare("stepScale", default: "none", accepted: "≥ 0: step size = stepScale·|C| instead")
+      p.declare(
+        "stepScale", default: "none (instead of stepSize)", accepted: "≥ 0: size = stepScale·|C|")
+    }
+    if p.has("stepScale") && p.has("stepSize") {
+      throw SpecError(
+        location: p.location, field: "stepScale", "give stepSize or stepScale, not both")
     }
     if p.has("stepScale") {
       return .proportional(scale: try p.double("stepScale", in: .atLeast(0)))

@@ -23,7 +23,8 @@ public struct MeanInterval: Sendable, Equatable, Codable {
     }
     let m = mean
     let variance = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)
-    halfWidth = studentT975(degreesOfFreedom: xs.count - 1) * (variance / Double(xs.count)).squareRoot()
+    halfWidth =
+      studentT975(degreesOfFreedom: xs.count - 1) * (variance / Double(xs.count)).squareRoot()
   }
 }
 

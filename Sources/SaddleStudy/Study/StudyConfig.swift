@@ -109,7 +109,8 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       throw SpecError(location: "study", field: "budget.cost", "\(c) is out of range (≥ 1)")
     }
     if let n = curvePoints, !(2...10_000).contains(n) {
-      throw SpecError(location: "study", field: "curvePoints", "\(n) is out of range (2 ≤ x ≤ 10000)")
+      throw SpecError(
+        location: "study", field: "curvePoints", "\(n) is out of range (2 ≤ x ≤ 10000)")
     }
     guard !problems.isEmpty, !optimizers.isEmpty else {
       throw SpecError(location: "study", "needs at least one problem and one optimizer")
@@ -118,7 +119,8 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       let location = "problem \(i + 1) ('\(p.label)')"
       let model = try registry.model(named: p.problem, fields: p.parameters ?? [:])
       if let start = p.start, !["saddle", "initial"].contains(start) {
-        throw SpecError(location: location, field: "start", "'\(start)' (accepted: saddle, initial)")
+        throw SpecError(
+          location: location, field: "start", "'\(start)' (accepted: saddle, initial)")
       }
       if p.start ?? "saddle" == "saddle", let closed = model as? any ClosedFormProblem {
         guard !closed.saddles.isEmpty else {

@@ -24,7 +24,9 @@ public struct StudyReport: Sendable {
     self.results = results
     var keys: [String] = []
     var groups: [String: [TrialResult]] = [:]
-    for r in results.sorted(by: { ($0.problem, $0.optimizer, $0.seed) < ($1.problem, $1.optimizer, $1.seed) }) {
+    for r in results.sorted(by: {
+      ($0.problem, $0.optimizer, $0.seed) < ($1.problem, $1.optimizer, $1.seed)
+    }) {
       let key = "\(r.problem)\u{1F}\(r.optimizer)"
       if groups[key] == nil { keys.append(key) }
       groups[key, default: []].append(r)
@@ -44,8 +46,10 @@ public struct StudyReport: Sendable {
   /// The table in Markdown.
   public func markdown(title: String) -> String {
     func ci(_ m: MeanInterval) -> String {
-      m.count == 0 ? "—" : m.halfWidth.isNaN
-        ? String(format: "%.4g", m.mean) : String(format: "%.4g ± %.2g", m.mean, m.halfWidth)
+      m.count == 0
+        ? "—"
+        : m.halfWidth.isNaN
+          ? String(format: "%.4g", m.mean) : String(format: "%.4g ± %.2g", m.mean, m.halfWidth)
     }
     var lines = [
       "# \(title)", "",
@@ -84,7 +88,8 @@ public struct StudyReport: Sendable {
   public func svg(problem: String) -> String {
     let groups = Dictionary(grouping: results.filter { $0.problem == problem }, by: \.optimizer)
     let names = groups.keys.sorted()
-    let maxX = results.filter { $0.problem == problem }.flatMap { $0.curve.map { $0[0] } }.max() ?? 1
+    let maxX =
+      results.filter { $0.problem == problem }.flatMap { $0.curve.map { $0[0] } }.max() ?? 1
     let grid = (0..<100).map { Double($0) / 99 * maxX }
     func value(_ curve: [[Double]], at x: Double) -> Double? {
       guard let first = curve.first, x >= first[0] else { return nil }
@@ -114,7 +119,10 @@ public struct StudyReport: Sendable {
     let (w, h, pad) = (640.0, 360.0, 50.0)
     func px(_ x: Double) -> Double { pad + x / Swift.max(maxX, 1e-12) * (w - 2 * pad) }
     func py(_ y: Double) -> Double { h - pad - (y - lo) / (hi - lo) * (h - 2 * pad) }
-    let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    let colors = [
+      "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+      "#bcbd22", "#17becf",
+    ]
     var svg = [
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">",
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
@@ -128,12 +136,15 @@ public struct StudyReport: Sendable {
       let upper = pts.map { "\(px($0.0)),\(py($0.2))" }
       let lower = pts.reversed().map { "\(px($0.0)),\(py($0.1))" }
       svg.append(
-        "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>")
+        "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>"
+      )
       let mid = pts.map { "\(px($0.0)),\(py(($0.1 + $0.2) / 2))" }
       svg.append(
-        "<polyline points=\"\(mid.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"/>")
+        "<polyline points=\"\(mid.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"/>"
+      )
       svg.append(
-        "<text x=\"\(w - pad - 150)\" y=\"\(pad + 14 * Double(i))\" fill=\"\(color)\">\(escape(name))</text>")
+        "<text x=\"\(w - pad - 150)\" y=\"\(pad + 14 * Double(i))\" fill=\"\(color)\">\(escape(name))</text>"
+      )
     }
     svg.append("</svg>")
     return svg.joined(separator: "\n") + "\n"

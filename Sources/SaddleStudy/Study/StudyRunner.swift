@@ -151,7 +151,8 @@ public struct StudyRunner: Sendable {
     var failure: String?
     let maxCost = config.budget.cost ?? Int.max
     let maxSteps = config.budget.steps ?? Int.max
-    let spacing = Double(config.budget.cost ?? config.budget.steps ?? 1000)
+    let spacing =
+      Double(config.budget.cost ?? config.budget.steps ?? 1000)
       / Double((config.curvePoints ?? 100) - 1)
     var nextPoint = 0.0
     while state.step < maxSteps && state.evaluations.cost < maxCost {

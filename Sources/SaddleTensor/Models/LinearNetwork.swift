@@ -3,14 +3,14 @@
 /// every local minimum is global, and the origin is a saddle).
 ///
 /// Parameters are `W₁ (w₀×w₁), W₂ (w₁×w₂), …` in order. Not thread-safe.
-public final class DeepLinearNetwork {
+public final class LinearNetwork {
   /// Widths `[input, hidden…, output]`.
   public let layerWidths: [Int]
   private let tape: Tape
 
   /// A network with the given widths; matrix multiplies use up to `threads` workers.
   public init(layerWidths: [Int], threads: Int = 1) {
-    precondition(layerWidths.count >= 2, "DeepLinearNetwork needs at least two widths")
+    precondition(layerWidths.count >= 2, "LinearNetwork needs at least two widths")
     self.layerWidths = layerWidths
     tape = Tape(threads: threads)
   }
