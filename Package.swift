@@ -38,6 +38,7 @@ let package = Package(
     .testTarget(name: "SaddleCoreTests", dependencies: ["SaddleCore"]),
     .testTarget(name: "SaddleTensorTests", dependencies: ["SaddleTensor"]),
     .testTarget(name: "SaddleModelsTests", dependencies: ["SaddleModels"]),
+    .testTarget(name: "SaddleStudyTests", dependencies: ["SaddleStudy"]),
     .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
   ],
   swiftLanguageModes: [.v6]

@@ -103,6 +103,20 @@ enum StudyCommand {
     }
   }
 
+  /// The main job: the default study into ./study-NAME (resumable), then its report.
+  static func runDefault(registry: Registry) throws {
+    let config = try StudyConfig.load(Data(defaultStudyJSON.utf8), registry: registry)
+    print(
+      "SaddleKit — default study '\(config.name)': \(config.problems.count) problems × "
+        + "\(try config.settings().count) optimizer settings × \(config.seeds) seeds "
+        + "(Studies/deo-ablation.json; other studies: saddle study --help)\n")
+    let directory = URL(fileURLWithPath: "study-\(config.name)")
+    let runner = StudyRunner(config: config, directory: directory, registry: registry)
+    let (ran, skipped) = try runner.run()
+    print("ran \(ran) trials (\(skipped) already done) → \(directory.path)/\n")
+    try report(directory)
+  }
+
   static func loadConfig(_ directory: URL, registry: Registry) throws -> StudyConfig {
     guard
       let data = FileManager.default.contents(

@@ -9,12 +9,13 @@ func printError(_ message: String) {
 let topLevelHelp = """
   USAGE: saddle [COMMAND] [OPTIONS]
 
-  With no command, runs the main job: a comparison of optimizers on the built-in saddle problems.
+  With no command, runs the main job: the default ablation study of DEO and its neighbours
+  (Studies/deo-ablation.json: 10 seeds, mean ± 95% CI), written to ./study-deo-ablation.
 
   COMMANDS:
     run        Run one optimizer on one problem (saddle run --help).
     list       List problems, estimators, rules and presets with their parameters.
-    compare    The main job: optimizers × built-in saddle problems, as a table.
+    compare    Every method × every built-in saddle problem, as one table (5 seeds).
     escape     The escape benchmark: evaluations to escape each saddle, per method.
     study      Ablation studies: run, report, status, merge (saddle study --help).
     bench      Time kernels: update steps, the Transformer gradient (build with -c release).
@@ -27,7 +28,7 @@ let registry = Registry.standard
 do {
   switch arguments.first {
   case nil:
-    try CompareCommand.run([], registry: registry)
+    try StudyCommand.runDefault(registry: registry)
   case "--help", "-h", "help":
     print(topLevelHelp)
   case "run":

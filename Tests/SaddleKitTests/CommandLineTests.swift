@@ -224,3 +224,44 @@ struct CommandLineTests {
     }
   }
 }
+
+@Suite("The main job")
+struct MainJobTests {
+  @Test("the embedded default study is Studies/deo-ablation.json")
+  func embeddedStudyMatchesFile() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let file = try Data(contentsOf: root.appendingPathComponent("Studies/deo-ablation.json"))
+    let source = try String(
+      contentsOf: root.appendingPathComponent("Sources/saddle/DefaultStudy.swift"), encoding: .utf8)
+    let start = try #require(source.range(of: "#\"\"\""))
+    let end = try #require(source.range(of: "\"\"\"#"))
+    let embedded = Data(source[start.upperBound..<end.lowerBound].utf8)
+    let a = try JSONSerialization.jsonObject(with: file) as? NSDictionary
+    let b = try JSONSerialization.jsonObject(with: embedded) as? NSDictionary
+    #expect(a != nil && a == b)
+  }
+
+  @Test("saddle with no arguments runs the default study and prints mean ± CI per setting")
+  func mainJob() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("saddle-main-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let process = Process()
+    process.executableURL = try ExamplesTests.executable("saddle")
+    process.currentDirectoryURL = directory
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(output)")
+    #expect(output.contains("deo-sgd (corrected)"))
+    #expect(output.contains(" ± "))
+    #expect(
+      FileManager.default.fileExists(
+        atPath: directory.appendingPathComponent("study-deo-ablation/report.md").path))
+  }
+}
