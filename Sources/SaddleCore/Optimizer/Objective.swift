@@ -10,7 +10,7 @@ public struct Objective {
     ((ParameterVector, ParameterVector, inout ParameterVector) -> Void)?
 
   /// Evaluations made through this objective so far.
-  @usableFromInline internal(set) var _counts = EvaluationCounts()
+  @usableFromInline var _counts = EvaluationCounts()
   /// Evaluations made through this objective so far.
   public var counts: EvaluationCounts { _counts }
 

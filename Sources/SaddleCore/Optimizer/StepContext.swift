@@ -65,7 +65,7 @@ public struct StepContext: Sendable {
   public var learningRateScale: Double = 1
   /// A non-finite value a stage reported in the current step; the optimizer then refuses the
   /// update (see ``reportNonFinite(_:stage:)``).
-  @usableFromInline internal(set) var nonFiniteReport:
+  @usableFromInline var nonFiniteReport:
     (quantity: NonFiniteValueError.Quantity, stage: String?)?
 
   /// Whether the final pass `θ ← θ − d` ran in this step, and the first index whose new value

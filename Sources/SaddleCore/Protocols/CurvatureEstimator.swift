@@ -3,7 +3,7 @@
 /// An estimator keeps its direction in `State` between calls (warm start) and pays for its
 /// evaluations through the `Objective`, which counts them. Used as a stage, it stores its
 /// estimate in ``StepContext/curvature`` for the rules after it.
-public protocol CurvatureEstimator {
+public protocol CurvatureEstimator: SendableMetatype {
   /// Warm-start direction, scratch buffers and counters.
   associatedtype State: Codable & Sendable
 

@@ -3,7 +3,7 @@
 /// A rule keeps all its state in `State` (`Codable`), so an optimizer can be checkpointed,
 /// resumed bit for bit and inspected. Rules that act elementwise should conform to
 /// ``ElementwiseUpdateRule`` instead, so chains of them run as one pass over memory.
-public protocol UpdateRule {
+public protocol UpdateRule: SendableMetatype {
   /// Everything the rule remembers between steps.
   associatedtype State: Codable & Sendable = EmptyState
 

@@ -158,7 +158,7 @@ struct CheckpointRefusalTests {
     let directory = TemporaryDirectory()
     defer { directory.cleanup() }
     let (store, url, original) = try savedStore(directory)
-    var state = try store.load(Adam.State.self, expecting: identity).state
+    let state = try store.load(Adam.State.self, expecting: identity).state
     #expect(state.step == 5)
     var parameters = state.context.parameters
     parameters[3] = .nan

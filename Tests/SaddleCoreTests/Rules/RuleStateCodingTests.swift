@@ -50,7 +50,7 @@ struct RuleStateCodingTests {
   @Test("decoded moment buffers equal the originals, signed zeros and NaN payloads included")
   func momentsKeepEveryBit() throws {
     var state = AdamW().makeState(for: ParameterLayout(count: 5))
-    state.firstMoment = [-0.0, .nan, .infinity, 1e-45, -3.25]
+    state.firstMoment = [-0.0, .nan, .infinity, .leastNonzeroMagnitude, -3.25]
     state.secondMoment = [0, Float(bitPattern: 0x7FC0_1234), 1, 2, 3]
     state.count = 17
     let decoded = try JSONDecoder().decode(
