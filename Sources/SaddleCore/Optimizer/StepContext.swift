@@ -65,8 +65,7 @@ public struct StepContext: Sendable {
   public var learningRateScale: Double = 1
   /// A non-finite value a stage reported in the current step; the optimizer then refuses the
   /// update (see ``reportNonFinite(_:stage:)``).
-  @usableFromInline var nonFiniteReport:
-    (quantity: NonFiniteValueError.Quantity, stage: String?)?
+  @usableFromInline var nonFiniteReport: (quantity: NonFiniteValueError.Quantity, stage: String?)?
 
   /// Whether the final pass `θ ← θ − d` ran in this step, and the first index whose new value
   /// was not finite (−1 if none). Such elements keep their old value: a NaN never reaches the
