@@ -28,6 +28,17 @@ let package = Package(
     // MARK: - Tools
     .executableTarget(name: "saddle", dependencies: ["SaddleKit"]),
 
+    // MARK: - Plugins (thin launchers of the saddle tool)
+    .plugin(
+      name: "Ablate",
+      capability: .command(
+        intent: .custom(verb: "ablate", description: "Run an ablation study (saddle study run)"),
+        permissions: [.writeToPackageDirectory(reason: "the study writes its results")])),
+    .plugin(
+      name: "Benchmark",
+      capability: .command(
+        intent: .custom(verb: "benchmark", description: "Run saddle bench in a release build"))),
+
     // MARK: - Examples
     .executableTarget(
       name: "ComposeOptimizer", dependencies: ["SaddleKit"], path: "Examples/ComposeOptimizer"),
