@@ -177,8 +177,8 @@ final class TypedStateStorage<S: Codable & Sendable>: StateStorage, @unchecked S
 }
 
 final class PendingStateStorage: StateStorage, @unchecked Sendable {
-  let json: StateJSON
-  init(_ json: StateJSON) { self.json = json }
+  let json: JSONValue
+  init(_ json: JSONValue) { self.json = json }
   override func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 }
 
@@ -194,7 +194,7 @@ public struct AnyRuleState: Codable, Sendable {
   }
 
   public init(from decoder: any Decoder) throws {
-    storage = PendingStateStorage(try StateJSON(from: decoder))
+    storage = PendingStateStorage(try JSONValue(from: decoder))
   }
 
   public func encode(to encoder: any Encoder) throws { try storage.encode(to: encoder) }

@@ -1,8 +1,14 @@
-/// A JSON document as a value: what specs and configs are parsed into before validation.
+/// A JSON document as a value: what specs and configs are parsed into before validation, and
+/// how type-erased stage state waits in a checkpoint until its stage decodes it.
+///
+/// Numbers keep their exact value: integers as `Int`, integers above `Int.max` (random
+/// generator words) as `UInt64`, everything else as `Double` — including the sign of `-0`.
 public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
   case null
   case bool(Bool)
   case int(Int)
+  /// An integer above `Int.max`.
+  case unsigned(UInt64)
   case double(Double)
   case string(String)
   case array([JSONValue])
@@ -28,8 +34,12 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
       self = .null
     } else if let b = try? single.decode(Bool.self) {
       self = .bool(b)
+    } else if let d = try? single.decode(Double.self), d == 0, d.sign == .minus {
+      self = .double(d)
     } else if let i = try? single.decode(Int.self) {
       self = .int(i)
+    } else if let u = try? single.decode(UInt64.self) {
+      self = .unsigned(u)
     } else if let d = try? single.decode(Double.self) {
       self = .double(d)
     } else if let s = try? single.decode(String.self) {
@@ -51,6 +61,9 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
     case .int(let i):
       var c = encoder.singleValueContainer()
       try c.encode(i)
+    case .unsigned(let u):
+      var c = encoder.singleValueContainer()
+      try c.encode(u)
     case .double(let d):
       var c = encoder.singleValueContainer()
       try c.encode(d)
@@ -72,6 +85,7 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
     case .null: return "null"
     case .bool(let b): return "\(b)"
     case .int(let i): return "\(i)"
+    case .unsigned(let u): return "\(u)"
     case .double(let d): return "\(d)"
     case .string(let s): return "\"\(s)\""
     case .array(let a): return "[" + a.map(\.description).joined(separator: ",") + "]"
@@ -87,7 +101,7 @@ public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
     switch self {
     case .null: return "null"
     case .bool: return "a boolean"
-    case .int, .double: return "a number"
+    case .int, .unsigned, .double: return "a number"
     case .string: return "a string"
     case .array: return "an array"
     case .object: return "an object"

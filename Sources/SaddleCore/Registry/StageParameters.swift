@@ -73,6 +73,7 @@ public final class StageParameters {
     let x: Double
     switch value {
     case .int(let i): x = Double(i)
+    case .unsigned(let u): x = Double(u)
     case .double(let d): x = d
     default: throw error(name, "expected a number, got \(value.typeName) \(value)")
     }
@@ -96,6 +97,8 @@ public final class StageParameters {
     let x: Int
     switch value {
     case .int(let i): x = i
+    case .unsigned(let u):
+      throw error(name, "\(u) is out of range (accepted: integer \(range.text))")
     case .double(let d) where d.rounded() == d && abs(d) < 1e15: x = Int(d)
     default: throw error(name, "expected an integer, got \(value.typeName) \(value)")
     }
@@ -182,6 +185,7 @@ public final class StageParameters {
       let x: Double
       switch item {
       case .int(let i): x = Double(i)
+      case .unsigned(let u): x = Double(u)
       case .double(let d): x = d
       default: throw error(name, "expected numbers, found \(item.typeName) \(item)")
       }

@@ -160,7 +160,7 @@ private func firstNonFinite(in value: Any, path: String, depth: Int) -> String? 
   case let vector as ParameterVector: return vector.isFinite ? nil : path
   case let x as Double: return x.isFinite ? nil : path
   case let x as Float: return x.isFinite ? nil : path
-  case is String, is Int, is UInt64, is Bool, is JSONValue, is StateJSON: return nil
+  case is String, is Int, is UInt64, is Bool, is JSONValue: return nil
   default: break
   }
   guard depth < 32 else { return nil }
