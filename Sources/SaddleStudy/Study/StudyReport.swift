@@ -116,8 +116,9 @@ public struct StudyReport: Sendable {
     let ys = series.flatMap { $0.1.flatMap { [$0.1, $0.2] } }
     let lo = ys.min() ?? 0
     let hi = Swift.max(ys.max() ?? 1, lo + 1e-9)
-    let (w, h, pad) = (640.0, 360.0, 50.0)
-    func px(_ x: Double) -> Double { pad + x / Swift.max(maxX, 1e-12) * (w - 2 * pad) }
+    let (w, h, pad, legend) = (960.0, 360.0, 60.0, 380.0)
+    func px(_ x: Double) -> Double { pad + x / Swift.max(maxX, 1e-12) * (w - legend - 2 * pad) }
+    func unslog(_ y: Double) -> Double { y >= 0 ? pow(10, y) - 1 : 1 - pow(10, -y) }
     func py(_ y: Double) -> Double { h - pad - (y - lo) / (hi - lo) * (h - 2 * pad) }
     let colors = [
       "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -127,9 +128,11 @@ public struct StudyReport: Sendable {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">",
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
       "<text x=\"\(pad)\" y=\"20\" font-size=\"13\">\(escape(problem)): loss (symlog) vs cost, mean ± 95% CI</text>",
-      "<line x1=\"\(pad)\" y1=\"\(h - pad)\" x2=\"\(w - pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>",
+      "<line x1=\"\(pad)\" y1=\"\(h - pad)\" x2=\"\(w - legend - pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>",
+      "<text x=\"4\" y=\"\(pad + 4)\">\(String(format: "%.3g", unslog(hi)))</text>",
+      "<text x=\"4\" y=\"\(h - pad)\">\(String(format: "%.3g", unslog(lo)))</text>",
       "<line x1=\"\(pad)\" y1=\"\(pad)\" x2=\"\(pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>",
-      "<text x=\"\(w / 2)\" y=\"\(h - 15)\">cost (gradient evaluations) 0 … \(Int(maxX))</text>",
+      "<text x=\"\(pad)\" y=\"\(h - 15)\">cost (gradient-equivalent evaluations), 0 … \(Int(maxX))</text>",
     ]
     for (i, (name, pts)) in series.enumerated() where !pts.isEmpty {
       let color = colors[i % colors.count]
