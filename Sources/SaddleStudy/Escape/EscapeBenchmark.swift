@@ -95,29 +95,44 @@ public struct EscapeBenchmark: Sendable {
 
   /// One row of the result: a method's best setting on a problem.
   public struct Row: Sendable, Codable, Equatable {
+    /// The problem's label.
     public var problem: String
+    /// The method's name.
     public var method: String
+    /// The best setting of the method's grid.
     public var setting: String
     /// Escape cost over seeds: median, 10th and 90th percentiles (runs that did not escape
     /// count as `budget`; `escaped` says how many did).
     public var median: Double
+    /// 10th percentile of the escape cost.
     public var p10: Double
+    /// 90th percentile of the escape cost.
     public var p90: Double
+    /// How many runs escaped.
     public var escaped: Int
+    /// Number of seeds.
     public var seeds: Int
     /// Median counts of each kind of evaluation, up to escape.
     public var medianGradients: Double
+    /// Median loss-only evaluations up to escape.
     public var medianLosses: Double
+    /// Median exact Hessian-vector products up to escape.
     public var medianHessianVectorProducts: Double
     /// Median loss at the end of the run.
     public var finalLoss: Double
   }
 
+  /// The problems.
   public var problems: [Problem]
+  /// The methods.
   public var methods: [Method]
+  /// Number of seeds.
   public var seeds: Int
+  /// Cost budget per run.
   public var budget: Int
+  /// Norm of the seeded perturbation added to the start saddle.
   public var perturbation: Double
+  /// Where optimizer specs and problems are looked up.
   public var registry: Registry
 
   /// A benchmark over `problems` × `methods` × `seeds`, each run limited to `budget` cost.
@@ -135,9 +150,13 @@ public struct EscapeBenchmark: Sendable {
 
   /// The outcome of one run.
   public struct RunResult: Sendable, Equatable {
+    /// How many runs escaped.
     public var escaped: Bool
+    /// The escape cost (the budget when it did not escape).
     public var cost: Int
+    /// Every evaluation made up to escape (or in the whole run).
     public var counts: EvaluationCounts
+    /// Median loss at the end of the run.
     public var finalLoss: Double
   }
 

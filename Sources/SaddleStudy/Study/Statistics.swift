@@ -2,9 +2,11 @@ import Foundation
 
 /// Mean with a 95% confidence interval from Student's t distribution.
 public struct MeanInterval: Sendable, Equatable, Codable {
+  /// The sample mean.
   public var mean: Double
   /// Half-width `t_{0.975, n−1} · s/√n` (NaN for a single value).
   public var halfWidth: Double
+  /// Number of finite values used.
   public var count: Int
 
   /// The interval for `values` (non-finite values are left out).

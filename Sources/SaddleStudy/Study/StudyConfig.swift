@@ -32,17 +32,25 @@ public struct StudyConfig: Codable, Sendable, Equatable {
 
   /// When a run stops: the first limit reached.
   public struct Budget: Codable, Sendable, Equatable {
+    /// Maximum optimizer steps.
     public var steps: Int?
+    /// The escape cost (the budget when it did not escape).
     public var cost: Int?
   }
 
   /// One problem of the study.
   public struct ProblemSpec: Codable, Sendable, Equatable {
+    /// The name shown in reports.
     public var label: String
+    /// The problem's label.
     public var problem: String
+    /// The problem's parameters (see `saddle list`).
     public var parameters: [String: JSONValue]?
+    /// `"saddle"` (default: first listed saddle plus the perturbation) or `"initial"`.
     public var start: String?
+    /// Norm of the seeded perturbation added to the start saddle.
     public var perturbation: Double?
+    /// When set, the problem is seen in a random orthogonal basis drawn from this seed.
     public var rotationSeed: UInt64?
     /// Escaped when `f < f_saddle − escapeDelta` (closed-form problems started at a saddle).
     public var escapeDelta: Double?
@@ -50,14 +58,19 @@ public struct StudyConfig: Codable, Sendable, Equatable {
 
   /// One optimizer: a JSON spec and an optional grid over its fields.
   public struct OptimizerSpec: Codable, Sendable, Equatable {
+    /// The name shown in reports.
     public var label: String
+    /// The optimizer spec (a JSON list of stages).
     public var spec: JSONValue
+    /// `"<stage index>.<field>"` → values; every combination is a setting.
     public var grid: [String: [JSONValue]]?
   }
 
   /// One concrete optimizer setting after grid expansion.
   public struct Setting: Sendable, Equatable {
+    /// The name shown in reports.
     public var label: String
+    /// The optimizer spec (a JSON list of stages).
     public var spec: JSONValue
   }
 

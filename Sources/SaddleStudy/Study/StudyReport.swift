@@ -5,18 +5,27 @@ import Foundation
 public struct StudyReport: Sendable {
   /// One row: a setting on a problem.
   public struct Row: Sendable, Equatable {
+    /// The problem's label.
     public var problem: String
+    /// The setting's label.
     public var optimizer: String
+    /// Number of seeds.
     public var seeds: Int
+    /// Median loss at the end of the run.
     public var finalLoss: MeanInterval
     /// Escape cost over the runs that escaped.
     public var escapeCost: MeanInterval
+    /// How many runs escaped.
     public var escaped: Int
+    /// The escape cost (the budget when it did not escape).
     public var cost: MeanInterval
+    /// Runs ended by a non-finite value.
     public var failures: Int
   }
 
+  /// One row per problem and setting.
   public var rows: [Row]
+  /// The trials the rows summarize.
   public var results: [TrialResult]
 
   /// Groups `results` by problem and optimizer (in first-seen order).

@@ -7,8 +7,11 @@ import SaddleModels
 public struct TrialResult: Codable, Sendable, Equatable {
   /// `problem/setting/seed`, unique within the study.
   public var id: String
+  /// The problem's label.
   public var problem: String
+  /// The setting's label.
   public var optimizer: String
+  /// The seed (1…n).
   public var seed: Int
   /// The loss at the parameters where the run stopped.
   public var finalLoss: Double
@@ -29,11 +32,14 @@ public struct TrialResult: Codable, Sendable, Equatable {
 /// written atomically as its own file — a killed study resumes without redoing or losing
 /// trials; shards (`k/n`) split the trials for a cluster's array jobs.
 public struct StudyRunner: Sendable {
+  /// The study.
   public var config: StudyConfig
+  /// Where optimizer specs and problems are looked up.
   public var registry: Registry
   /// Where `study.json` and `trials/` go.
   public var directory: URL
 
+  /// A value with every field given.
   public init(config: StudyConfig, directory: URL, registry: Registry = .standard) {
     self.config = config
     self.directory = directory
@@ -42,9 +48,13 @@ public struct StudyRunner: Sendable {
 
   /// One trial to run.
   public struct Trial: Sendable {
+    /// `problem/setting/seed`.
     public var id: String
+    /// Index into the config's problems.
     public var problemIndex: Int
+    /// The best setting of the method's grid.
     public var setting: StudyConfig.Setting
+    /// The seed (1…n).
     public var seed: Int
   }
 
