@@ -132,6 +132,7 @@ public struct Masked<Base: UpdateRule>: UpdateRule {
     segmentNames = segments
   }
 
+  /// The wrapped stage's state (the scratch copy of the direction is not encoded).
   public struct State: Codable, Sendable {
     /// The wrapped stage's state.
     public var base: Base.State
