@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Vectorized kernels over ``ParameterVector``.
 ///
@@ -11,8 +12,15 @@ public enum Kernels {
   public static let parallelThreshold = 1 << 17
 
   /// The number of threads passes may use (1 or 2 on this kind of machine). Results do not
-  /// depend on it. Set it before starting work; it is read at each pass.
-  public nonisolated(unsafe) static var threadCount = 2
+  /// depend on it. Read at each pass; stored atomically, so setting it while other threads
+  /// run is safe (passes already running keep the count they started with).
+  @inlinable
+  public static var threadCount: Int {
+    get { threadCountStorage.load(ordering: .relaxed) }
+    set { threadCountStorage.store(Swift.max(1, newValue), ordering: .relaxed) }
+  }
+
+  @usableFromInline static let threadCountStorage = Atomic<Int>(2)
 
   /// Runs `body(range)` over `0..<count` split into contiguous chunks, on up to
   /// ``threadCount`` threads. Each element is visited exactly once.
