@@ -4,10 +4,9 @@
 /// Hessian-vector products) call it on the *same* batch as the step's gradient. It is passed
 /// as `inout` to whichever stage needs it, so there is exactly one owner of the counters.
 public struct Objective {
-  @usableFromInline let lossAndGradientBody: (ParameterVector, inout ParameterVector) -> Double
-  @usableFromInline let lossBody: (ParameterVector) -> Double
-  @usableFromInline let hvpBody:
-    ((ParameterVector, ParameterVector, inout ParameterVector) -> Void)?
+  /// The model bound to the batch, held as an existential so that a small model (most
+  /// closed-form problems, any class-based network) needs no allocation per step.
+  @usableFromInline let source: any ObjectiveSource
 
   /// Evaluations made through this objective so far.
   @usableFromInline var _counts = EvaluationCounts()
@@ -16,11 +15,7 @@ public struct Objective {
 
   /// An objective over `model` on `batch`.
   public init<M: Model>(model: M, batch: M.Batch) {
-    lossAndGradientBody = { model.lossAndGradient(at: $0, on: batch, into: &$1) }
-    lossBody = { model.loss(at: $0, on: batch) }
-    hvpBody =
-      model.hasExactHessianVectorProduct
-      ? { model.hessianVectorProduct(at: $0, on: batch, along: $1, into: &$2) } : nil
+    source = BoundModel(model: model, batch: batch)
   }
 
   /// An objective from closures (for tests and adapters).
@@ -30,9 +25,8 @@ public struct Objective {
     hessianVectorProduct: ((ParameterVector, ParameterVector, inout ParameterVector) -> Void)? =
       nil
   ) {
-    lossAndGradientBody = lossAndGradient
-    lossBody = loss
-    hvpBody = hessianVectorProduct
+    source = ClosureSource(
+      lossAndGradientBody: lossAndGradient, lossBody: loss, hvpBody: hessianVectorProduct)
   }
 
   /// `L(θ)`, writing `∇L(θ)` into `gradient`. Counts one gradient evaluation.
@@ -41,18 +35,18 @@ public struct Objective {
     at parameters: ParameterVector, into gradient: inout ParameterVector
   ) -> Double {
     _counts.gradients += 1
-    return lossAndGradientBody(parameters, &gradient)
+    return source.lossAndGradient(at: parameters, into: &gradient)
   }
 
   /// `L(θ)` alone. Counts one loss evaluation.
   @inlinable
   public mutating func loss(at parameters: ParameterVector) -> Double {
     _counts.losses += 1
-    return lossBody(parameters)
+    return source.loss(at: parameters)
   }
 
   /// Whether the model provides an exact Hessian-vector product.
-  public var hasExactHessianVectorProduct: Bool { hvpBody != nil }
+  public var hasExactHessianVectorProduct: Bool { source.hasExactHessianVectorProduct }
 
   /// Writes the exact `H(θ)·v` into `result`. Counts one Hessian-vector product.
   /// - Precondition: ``hasExactHessianVectorProduct``.
@@ -61,10 +55,66 @@ public struct Objective {
     at parameters: ParameterVector, along vector: ParameterVector,
     into result: inout ParameterVector
   ) {
-    guard let hvpBody else {
-      preconditionFailure("this model has no exact Hessian-vector product")
-    }
+    precondition(
+      source.hasExactHessianVectorProduct, "this model has no exact Hessian-vector product")
     _counts.hessianVectorProducts += 1
-    hvpBody(parameters, vector, &result)
+    source.hessianVectorProduct(at: parameters, along: vector, into: &result)
+  }
+}
+
+/// What an ``Objective`` evaluates: a model bound to a batch, or closures.
+@usableFromInline
+protocol ObjectiveSource {
+  func lossAndGradient(at parameters: ParameterVector, into gradient: inout ParameterVector)
+    -> Double
+  func loss(at parameters: ParameterVector) -> Double
+  var hasExactHessianVectorProduct: Bool { get }
+  func hessianVectorProduct(
+    at parameters: ParameterVector, along vector: ParameterVector,
+    into result: inout ParameterVector)
+}
+
+struct BoundModel<M: Model>: ObjectiveSource {
+  let model: M
+  let batch: M.Batch
+
+  func lossAndGradient(at parameters: ParameterVector, into gradient: inout ParameterVector)
+    -> Double
+  {
+    model.lossAndGradient(at: parameters, on: batch, into: &gradient)
+  }
+
+  func loss(at parameters: ParameterVector) -> Double { model.loss(at: parameters, on: batch) }
+
+  var hasExactHessianVectorProduct: Bool { model.hasExactHessianVectorProduct }
+
+  func hessianVectorProduct(
+    at parameters: ParameterVector, along vector: ParameterVector,
+    into result: inout ParameterVector
+  ) {
+    model.hessianVectorProduct(at: parameters, on: batch, along: vector, into: &result)
+  }
+}
+
+struct ClosureSource: ObjectiveSource {
+  let lossAndGradientBody: (ParameterVector, inout ParameterVector) -> Double
+  let lossBody: (ParameterVector) -> Double
+  let hvpBody: ((ParameterVector, ParameterVector, inout ParameterVector) -> Void)?
+
+  func lossAndGradient(at parameters: ParameterVector, into gradient: inout ParameterVector)
+    -> Double
+  {
+    lossAndGradientBody(parameters, &gradient)
+  }
+
+  func loss(at parameters: ParameterVector) -> Double { lossBody(parameters) }
+
+  var hasExactHessianVectorProduct: Bool { hvpBody != nil }
+
+  func hessianVectorProduct(
+    at parameters: ParameterVector, along vector: ParameterVector,
+    into result: inout ParameterVector
+  ) {
+    hvpBody?(parameters, vector, &result)
   }
 }
