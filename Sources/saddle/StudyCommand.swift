@@ -7,6 +7,8 @@ enum StudyCommand {
     OptionSpec(
       name: "shard", valueName: "K/N", help: "Run only shard K of N (K from 1), e.g. a Slurm array."
     ),
+    OptionSpec(name: "shards", valueName: "N", help: "For `slurm`: the number of array tasks."),
+    OptionSpec(name: "time", valueName: "HH:MM:SS", help: "For `slurm`: time limit per task."),
   ]
 
   static let usage = """
@@ -14,6 +16,7 @@ enum StudyCommand {
            saddle study report DIR        (writes DIR/report.md, report.csv, one SVG per problem)
            saddle study status DIR
            saddle study merge DIR SHARD_DIR...
+           saddle study slurm CONFIG --shards N [--out DIR] [--time HH:MM:SS]   (prints an sbatch script)
     """
 
   static func run(_ arguments: [String], registry: Registry) throws {
@@ -94,9 +97,26 @@ enum StudyCommand {
         }
       }
       print("merged \(copied) trial files into \(target.path)")
+    case "slurm":
+      guard positionals.count == 2 else { throw UsageError("saddle study slurm: give one CONFIG") }
+      guard let data = FileManager.default.contents(atPath: positionals[1]) else {
+        throw UsageError("saddle study slurm: cannot read config file '\(positionals[1])'")
+      }
+      let config = try StudyConfig.load(data, registry: registry)
+      guard let shards = try args.int("shards", min: 1) else {
+        throw UsageError("saddle study slurm: --shards N is required (the array size)")
+      }
+      let out = args.string("out") ?? "study-\(config.name)"
+      let time = args.string("time") ?? "01:00:00"
+      guard time.allSatisfy({ $0.isNumber || $0 == ":" || $0 == "-" }) else {
+        throw UsageError("saddle study slurm: --time expects HH:MM:SS, got '\(time)'")
+      }
+      print(
+        slurmScript(config: positionals[1], name: config.name, shards: shards, out: out, time: time)
+      )
     case let other:
       let hint =
-        closestName(to: other, in: ["run", "report", "status", "merge"]).map {
+        closestName(to: other, in: ["run", "report", "status", "merge", "slurm"]).map {
           "; did you mean '\($0)'?"
         } ?? ""
       throw UsageError("saddle study: unknown subcommand '\(other)'\(hint)")
@@ -115,6 +135,27 @@ enum StudyCommand {
     let (ran, skipped) = try runner.run()
     print("ran \(ran) trials (\(skipped) already done) → \(directory.path)/\n")
     try report(directory)
+  }
+
+  /// An sbatch script running one shard per array task into its own directory; merge and
+  /// report afterwards (the script says how).
+  static func slurmScript(config: String, name: String, shards: Int, out: String, time: String)
+    -> String
+  {
+    """
+    #!/bin/bash
+    #SBATCH --job-name=saddle-\(name)
+    #SBATCH --array=1-\(shards)
+    #SBATCH --cpus-per-task=2
+    #SBATCH --time=\(time)
+    #SBATCH --output=saddle-\(name)-%A_%a.out
+    # One shard of study '\(name)' per array task; each writes finished trials atomically into its
+    # own directory, so a requeued task resumes where it stopped. When all tasks are done:
+    #   saddle study merge \(out) \(out)-shard-*  &&  saddle study report \(out)
+    set -euo pipefail
+    saddle study run '\(config)' --out "\(out)-shard-${SLURM_ARRAY_TASK_ID}" \\
+      --shard "${SLURM_ARRAY_TASK_ID}/\(shards)"
+    """
   }
 
   static func loadConfig(_ directory: URL, registry: Registry) throws -> StudyConfig {

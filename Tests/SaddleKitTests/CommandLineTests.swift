@@ -265,3 +265,48 @@ struct MainJobTests {
         atPath: directory.appendingPathComponent("study-deo-ablation/report.md").path))
   }
 }
+
+@Suite("Studies from the command line")
+struct StudyCommandLineTests {
+  static let config = """
+    {"name": "cli", "seeds": 2, "budget": {"cost": 200},
+     "problems": [{"label": "qdw", "problem": "quartic-double-well", "escapeDelta": 0.03}],
+     "optimizers": [{"label": "gd", "spec": [{"stage": "sgd", "learningRate": 0.5}]},
+                    {"label": "deo", "spec": [{"stage": "deo-sgd", "learningRate": 0.5}]}]}
+    """
+
+  @Test("two shards merged give the same report as one run; slurm prints an array script")
+  func shardsMergeAndSlurm() throws {
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("saddle-study-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let config = root.appendingPathComponent("study.json")
+    try Data(Self.config.utf8).write(to: config)
+    func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+    for k in 1...2 {
+      let shard = try runSaddle([
+        "study", "run", config.path, "--out", path("shard-\(k)"), "--shard", "\(k)/2",
+      ])
+      #expect(shard.status == 0, "\(shard.stderr)")
+    }
+    let merge = try runSaddle(["study", "merge", path("merged"), path("shard-1"), path("shard-2")])
+    #expect(merge.status == 0, "\(merge.stderr)")
+    #expect(merge.stdout.contains("merged 4 trial files"))
+    let merged = try runSaddle(["study", "report", path("merged")])
+    let direct = try runSaddle(["study", "run", config.path, "--out", path("direct")])
+    #expect(direct.status == 0, "\(direct.stderr)")
+    let table = { (text: String) in text.split(separator: "\n").filter { $0.hasPrefix("| qdw") } }
+    #expect(table(merged.stdout).count == 2)
+    #expect(table(merged.stdout) == table(direct.stdout))
+    let status = try runSaddle(["study", "status", path("merged")])
+    #expect(status.stdout.contains("4 of 4 trials done"))
+    let slurm = try runSaddle(["study", "slurm", config.path, "--shards", "8"])
+    #expect(slurm.status == 0)
+    #expect(slurm.stdout.contains("#SBATCH --array=1-8"))
+    #expect(slurm.stdout.contains("--shard \"${SLURM_ARRAY_TASK_ID}/8\""))
+    let bad = try runSaddle(["study", "slurm", config.path])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("--shards N is required"))
+  }
+}
