@@ -37,10 +37,18 @@ public struct Momentum: ElementwiseUpdateRule {
   }
 
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
+    Self.kernel(learningRate: learningRate, momentum: momentum, state: &state, lookAhead: false)
+  }
+
+  /// This step's kernel for heavy-ball (`lookAhead` false) or Nesterov momentum.
+  static func kernel(
+    learningRate: LearningRate, momentum: Double, state: inout State, lookAhead: Bool
+  ) -> Kernel {
     let eta = learningRate.value(at: state.count)
     state.count += 1
     return Kernel(
-      b: state.velocity.unsafeMutableBaseAddress(), eta: Float(eta), mu: Float(momentum))
+      b: state.velocity.unsafeMutableBaseAddress(), eta: Float(eta), mu: Float(momentum),
+      lookAhead: lookAhead)
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -50,31 +58,35 @@ public struct Momentum: ElementwiseUpdateRule {
     ]
   }
 
-  /// `b ← μb + d`, `d ← η·b`.
+  /// `b ← μb + d`, then `d ← η·b` (heavy ball) or `d ← η(d + μb)` (Nesterov's look-ahead).
   public struct Kernel: ElementwiseKernel {
     @usableFromInline let b: UnsafeMutablePointer<Float>
     @usableFromInline let eta: Float
     @usableFromInline let mu: Float
+    @usableFromInline let lookAhead: Bool
 
     @inlinable
-    init(b: UnsafeMutablePointer<Float>, eta: Float, mu: Float) {
+    init(b: UnsafeMutablePointer<Float>, eta: Float, mu: Float, lookAhead: Bool) {
       self.b = b
       self.eta = eta
       self.mu = mu
+      self.lookAhead = lookAhead
     }
 
     @inlinable @inline(__always)
     public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
-      let bv = mu * loadLanes(b, index) + direction
+      let g = direction
+      let bv = mu * loadLanes(b, index) + g
       storeLanes(bv, b, index)
-      direction = eta * bv
+      direction = lookAhead ? eta * (g + mu * bv) : eta * bv
     }
 
     @inlinable @inline(__always)
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
-      let bv = mu * b[index] + direction
+      let g = direction
+      let bv = mu * b[index] + g
       b[index] = bv
-      direction = eta * bv
+      direction = lookAhead ? eta * (g + mu * bv) : eta * bv
     }
   }
 }

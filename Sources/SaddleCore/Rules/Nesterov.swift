@@ -24,23 +24,16 @@ public struct Nesterov: ElementwiseUpdateRule {
     self.momentum = momentum
   }
 
-  /// The velocity buffer and the update count.
-  public struct State: Codable, Sendable, Equatable {
-    /// `b`, the momentum buffer.
-    public var velocity: ParameterVector
-    /// Updates made so far.
-    public var count = 0
-  }
+  /// The velocity buffer and the update count (the same as ``Momentum``'s).
+  public typealias State = Momentum.State
 
   public func makeState(for layout: ParameterLayout) -> State {
     State(velocity: ParameterVector(count: layout.count))
   }
 
-  public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
-    let eta = learningRate.value(at: state.count)
-    state.count += 1
-    return Kernel(
-      b: state.velocity.unsafeMutableBaseAddress(), eta: Float(eta), mu: Float(momentum))
+  public func makeKernel(for context: StepContext, state: inout State) -> Momentum.Kernel {
+    Momentum.kernel(
+      learningRate: learningRate, momentum: momentum, state: &state, lookAhead: true)
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -48,35 +41,5 @@ public struct Nesterov: ElementwiseUpdateRule {
       "nesterov.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
       "nesterov.count": Double(state.count),
     ]
-  }
-
-  /// `b ← μb + d`, `d ← η(d + μb)`.
-  public struct Kernel: ElementwiseKernel {
-    @usableFromInline let b: UnsafeMutablePointer<Float>
-    @usableFromInline let eta: Float
-    @usableFromInline let mu: Float
-
-    @inlinable
-    init(b: UnsafeMutablePointer<Float>, eta: Float, mu: Float) {
-      self.b = b
-      self.eta = eta
-      self.mu = mu
-    }
-
-    @inlinable @inline(__always)
-    public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
-      let g = direction
-      let bv = mu * loadLanes(b, index) + g
-      storeLanes(bv, b, index)
-      direction = eta * (g + mu * bv)
-    }
-
-    @inlinable @inline(__always)
-    public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
-      let g = direction
-      let bv = mu * b[index] + g
-      b[index] = bv
-      direction = eta * (g + mu * bv)
-    }
   }
 }
