@@ -44,10 +44,20 @@ public struct Adam: ElementwiseUpdateRule {
   }
 
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
+    Self.kernel(
+      learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, state: &state
+    ).kernel
+  }
+
+  /// This step's Adam kernel and learning rate `η(t)` (shared with ``AdamW``).
+  static func kernel(
+    learningRate: LearningRate, beta1: Double, beta2: Double, epsilon: Double,
+    state: inout State
+  ) -> (kernel: Kernel, eta: Double) {
     let eta = learningRate.value(at: state.count)
     state.count += 1
     let t = Double(state.count)
-    return Kernel(
+    let kernel = Kernel(
       m: state.firstMoment.unsafeMutableBaseAddress(),
       v: state.secondMoment.unsafeMutableBaseAddress(),
       beta1: Float(beta1), beta2: Float(beta2),
@@ -55,6 +65,7 @@ public struct Adam: ElementwiseUpdateRule {
       oneMinusBeta1: Float(1 - beta1), oneMinusBeta2: Float(1 - beta2),
       stepSize: Float(eta / (1 - pow(beta1, t))),
       secondCorrection: Float(1 / (1 - pow(beta2, t))), epsilon: Float(epsilon))
+    return (kernel, eta)
   }
 
   public func summary(of state: State) -> [String: Double] {

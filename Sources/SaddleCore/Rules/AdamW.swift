@@ -46,15 +46,8 @@ public struct AdamW: ElementwiseUpdateRule {
     self.weightDecay = weightDecay
   }
 
-  /// First and second moments and the update count.
-  public struct State: Codable, Sendable, Equatable {
-    /// `m`, the first-moment estimate.
-    public var firstMoment: ParameterVector
-    /// `v`, the second-moment estimate.
-    public var secondMoment: ParameterVector
-    /// Updates made so far.
-    public var count = 0
-  }
+  /// First and second moments and the update count (the same as ``Adam``'s).
+  public typealias State = Adam.State
 
   public func makeState(for layout: ParameterLayout) -> State {
     State(
@@ -63,18 +56,9 @@ public struct AdamW: ElementwiseUpdateRule {
   }
 
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
-    let eta = learningRate.value(at: state.count)
-    state.count += 1
-    let t = Double(state.count)
-    return Kernel(
-      m: state.firstMoment.unsafeMutableBaseAddress(),
-      v: state.secondMoment.unsafeMutableBaseAddress(),
-      beta1: Float(beta1), beta2: Float(beta2),
-      // 1 − β in Double: Float(0.999) is off by 1.3e-8, which would be 1.3e-5 of 1 − β₂.
-      oneMinusBeta1: Float(1 - beta1), oneMinusBeta2: Float(1 - beta2),
-      stepSize: Float(eta / (1 - pow(beta1, t))),
-      secondCorrection: Float(1 / (1 - pow(beta2, t))), epsilon: Float(epsilon),
-      decay: Float(eta * weightDecay))
+    let (adam, eta) = Adam.kernel(
+      learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, state: &state)
+    return Kernel(adam: adam, decay: Float(eta * weightDecay))
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -84,58 +68,28 @@ public struct AdamW: ElementwiseUpdateRule {
     ]
   }
 
-  /// One AdamW update of the moments and the direction.
+  /// One AdamW update: Adam's, plus the decoupled decay `η·λ·θ`.
   public struct Kernel: ElementwiseKernel {
-    @usableFromInline let m: UnsafeMutablePointer<Float>
-    @usableFromInline let v: UnsafeMutablePointer<Float>
-    @usableFromInline let beta1: Float
-    @usableFromInline let beta2: Float
-    @usableFromInline let oneMinusBeta1: Float
-    @usableFromInline let oneMinusBeta2: Float
-    @usableFromInline let stepSize: Float
-    @usableFromInline let secondCorrection: Float
-    @usableFromInline let epsilon: Float
+    @usableFromInline let adam: Adam.Kernel
     /// `η·λ`.
     @usableFromInline let decay: Float
 
     @inlinable
-    init(
-      m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, beta1: Float, beta2: Float,
-      oneMinusBeta1: Float, oneMinusBeta2: Float, stepSize: Float, secondCorrection: Float,
-      epsilon: Float, decay: Float
-    ) {
-      self.m = m
-      self.v = v
-      self.beta1 = beta1
-      self.beta2 = beta2
-      self.oneMinusBeta1 = oneMinusBeta1
-      self.oneMinusBeta2 = oneMinusBeta2
-      self.stepSize = stepSize
-      self.secondCorrection = secondCorrection
-      self.epsilon = epsilon
+    init(adam: Adam.Kernel, decay: Float) {
+      self.adam = adam
       self.decay = decay
     }
 
     @inlinable @inline(__always)
     public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {
-      let g = direction
-      let mv = beta1 * loadLanes(m, index) + oneMinusBeta1 * g
-      let vv = beta2 * loadLanes(v, index) + oneMinusBeta2 * (g * g)
-      storeLanes(mv, m, index)
-      storeLanes(vv, v, index)
-      direction =
-        stepSize * mv / (clampedSquareRoot(vv * secondCorrection) + epsilon) + decay * parameters
+      adam.apply(&direction, parameters: parameters, at: index)
+      direction += decay * parameters
     }
 
     @inlinable @inline(__always)
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
-      let g = direction
-      let mv = beta1 * m[index] + oneMinusBeta1 * g
-      let vv = beta2 * v[index] + oneMinusBeta2 * (g * g)
-      m[index] = mv
-      v[index] = vv
-      let r = vv * secondCorrection
-      direction = stepSize * mv / ((r < 0 ? 0 : r).squareRoot() + epsilon) + decay * parameter
+      adam.apply(&direction, parameter: parameter, at: index)
+      direction += decay * parameter
     }
   }
 }
