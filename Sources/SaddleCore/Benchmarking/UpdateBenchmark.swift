@@ -68,115 +68,102 @@ public enum UpdateBenchmark {
       gigabytesPerSecond: Double(bytesPerParameter * n) / (ms * 1e6))
   }
 
-  /// A hand-written fused Adam step over raw buffers (the reference for fusion overhead):
-  /// reads g, θ, m, v and writes θ, m, v — 28 bytes per parameter.
-  public static func timeHandFusedAdam(count n: Int, repeats: Int) -> Measurement {
+  /// Four raw buffers of `n` floats — gradient `g` (0.5), parameters `p` (1), and two state
+  /// buffers `m`, `v` (0) — and the 1-based call count `t`, for hand-written reference loops.
+  struct RawBuffers {
+    let g: UnsafeMutablePointer<Float>
+    let p: UnsafeMutablePointer<Float>
+    let m: UnsafeMutablePointer<Float>
+    let v: UnsafeMutablePointer<Float>
+  }
+
+  /// Times `pass` over fresh raw buffers, split over the kernel threads like the optimizer's
+  /// own passes; 28 bytes per element (read 4 buffers, write 3) count as the ideal traffic.
+  static func timeRawPass(
+    _ name: String, count n: Int, repeats: Int,
+    _ pass: @escaping (RawBuffers, _ t: Int, Range<Int>) -> Void
+  ) -> Measurement {
     var g = ParameterVector(count: n, repeating: 0.5)
     var p = ParameterVector(count: n, repeating: 1)
     var m = ParameterVector(count: n)
     var v = ParameterVector(count: n)
-    let gp = g.unsafeMutableBaseAddress()
-    let pp = p.unsafeMutableBaseAddress()
-    let mp = m.unsafeMutableBaseAddress()
-    let vp = v.unsafeMutableBaseAddress()
+    let buffers = RawBuffers(
+      g: g.unsafeMutableBaseAddress(), p: p.unsafeMutableBaseAddress(),
+      m: m.unsafeMutableBaseAddress(), v: v.unsafeMutableBaseAddress())
     var t = 0
     let ms = median(repeats: repeats) {
       t += 1
-      let b1: Float = 0.9
-      let b2: Float = 0.999
-      let step = Float(1e-3 / (1 - pow09(t)))
-      let c2 = Float(1 / (1 - pow0999(t)))
-      Kernels.parallelFor(n) { range in
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-          let gv = loadLanes(gp, i)
-          let mv = b1 * loadLanes(mp, i) + (1 - b1) * gv
-          let vv = b2 * loadLanes(vp, i) + (1 - b2) * gv * gv
-          storeLanes(mv, mp, i)
-          storeLanes(vv, vp, i)
-          let d = step * mv / (clampedSquareRoot(vv * c2) + 1e-8)
-          storeLanes(loadLanes(pp, i) - d, pp, i)
-          i += 8
-        }
-      }
+      let step = t
+      Kernels.parallelFor(n) { range in pass(buffers, step, range) }
     }
     withExtendedLifetime((g, p, m, v)) {}
     return Measurement(
-      name: "adam, hand-fused loop", milliseconds: ms, bytesPerParameter: 28,
+      name: name, milliseconds: ms, bytesPerParameter: 28,
       gigabytesPerSecond: Double(28 * n) / (ms * 1e6))
+  }
+
+  /// Adam's bias-corrected step size and second-moment correction at update `t` (η = 1e-3).
+  static func adamScalars(_ t: Int) -> (step: Float, secondCorrection: Float) {
+    (Float(1e-3 / (1 - pow09(t))), Float(1 / (1 - pow0999(t))))
+  }
+
+  /// A hand-written fused Adam step over raw buffers (the reference for fusion overhead):
+  /// reads g, θ, m, v and writes θ, m, v — 28 bytes per parameter.
+  public static func timeHandFusedAdam(count n: Int, repeats: Int) -> Measurement {
+    timeRawPass("adam, hand-fused loop", count: n, repeats: repeats) { b, t, range in
+      let (step, c2) = adamScalars(t)
+      let (b1, b2): (Float, Float) = (0.9, 0.999)
+      var i = range.lowerBound
+      while i + 8 <= range.upperBound {
+        let gv = loadLanes(b.g, i)
+        let mv = b1 * loadLanes(b.m, i) + (1 - b1) * gv
+        let vv = b2 * loadLanes(b.v, i) + (1 - b2) * gv * gv
+        storeLanes(mv, b.m, i)
+        storeLanes(vv, b.v, i)
+        let d = step * mv / (clampedSquareRoot(vv * c2) + 1e-8)
+        storeLanes(loadLanes(b.p, i) - d, b.p, i)
+        i += 8
+      }
+    }
   }
 
   /// A hand-written fused loop of weight decay → Adam → scale → clip by value → scale.
   public static func timeHandFusedChain(count n: Int, repeats: Int) -> Measurement {
-    var g = ParameterVector(count: n, repeating: 0.5)
-    var p = ParameterVector(count: n, repeating: 1)
-    var m = ParameterVector(count: n)
-    var v = ParameterVector(count: n)
-    let gp = g.unsafeMutableBaseAddress()
-    let pp = p.unsafeMutableBaseAddress()
-    let mp = m.unsafeMutableBaseAddress()
-    let vp = v.unsafeMutableBaseAddress()
-    var t = 0
-    let ms = median(repeats: repeats) {
-      t += 1
-      let b1: Float = 0.9
-      let b2: Float = 0.999
-      let step = Float(1e-3 / (1 - pow09(t)))
-      let c2 = Float(1 / (1 - pow0999(t)))
-      Kernels.parallelFor(n) { range in
-        var i = range.lowerBound
-        let lo = SIMD8<Float>(repeating: -0.01)
-        let hi = SIMD8<Float>(repeating: 0.01)
-        while i + 8 <= range.upperBound {
-          let pv = loadLanes(pp, i)
-          let gv = loadLanes(gp, i) + 1e-4 * pv
-          let mv = b1 * loadLanes(mp, i) + (1 - b1) * gv
-          let vv = b2 * loadLanes(vp, i) + (1 - b2) * gv * gv
-          storeLanes(mv, mp, i)
-          storeLanes(vv, vp, i)
-          var d = step * mv / (clampedSquareRoot(vv * c2) + 1e-8)
-          d = 0.5 * d
-          d.replace(with: hi, where: d .> hi)
-          d.replace(with: lo, where: d .< lo)
-          d = 2 * d
-          storeLanes(pv - d, pp, i)
-          i += 8
-        }
+    timeRawPass("5-stage chain, hand-fused loop", count: n, repeats: repeats) { b, t, range in
+      let (step, c2) = adamScalars(t)
+      let (b1, b2): (Float, Float) = (0.9, 0.999)
+      let lo = SIMD8<Float>(repeating: -0.01)
+      let hi = SIMD8<Float>(repeating: 0.01)
+      var i = range.lowerBound
+      while i + 8 <= range.upperBound {
+        let pv = loadLanes(b.p, i)
+        let gv = loadLanes(b.g, i) + 1e-4 * pv
+        let mv = b1 * loadLanes(b.m, i) + (1 - b1) * gv
+        let vv = b2 * loadLanes(b.v, i) + (1 - b2) * gv * gv
+        storeLanes(mv, b.m, i)
+        storeLanes(vv, b.v, i)
+        var d = 0.5 * (step * mv / (clampedSquareRoot(vv * c2) + 1e-8))
+        d.replace(with: hi, where: d .> hi)
+        d.replace(with: lo, where: d .< lo)
+        storeLanes(pv - 2 * d, b.p, i)
+        i += 8
       }
     }
-    withExtendedLifetime((g, p, m, v)) {}
-    return Measurement(
-      name: "5-stage chain, hand-fused loop", milliseconds: ms, bytesPerParameter: 28,
-      gigabytesPerSecond: Double(28 * n) / (ms * 1e6))
   }
 
   /// The same memory traffic as Adam (read 4 buffers, write 3) with trivial arithmetic: the
   /// practical bandwidth ceiling for an update step on this machine.
   public static func timeStreamingCeiling(count n: Int, repeats: Int) -> Measurement {
-    var a = ParameterVector(count: n, repeating: 0.5)
-    var b = ParameterVector(count: n, repeating: 1)
-    var c = ParameterVector(count: n)
-    var d = ParameterVector(count: n)
-    let ap = a.unsafeMutableBaseAddress()
-    let bp = b.unsafeMutableBaseAddress()
-    let cp = c.unsafeMutableBaseAddress()
-    let dp = d.unsafeMutableBaseAddress()
-    let ms = median(repeats: repeats) {
-      Kernels.parallelFor(n) { range in
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-          let x = loadLanes(ap, i)
-          storeLanes(loadLanes(bp, i) + x, bp, i)
-          storeLanes(loadLanes(cp, i) + x, cp, i)
-          storeLanes(loadLanes(dp, i) + x, dp, i)
-          i += 8
-        }
+    timeRawPass("streaming ceiling (read 4, write 3)", count: n, repeats: repeats) { b, _, range in
+      var i = range.lowerBound
+      while i + 8 <= range.upperBound {
+        let x = loadLanes(b.g, i)
+        storeLanes(loadLanes(b.p, i) + x, b.p, i)
+        storeLanes(loadLanes(b.m, i) + x, b.m, i)
+        storeLanes(loadLanes(b.v, i) + x, b.v, i)
+        i += 8
       }
     }
-    withExtendedLifetime((a, b, c, d)) {}
-    return Measurement(
-      name: "streaming ceiling (read 4, write 3)", milliseconds: ms, bytesPerParameter: 28,
-      gigabytesPerSecond: Double(28 * n) / (ms * 1e6))
   }
 
   private static func pow09(_ t: Int) -> Double { powInt(0.9, t) }
