@@ -1,7 +1,12 @@
 import Foundation
+import SaddleCore
 
-/// Summaries of a study's trials: mean ± 95% CI per problem and setting, as Markdown, CSV and
-/// SVG loss curves with confidence bands.
+/// Summaries of a study's trials, censoring-aware: per problem and setting the escape rate
+/// with its Wilson interval, the escape cost as a Kaplan–Meier median (runs that did not
+/// escape censored at the budget) with its Brookmeyer–Crowley interval, the final loss, the
+/// loss at an equal cost and the cost to a target loss; paired comparisons against a baseline
+/// over the same seeds; Dolan–Moré performance profiles across problems. Written as Markdown
+/// and CSV (``write(to:title:)``), plus SVG loss curves with confidence bands.
 public struct StudyReport: Sendable {
   /// One row: a setting on a problem.
   public struct Row: Sendable, Equatable {
@@ -11,84 +16,178 @@ public struct StudyReport: Sendable {
     public var optimizer: String
     /// Number of seeds.
     public var seeds: Int
-    /// Median loss at the end of the run.
+    /// Final loss: mean with its Student-t 95% interval.
     public var finalLoss: MeanInterval
-    /// Escape cost over the runs that escaped.
-    public var escapeCost: MeanInterval
-    /// How many runs escaped.
+    /// Final loss: median over seeds (nil for no finite value).
+    public var finalLossMedian: Double?
+    /// Whether the problem has an escape criterion (a saddle start with `escapeDelta`); the
+    /// escape fields below are meaningful only then.
+    public var measuresEscape: Bool
+    /// How many runs escaped (and ended finite, below the saddle's value).
     public var escaped: Int
-    /// The escape cost (the budget when it did not escape).
+    /// The escape probability with its Wilson 95% interval.
+    public var escapeRate: WilsonInterval
+    /// The escape cost: Kaplan–Meier median over seeds, runs that did not escape censored at
+    /// `censorTime`, with the Brookmeyer–Crowley 95% interval.
+    public var escapeCost: KaplanMeier.Median
+    /// Where runs that did not escape are censored: the cost budget (else the largest cost a
+    /// run of the row spent).
+    public var censorTime: Double
+    /// The total cost: mean with its Student-t 95% interval.
     public var cost: MeanInterval
     /// Runs ended by a non-finite value.
     public var failures: Int
+    /// The problem's common cost C: the smallest last-curve cost of its finished runs.
+    public var equalCost: Double?
+    /// Median over seeds of the loss at cost C (last curve point at or before C; +∞ for a run
+    /// that failed before C).
+    public var lossAtEqualCost: Double?
+    /// The problem's target loss `f_best + fraction·(f_start − f_best)` (see
+    /// ``StudyReport/init(results:config:baseline:targetFraction:)``).
+    public var targetLoss: Double?
+    /// Cost to reach the target loss: Kaplan–Meier median (runs that never reach it censored
+    /// at their last curve cost) with its interval.
+    public var costToTarget: KaplanMeier.Median?
   }
 
-  /// One row per problem and setting.
+  /// One row per problem and setting, in config order.
   public var rows: [Row]
   /// The trials the rows summarize.
   public var results: [TrialResult]
+  /// Each setting against ``baseline`` on each problem with an escape criterion.
+  public var paired: [PairedComparison]
+  /// The baseline setting of the paired comparisons (nil: no rows).
+  public var baseline: String?
+  /// Performance profiles across problems: by escape cost (KM median) and by cost to target.
+  public var profiles: [PerformanceProfile]
 
-  /// Groups `results` by problem and optimizer (in first-seen order).
-  public init(results: [TrialResult]) {
+  /// Groups `results` by problem and optimizer. Rows follow `config` (its problems, then its
+  /// settings, in order); labels the config does not list (or every label, without a config)
+  /// follow in numeric-aware order (`[period=1]` before `[period=10]`). `baseline` (default:
+  /// the first setting) is the reference of the paired comparisons. The target loss of a
+  /// problem is `f_best + targetFraction·(f_start − f_best)`, f_best the lowest loss any of
+  /// its runs reached, f_start the median first-curve loss (Moré & Wild 2009, eq. 2.2).
+  public init(
+    results: [TrialResult], config: StudyConfig? = nil, baseline: String? = nil,
+    targetFraction: Double = 0.01
+  ) {
     self.results = results
-    var keys: [String] = []
+    func ordered(_ labels: [String], first: [String]) -> [String] {
+      let known = first.filter(Set(labels).contains)
+      let rest = Set(labels).subtracting(known).sorted {
+        $0.compare($1, options: [.numeric]) == .orderedAscending
+      }
+      return known + rest
+    }
+    let problemOrder = ordered(
+      results.map(\.problem), first: config?.problems.map(\.label) ?? [])
+    let settingOrder = ordered(
+      results.map(\.optimizer), first: (try? config?.settings().map(\.label)) ?? [])
     var groups: [String: [TrialResult]] = [:]
-    for r in results.sorted(by: {
-      ($0.problem, $0.optimizer, $0.seed) < ($1.problem, $1.optimizer, $1.seed)
-    }) {
-      let key = "\(r.problem)\u{1F}\(r.optimizer)"
-      if groups[key] == nil { keys.append(key) }
-      groups[key, default: []].append(r)
+    for r in results { groups["\(r.problem)\u{1F}\(r.optimizer)", default: []].append(r) }
+    let budget = config?.budget.cost.map(Double.init)
+    var rows: [Row] = []
+    var runsOf: [String: [TrialResult]] = [:]
+    for problem in problemOrder {
+      let inProblem = results.filter { $0.problem == problem }
+      let spec = config?.problems.first { $0.label == problem }
+      let measuresEscape =
+        spec.map { $0.escapeDelta != nil && ($0.start ?? "saddle") == "saddle" }
+        ?? inProblem.contains { $0.escapeCost != nil }
+      let equalCost = inProblem.filter { $0.failure == nil }.compactMap { $0.curve.last?[0] }
+        .min()
+      let target = Self.targetLoss(inProblem, fraction: targetFraction)
+      for optimizer in settingOrder {
+        guard let g = groups["\(problem)\u{1F}\(optimizer)"]?.sorted(by: { $0.seed < $1.seed })
+        else { continue }
+        runsOf["\(problem)\u{1F}\(optimizer)"] = g
+        let censor = budget ?? Double(g.map(\.counts.cost).max() ?? 0)
+        let escaped = g.map(Self.escaped)
+        let km = KaplanMeier(
+          times: zip(g, escaped).map { $1 ? Double($0.escapeCost!) : censor }, observed: escaped
+        ).median
+        var toTarget: KaplanMeier.Median?
+        if let target {
+          let reach = g.map { r in r.curve.first { $0[1] <= target }?[0] }
+          toTarget =
+            KaplanMeier(
+              times: zip(g, reach).map { $1 ?? $0.curve.last?[0] ?? 0 },
+              observed: reach.map { $0 != nil }
+            ).median
+        }
+        let finals = g.map(\.finalLoss).filter(\.isFinite)
+        rows.append(
+          Row(
+            problem: problem, optimizer: optimizer, seeds: g.count,
+            finalLoss: MeanInterval(g.map(\.finalLoss)), finalLossMedian: median(finals),
+            measuresEscape: measuresEscape, escaped: escaped.filter { $0 }.count,
+            escapeRate: WilsonInterval(successes: escaped.filter { $0 }.count, trials: g.count),
+            escapeCost: km, censorTime: censor,
+            cost: MeanInterval(g.map { Double($0.counts.cost) }),
+            failures: g.filter { $0.failure != nil }.count, equalCost: equalCost,
+            lossAtEqualCost: equalCost.flatMap { c in
+              median(
+                g.map { r in
+                  r.failure != nil && (r.curve.last?[0] ?? 0) < c
+                    ? .infinity : r.curve.last { $0[0] <= c }?[1] ?? .infinity
+                })
+            },
+            targetLoss: target, costToTarget: toTarget))
+      }
     }
-    rows = keys.map { key in
-      let g = groups[key]!
-      return Row(
-        problem: g[0].problem, optimizer: g[0].optimizer, seeds: g.count,
-        finalLoss: MeanInterval(g.map(\.finalLoss)),
-        escapeCost: MeanInterval(g.compactMap { $0.escapeCost.map(Double.init) }),
-        escaped: g.filter { $0.escapeCost != nil }.count,
-        cost: MeanInterval(g.map { Double($0.counts.cost) }),
-        failures: g.filter { $0.failure != nil }.count)
+    self.rows = rows
+    let base = baseline ?? settingOrder.first
+    self.baseline = base
+    var paired: [PairedComparison] = []
+    for row in rows where row.measuresEscape && row.optimizer != base {
+      guard let base, let reference = runsOf["\(row.problem)\u{1F}\(base)"] else { continue }
+      func runs(_ g: [TrialResult]) -> [(seed: Int, cost: Double, escaped: Bool)] {
+        g.map { r in
+          Self.escaped(r) ? (r.seed, Double(r.escapeCost!), true) : (r.seed, row.censorTime, false)
+        }
+      }
+      paired.append(
+        PairedComparison(
+          problem: row.problem, method: row.optimizer, baseline: base,
+          methodRuns: runs(runsOf["\(row.problem)\u{1F}\(row.optimizer)"]!),
+          baselineRuns: runs(reference)))
     }
+    self.paired = paired
+    var profiles: [PerformanceProfile] = []
+    let escapeProblems = problemOrder.filter { p in rows.contains { $0.problem == p && $0.measuresEscape } }
+    let targetProblems = problemOrder.filter { p in rows.contains { $0.problem == p && $0.costToTarget != nil } }
+    func cost(_ p: String, _ s: String, _ value: (Row) -> Double?) -> Double? {
+      rows.first { $0.problem == p && $0.optimizer == s }.flatMap(value)
+    }
+    if !escapeProblems.isEmpty {
+      profiles.append(
+        PerformanceProfile(
+          measure: "escape_cost_median", methods: settingOrder, problems: escapeProblems,
+          costs: settingOrder.map { s in escapeProblems.map { cost($0, s) { $0.escapeCost.estimate } } }))
+    }
+    if !targetProblems.isEmpty {
+      profiles.append(
+        PerformanceProfile(
+          measure: "cost_to_target_median", methods: settingOrder, problems: targetProblems,
+          costs: settingOrder.map { s in targetProblems.map { cost($0, s) { $0.costToTarget?.estimate } } }))
+    }
+    self.profiles = profiles
   }
 
-  /// The table in Markdown.
-  public func markdown(title: String) -> String {
-    func ci(_ m: MeanInterval) -> String {
-      m.count == 0
-        ? "—"
-        : m.halfWidth.isNaN
-          ? String(format: "%.4g", m.mean) : String(format: "%.4g ± %.2g", m.mean, m.halfWidth)
-    }
-    var lines = [
-      "# \(title)", "",
-      "Mean ± 95% confidence interval (Student t over seeds). Escape cost: mean over the runs that escaped.",
-      "",
-      "| problem | optimizer | seeds | final loss | escaped | escape cost | total cost | failures |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in rows {
-      lines.append(
-        "| \(r.problem) | \(r.optimizer) | \(r.seeds) | \(ci(r.finalLoss)) | \(r.escaped)/\(r.seeds) | "
-          + "\(ci(r.escapeCost)) | \(ci(r.cost)) | \(r.failures) |")
-    }
-    return lines.joined(separator: "\n") + "\n"
+  /// Whether a run escaped: an escape cost was recorded and the run ended without a failure at
+  /// a finite loss (the runner also requires it to end below the saddle's value).
+  static func escaped(_ r: TrialResult) -> Bool {
+    r.escapeCost != nil && r.failure == nil && r.finalLoss.isFinite
   }
 
-  /// The table as CSV.
-  public func csv() -> String {
-    var lines = [
-      "problem,optimizer,seeds,final_loss_mean,final_loss_ci95,escaped,escape_cost_mean,escape_cost_ci95,cost_mean,failures"
-    ]
-    for r in rows {
-      lines.append(
-        [
-          csvField(r.problem), csvField(r.optimizer), "\(r.seeds)", "\(r.finalLoss.mean)",
-          "\(r.finalLoss.halfWidth)", "\(r.escaped)", "\(r.escapeCost.mean)",
-          "\(r.escapeCost.halfWidth)", "\(r.cost.mean)", "\(r.failures)",
-        ].joined(separator: ","))
-    }
-    return lines.joined(separator: "\n") + "\n"
+  /// `f_best + fraction·(f_start − f_best)` over a problem's runs (nil when no run went below
+  /// its start).
+  static func targetLoss(_ runs: [TrialResult], fraction: Double) -> Double? {
+    let best = runs.flatMap { $0.curve.map { $0[1] } }.filter(\.isFinite).min()
+    guard let best, let start = median(runs.compactMap { $0.curve.first?[1] }.filter(\.isFinite)),
+      start > best
+    else { return nil }
+    return best + fraction * (start - best)
   }
 
   /// An SVG of loss against cost for `problem`: the mean curve of each setting with its 95%
