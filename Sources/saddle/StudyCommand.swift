@@ -171,13 +171,8 @@ enum StudyCommand {
 
   static func report(_ directory: URL) throws {
     let config = try loadConfig(directory, registry: .standard)
-    let report = StudyReport(results: try StudyRunner.results(in: directory))
-    let markdown = report.markdown(title: "Study '\(config.name)'")
-    print(markdown)
-    try FileOutput.write(
-      Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
-    try FileOutput.write(
-      Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
+    let report = StudyReport(results: try StudyRunner.results(in: directory), config: config)
+    print(try report.write(to: directory, title: "Study '\(config.name)'"))
     for problem in config.problems {
       let name =
         "curves-"

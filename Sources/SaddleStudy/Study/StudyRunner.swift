@@ -146,6 +146,7 @@ public struct StudyRunner: Sendable {
     let seed = UInt64(trial.seed)
     var start = model.initialParameters(seed: seed)
     var threshold: Double?
+    var saddleValue: Double?
     if spec.start ?? "saddle" == "saddle", let closed = model as? any ClosedFormProblem,
       let saddle = closed.saddles.first
     {
@@ -154,6 +155,7 @@ public struct StudyRunner: Sendable {
           Float($0)
         })
       if let delta = spec.escapeDelta { threshold = saddle.value - delta }
+      saddleValue = saddle.value
     }
     var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
     var points: [[Double]] = []
@@ -183,6 +185,13 @@ public struct StudyRunner: Sendable {
     }
     let finalLoss = model.loss(
       at: state.parameters, on: model.batch(step: state.step, seed: seed))
+    // A run that escaped and then diverged (non-finite end) or came back above the saddle's
+    // value is a failure to escape, not an escape.
+    if escapeCost != nil, let saddleValue,
+      failure != nil || !finalLoss.isFinite || finalLoss > saddleValue
+    {
+      escapeCost = nil
+    }
     return TrialResult(
       id: trial.id, problem: spec.label, optimizer: trial.setting.label, seed: trial.seed,
       finalLoss: finalLoss, escapeCost: escapeCost, counts: state.evaluations, steps: state.step,
