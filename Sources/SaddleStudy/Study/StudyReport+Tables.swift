@@ -12,7 +12,8 @@ extension StudyReport {
         + "rate with its Wilson 95% interval. Escape cost (gradient-equivalent evaluations): "
         + "Kaplan–Meier median over seeds, runs that did not escape censored at the budget, "
         + "with the Brookmeyer–Crowley 95% interval (log transform, as R's `survfit`); "
-        + "`≥ B`: not reached within the budget B. Final loss and total cost: mean ± 95% "
+        + "`≥ B`: not reached within the budget B; `—`: undefined (R's `NA`; with few seeds "
+        + "and nothing censored the upper limit is undefined). Final loss and total cost: mean ± 95% "
         + "Student-t interval. Loss at equal cost: median at the problem's common cost C. "
         + "Cost to target: KM median cost to reach f_best + 1% of (f_start − f_best).",
       "",
@@ -23,12 +24,13 @@ extension StudyReport {
     for r in rows {
       let escaped =
         r.measuresEscape
-        ? "\(r.escaped)/\(r.seeds) (\(humanNumber(r.escapeRate.low, digits: 2))–"
-          + "\(humanNumber(r.escapeRate.high, digits: 2)))" : "—"
+        ? "\(r.escaped)/\(r.seeds) [\(humanNumber(r.escapeRate.low, digits: 2)), "
+          + "\(humanNumber(r.escapeRate.high, digits: 2))]" : "—"
       let cost = r.measuresEscape ? kmCell(r.escapeCost, censor: r.censorTime) : ("—", "—")
       let equal =
         r.lossAtEqualCost.map { "\(humanNumber($0)) (\(humanNumber(r.equalCost ?? .nan)))" } ?? "—"
-      let target = r.costToTarget.map { kmCell($0, censor: nil).estimate } ?? "—"
+      let target =
+        r.costToTarget.map { $0.estimate.map { humanNumber($0) } ?? "not reached" } ?? "—"
       lines.append(
         "| \(r.problem) | \(r.optimizer) | \(r.seeds) | \(escaped) | \(cost.0) | \(cost.1) | "
           + "\(humanNumber(r.finalLoss)) | \(humanNumber(r.cost)) | \(equal) | \(target) | \(r.failures) |")
@@ -51,7 +53,8 @@ extension StudyReport {
         lines.append(
           "| \(c.method) | \(c.problem) | \(c.pairs) (\(c.bothCensored)) | "
             + "\(humanNumber(c.medianRatio ?? .nan, digits: 3)) | "
-            + "\(humanNumber(c.ratioLow ?? .nan, digits: 3))–\(humanNumber(c.ratioHigh ?? .nan, digits: 3)) | "
+            + "[\(humanNumber(c.ratioLow ?? .nan, digits: 3)), "
+            + "\(humanNumber(c.ratioHigh ?? .nan, digits: 3))] | "
             + "\(c.wins) / \(c.losses) | \(p) |")
       }
     }
@@ -79,7 +82,7 @@ extension StudyReport {
     let estimate = m.estimate.map { humanNumber($0) } ?? unreached
     let low = m.low.map { humanNumber($0) } ?? "—"
     let high = m.high.map { humanNumber($0) } ?? (m.estimate == nil || m.events < m.count ? unreached : "—")
-    return (estimate, "\(low)–\(high)")
+    return (estimate, "[\(low), \(high)]")
   }
 
   /// `report.csv`: one line per row, full precision; empty cells for values not defined or
