@@ -37,11 +37,14 @@ struct StatisticsTests {
     // Greenwood: 1/(5·4) + 2/(3·1).
     #expect(abs(km.steps[1].greenwood - (1.0 / 20 + 2.0 / 3)) < 1e-15)
     let upper = try #require(km.steps[1].upper)
-    #expect(abs(upper - min(1, 4.0 / 15 * exp(normalQuantile975 * (1.0 / 20 + 2.0 / 3).squareRoot()))) < 1e-15)
+    #expect(
+      abs(upper - min(1, 4.0 / 15 * exp(normalQuantile975 * (1.0 / 20 + 2.0 / 3).squareRoot())))
+        < 1e-15)
     #expect(km.steps[2].survival == 0 && km.steps[2].lower == nil)
   }
 
-  @Test("Wilcoxon signed-rank p matches scipy.stats.wilcoxon's defaults (exact / conditional / normal)")
+  @Test(
+    "Wilcoxon signed-rank p matches scipy.stats.wilcoxon's defaults (exact / conditional / normal)")
   func wilcoxon() throws {
     for r in StatisticsReference.wilcoxon {
       let w = try #require(

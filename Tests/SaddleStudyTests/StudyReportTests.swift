@@ -56,7 +56,9 @@ struct StudyReportTests {
     let results = try Self.results()
     let report = StudyReport(results: results, config: config)
     let settings = try config.settings().map(\.label)
-    #expect(report.rows.map(\.problem) == Array(repeating: "zeta", count: 4) + Array(repeating: "alpha", count: 4))
+    #expect(
+      report.rows.map(\.problem) == Array(repeating: "zeta", count: 4)
+        + Array(repeating: "alpha", count: 4))
     #expect(report.rows.prefix(4).map(\.optimizer) == settings)
     let bare = StudyReport(results: results)
     #expect(bare.rows.map(\.problem).first == "alpha")
@@ -65,7 +67,9 @@ struct StudyReportTests {
         == ["deo[period=1]", "deo[period=2]", "deo[period=10]", "gd"])
   }
 
-  @Test("escape statistics: Wilson rate, KM median censored at the budget, escaped-then-failed is a failure")
+  @Test(
+    "escape statistics: Wilson rate, KM median censored at the budget, escaped-then-failed is a failure"
+  )
   func censoring() throws {
     let config = try StudyConfig.load(Data(Self.config.utf8))
     let report = StudyReport(results: try Self.results(), config: config)
@@ -144,7 +148,8 @@ struct StudyReportTests {
     let table = TimingTable(
       timings: [("alpha/gd/1", 1), (key, 4), ("alpha/gd/3", 2), ("nope", 9)], report: report)
     #expect(table.rows.count == 1)
-    #expect(table.rows[0].problem == "alpha" && table.rows[0].median == 2 && table.rows[0].trials == 3)
+    #expect(
+      table.rows[0].problem == "alpha" && table.rows[0].median == 2 && table.rows[0].trials == 3)
   }
 
   @Test("a run that escapes and then diverges is not an escape")

@@ -3,6 +3,7 @@
 Independent of the Swift code. Run with the peers venv (numpy, scipy, lifelines):
   /tmp/peers/.venv/bin/python scripts/reference/study_statistics.py \
       > Tests/SaddleStudyTests/StatisticsReference.swift
+  swift format format -i Tests/SaddleStudyTests/StatisticsReference.swift
 
 What each reference is:
 - Wilson 95% interval: scipy.stats.binomtest(k, n).proportion_ci(0.95, method="wilson").

@@ -19,7 +19,9 @@ public struct PerformanceProfile: Sendable, Equatable {
     self.measure = measure
     self.methods = methods
     self.problems = problems
-    let t = costs.map { row in row.map { v -> Double in v.flatMap { $0.isFinite ? $0 : nil } ?? .infinity } }
+    let t = costs.map { row in
+      row.map { v -> Double in v.flatMap { $0.isFinite ? $0 : nil } ?? .infinity }
+    }
     let best = problems.indices.map { p in t.map { $0[p] }.min() ?? .infinity }
     ratios = t.map { row in
       row.indices.map { p in best[p].isFinite ? row[p] / best[p] : .nan }

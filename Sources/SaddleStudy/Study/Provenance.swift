@@ -108,7 +108,9 @@ public func sha256Hex(_ data: Data) -> String {
   let bitLength = UInt64(message.count) * 8
   message.append(0x80)
   while message.count % 64 != 56 { message.append(0) }
-  for shift in stride(from: 56, through: 0, by: -8) { message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+  for shift in stride(from: 56, through: 0, by: -8) {
+    message.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+  }
   func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
   var w = [UInt32](repeating: 0, count: 64)
   for chunk in stride(from: 0, to: message.count, by: 64) {
@@ -135,8 +137,10 @@ public func sha256Hex(_ data: Data) -> String {
     }
     for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
   }
-  return h.map { String(repeating: "0", count: 8 - String($0, radix: 16).count) + String($0, radix: 16) }
-    .joined()
+  return h.map {
+    String(repeating: "0", count: 8 - String($0, radix: 16).count) + String($0, radix: 16)
+  }
+  .joined()
 }
 
 /// Wall-clock seconds per row, from per-trial timings (`timing/<key>.json` =
@@ -215,7 +219,9 @@ public struct TimingTable: Sendable, Equatable {
 
   /// `problem,optimizer,trials_timed,wall_seconds_median,wall_seconds_min,wall_seconds_max`.
   public func csv() -> String {
-    var lines = ["problem,optimizer,trials_timed,wall_seconds_median,wall_seconds_min,wall_seconds_max"]
+    var lines = [
+      "problem,optimizer,trials_timed,wall_seconds_median,wall_seconds_min,wall_seconds_max"
+    ]
     for r in rows {
       lines.append(
         "\(csvField(r.problem)),\(csvField(r.optimizer)),\(r.trials),\(r.median),\(r.min),\(r.max)")

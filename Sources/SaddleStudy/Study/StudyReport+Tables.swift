@@ -33,7 +33,8 @@ extension StudyReport {
         r.costToTarget.map { $0.estimate.map { humanNumber($0) } ?? "not reached" } ?? "—"
       lines.append(
         "| \(r.problem) | \(r.optimizer) | \(r.seeds) | \(escaped) | \(cost.0) | \(cost.1) | "
-          + "\(humanNumber(r.finalLoss)) | \(humanNumber(r.cost)) | \(equal) | \(target) | \(r.failures) |")
+          + "\(humanNumber(r.finalLoss)) | \(humanNumber(r.cost)) | \(equal) | \(target) | \(r.failures) |"
+      )
     }
     if let baseline, !paired.isEmpty {
       lines += [
@@ -49,7 +50,8 @@ extension StudyReport {
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
       ]
       for c in paired {
-        let p = c.wilcoxon.map { "\(humanNumber($0.pValue, digits: 2)) (\($0.method.rawValue))" } ?? "—"
+        let p =
+          c.wilcoxon.map { "\(humanNumber($0.pValue, digits: 2)) (\($0.method.rawValue))" } ?? "—"
         lines.append(
           "| \(c.method) | \(c.problem) | \(c.pairs) (\(c.bothCensored)) | "
             + "\(humanNumber(c.medianRatio ?? .nan, digits: 3)) | "
@@ -66,7 +68,8 @@ extension StudyReport {
         "ρ(τ): fraction of problems on which the setting is within a factor τ of the best "
           + "(Dolan & Moré 2002); ρ(∞): fraction solved. Full curves: `profiles.csv`.",
         "",
-        "| setting | " + taus.map { "ρ(\(humanNumber($0)))" }.joined(separator: " | ") + " | ρ(∞) |",
+        "| setting | " + taus.map { "ρ(\(humanNumber($0)))" }.joined(separator: " | ")
+          + " | ρ(∞) |",
         "| --- |" + String(repeating: " ---: |", count: taus.count + 1),
       ]
       for (s, method) in profile.methods.enumerated() {
@@ -81,7 +84,8 @@ extension StudyReport {
     let unreached = censor.map { "≥ \(humanNumber($0))" } ?? "—"
     let estimate = m.estimate.map { humanNumber($0) } ?? unreached
     let low = m.low.map { humanNumber($0) } ?? "—"
-    let high = m.high.map { humanNumber($0) } ?? (m.estimate == nil || m.events < m.count ? unreached : "—")
+    let high =
+      m.high.map { humanNumber($0) } ?? (m.estimate == nil || m.events < m.count ? unreached : "—")
     return (estimate, "[\(low), \(high)]")
   }
 
@@ -126,8 +130,9 @@ extension StudyReport {
     var byKey: [String: [TrialResult]] = [:]
     for r in results { byKey["\(r.problem)\u{1F}\(r.optimizer)", default: []].append(r) }
     for row in rows {
-      for r in (byKey["\(row.problem)\u{1F}\(row.optimizer)"] ?? []).sorted(by: { $0.seed < $1.seed })
-      {
+      for r in (byKey["\(row.problem)\u{1F}\(row.optimizer)"] ?? []).sorted(by: {
+        $0.seed < $1.seed
+      }) {
         let escaped = Self.escaped(r)
         lines.append(
           [

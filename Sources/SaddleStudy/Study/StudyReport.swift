@@ -154,8 +154,12 @@ public struct StudyReport: Sendable {
     }
     self.paired = paired
     var profiles: [PerformanceProfile] = []
-    let escapeProblems = problemOrder.filter { p in rows.contains { $0.problem == p && $0.measuresEscape } }
-    let targetProblems = problemOrder.filter { p in rows.contains { $0.problem == p && $0.costToTarget != nil } }
+    let escapeProblems = problemOrder.filter { p in
+      rows.contains { $0.problem == p && $0.measuresEscape }
+    }
+    let targetProblems = problemOrder.filter { p in
+      rows.contains { $0.problem == p && $0.costToTarget != nil }
+    }
     func cost(_ p: String, _ s: String, _ value: (Row) -> Double?) -> Double? {
       rows.first { $0.problem == p && $0.optimizer == s }.flatMap(value)
     }
@@ -163,13 +167,17 @@ public struct StudyReport: Sendable {
       profiles.append(
         PerformanceProfile(
           measure: "escape_cost_median", methods: settingOrder, problems: escapeProblems,
-          costs: settingOrder.map { s in escapeProblems.map { cost($0, s) { $0.escapeCost.estimate } } }))
+          costs: settingOrder.map { s in
+            escapeProblems.map { cost($0, s) { $0.escapeCost.estimate } }
+          }))
     }
     if !targetProblems.isEmpty {
       profiles.append(
         PerformanceProfile(
           measure: "cost_to_target_median", methods: settingOrder, problems: targetProblems,
-          costs: settingOrder.map { s in targetProblems.map { cost($0, s) { $0.costToTarget?.estimate } } }))
+          costs: settingOrder.map { s in
+            targetProblems.map { cost($0, s) { $0.costToTarget?.estimate } }
+          }))
     }
     self.profiles = profiles
   }

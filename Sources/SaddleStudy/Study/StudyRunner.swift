@@ -16,7 +16,8 @@ public struct TrialResult: Codable, Sendable, Equatable {
   /// The loss at the parameters where the run stopped.
   public var finalLoss: Double
   /// The cost at which `f < f_saddle − δ` was first seen (runs from a saddle with
-  /// `escapeDelta`), or nil if it was not.
+  /// `escapeDelta`), or nil if it was not — or if the run then ended non-finite or above the
+  /// saddle's value (escaping and then diverging is a failure).
   public var escapeCost: Int?
   /// The counts of every evaluation made.
   public var counts: EvaluationCounts

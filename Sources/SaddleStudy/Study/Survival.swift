@@ -81,7 +81,8 @@ public struct KaplanMeier: Sendable, Equatable {
   /// observed time when the flat is the curve's end); nil when the curve never reaches 0.5.
   /// With nothing censored the median is the sample median.
   public var median: Median {
-    let x = [0] + steps.map(\.time) + (lastTime > (steps.last?.time ?? -.infinity) ? [lastTime] : [])
+    let x =
+      [0] + steps.map(\.time) + (lastTime > (steps.last?.time ?? -.infinity) ? [lastTime] : [])
     func curve(_ value: (Step) -> Double?) -> [Double?] {
       var y: [Double?] = [0] + steps.map { value($0).map { 1 - $0 } }
       if x.count > y.count { y.append(y.last!) }
