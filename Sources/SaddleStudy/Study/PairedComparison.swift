@@ -120,7 +120,7 @@ public struct PairedComparison: Sendable, Equatable, Codable {
   public var bothCensored: Int
   /// Pairs where exactly one side did not escape (its cost set to the budget).
   public var oneCensored: Int
-  /// Pairs where the method cost less / more than the baseline.
+  /// Pairs where the method cost less than the baseline.
   public var wins: Int
   /// Pairs where the method cost more.
   public var losses: Int
