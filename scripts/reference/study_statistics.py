@@ -363,4 +363,5 @@ out += ["  ]", f"  static let profileTaus: [Double] = {arr(TAUS)}",
         "  static let profileRho: [(method: String, rho: [Double])] = ["]
 out += [f"    ({s(m)}, {arr(r)})," for m, r in profile_rows]
 out += ["  ]", "}"]
-print("\n".join(out))
+if __name__ == "__main__":
+    print("\n".join(out))
