@@ -178,13 +178,6 @@ enum StudyCommand {
       Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
     try FileOutput.write(
       Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
-    for problem in config.problems {
-      let name =
-        "curves-"
-        + StudyRunner.fileName(for: problem.label).replacingOccurrences(of: ".json", with: ".svg")
-      try FileOutput.write(
-        Data(report.svg(problem: problem.label).utf8),
-        to: directory.appendingPathComponent(name).path)
-    }
+    try report.writeFigures(config: config, to: directory)
   }
 }
