@@ -219,8 +219,12 @@ public struct EscapeBenchmark: Sendable {
   }
 
   /// Runs everything (in parallel over runs; results do not depend on the thread count) and
-  /// returns one row per problem and method, with the method's best setting.
-  public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> [Row] {
+  /// returns one row per problem and method, with the method's best setting. `runFinished`
+  /// receives `(runs done, runs in total)` after every run, from the worker threads.
+  public func run(
+    progress: (@Sendable (String) -> Void)? = nil,
+    runFinished: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+  ) throws -> [Row] {
     struct Job: Sendable {
       var problem: Int
       var method: Int
@@ -261,9 +265,9 @@ public struct EscapeBenchmark: Sendable {
         let job = jobList[index]
         box.buffer[index] = try? run(
           problem: problems[job.problem], spec: job.spec, seed: UInt64(job.seed + 1))
-        if let progress, counter.increment() % 200 == 0 {
-          progress("\(counter.value)/\(total) runs")
-        }
+        let done = counter.increment()
+        runFinished?(done, total)
+        if let progress, done % 200 == 0 { progress("\(done)/\(total) runs") }
         index += Swift.max(1, Kernels.threadCount)
       }
     }

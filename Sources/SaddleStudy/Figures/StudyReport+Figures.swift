@@ -14,7 +14,7 @@ extension StudyReport {
   /// (the runner records curves in the same unit).
   public static func curveAxis(for budget: StudyConfig.Budget?) -> Axis {
     if budget == nil || budget?.cost != nil {
-      return Axis("cost", unit: "gradient-equivalent evaluations: gradient 1, loss 1, HVP 2")
+      return Axis("cost", unit: "gradient-equivalent evaluations")
     }
     return Axis("optimizer steps")
   }
@@ -39,7 +39,7 @@ extension StudyReport {
     return Figures.meanCurves(
       title: "\(problem): loss vs \(x.label)",
       subtitle: "Mean over \(seeds) seed\(seeds == 1 ? "" : "s") with 95% confidence band "
-        + "(Student t); curves sampled every few evaluations.",
+        + "(Student t). Cost: gradient 1, loss 1, Hessian-vector product 2.",
       x: x, y: Axis("loss"), groups: groups)
   }
 
