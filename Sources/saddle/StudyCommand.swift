@@ -178,6 +178,12 @@ enum StudyCommand {
       Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
     try FileOutput.write(
       Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
-    try report.writeFigures(config: config, to: directory)
+    try report.writeFiguresAndPage(
+      config: config, to: directory, title: "Study '\(config.name)'",
+      commands: [
+        "saddle study run \(directory.path)/study.json --out \(directory.path)",
+        "saddle study report \(directory.path)",
+      ],
+      machine: StudyReport.machineDescription() + [("saddle", SaddleKitVersion.string)])
   }
 }
