@@ -9,7 +9,7 @@ extension Registry {
     return registry
   }()
 
-  /// Registers the closed-form problems of ``ProblemCatalog`` (and the network models).
+  /// Registers the closed-form problems of `ProblemCatalog` (and the network models).
   public mutating func registerStandardModels() {
     for problem in ProblemCatalog.describe() {
       let name = problem.name

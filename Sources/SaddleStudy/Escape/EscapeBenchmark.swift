@@ -19,7 +19,7 @@ public struct EscapeBenchmark: Sendable {
     public var label: String
     /// The catalog name and parameters (rebuilt per run, so runs share nothing).
     public var catalogName: String
-    /// Parameters for ``ProblemCatalog/make(_:dimension:parameters:)``.
+    /// Parameters for `ProblemCatalog.make(_:dimension:parameters:)`.
     public var parameters: [String: Double]
     /// Which listed saddle to start from.
     public var saddleIndex: Int
@@ -31,7 +31,7 @@ public struct EscapeBenchmark: Sendable {
     /// When a run counts as done.
     public var goal: Goal
     /// When set, the problem is seen in a basis rotated by a random orthogonal matrix drawn
-    /// from this seed (``RotatedProblem``).
+    /// from this seed (`RotatedProblem`).
     public var rotationSeed: UInt64?
 
     /// Where runs start.

@@ -43,7 +43,7 @@ extension StudyReport {
       x: x, y: Axis("loss"), groups: groups)
   }
 
-  /// An SVG of loss against cost for `problem` (``lossFigure(problem:budget:)``).
+  /// An SVG of loss against cost for `problem` (``lossFigure(problem:budget:settings:)``).
   public func svg(problem: String) -> String { lossFigure(problem: problem).svg() }
 
   /// The fraction of runs not yet escaped against cost for `problem`, censored where runs
