@@ -13,7 +13,8 @@ extension Registry {
   public mutating func registerStandardModels() {
     for problem in ProblemCatalog.describe() {
       let name = problem.name
-      register(model: name, summary: ProblemCatalog.summary(of: name) ?? "closed-form test problem") { p in
+      register(model: name, summary: ProblemCatalog.summary(of: name) ?? "closed-form test problem")
+      { p in
         if p.isDescribing {
           for parameter in problem.parameters {
             p.declare(parameter.name, default: parameter.default, accepted: parameter.range)

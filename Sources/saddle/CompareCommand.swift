@@ -36,6 +36,7 @@ enum CompareCommand {
     let rows = try EscapeCommand.runWithProgress(benchmark, label: "saddle compare")
     print(EscapeBenchmark.markdown(rows, budget: budget))
     print(
-      "\n(\(HumanFormat.duration(clock.now - start)); reproduce or vary with `saddle escape --help`)")
+      "\n(\(HumanFormat.duration(clock.now - start)); reproduce or vary with `saddle escape --help`)"
+    )
   }
 }

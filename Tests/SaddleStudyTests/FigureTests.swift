@@ -79,7 +79,8 @@ func generousWidth(_ text: String, size: Double) -> Double {
 func checkLayout(_ svg: String, sourceLocation: SourceLocation = #_sourceLocation) throws
   -> SVGOutline
 {
-  let outline = try #require(SVGOutline.parse(svg), "not well-formed XML", sourceLocation: sourceLocation)
+  let outline = try #require(
+    SVGOutline.parse(svg), "not well-formed XML", sourceLocation: sourceLocation)
   let root = try #require(outline.elements.first, sourceLocation: sourceLocation)
   #expect(root.name == "svg", sourceLocation: sourceLocation)
   let width = try #require(Double(root.attributes["width"] ?? ""), sourceLocation: sourceLocation)
@@ -132,13 +133,15 @@ struct FigureTests {
     "deo-reference (reference code's rule)",
   ]
 
-  @Test("loss vs cost: ticks on both axes, a legend entry with a line sample per series, text inside")
+  @Test(
+    "loss vs cost: ticks on both axes, a legend entry with a line sample per series, text inside")
   func lossVsCost() throws {
     let groups = Self.longLabels.enumerated().map { i, label in
       Figures.RunGroup(label: label, curves: Self.curves(dropAt: 200 + 300 * Double(i)))
     }
     let figure = Figures.meanCurves(
-      title: "rotated ill-conditioned saddle (κ=100): loss vs cost", x: Axis("cost", unit: "evaluations"),
+      title: "rotated ill-conditioned saddle (κ=100): loss vs cost",
+      x: Axis("cost", unit: "evaluations"),
       y: Axis("loss"), groups: groups)
     let svg = figure.svg()
     dump(svg, "loss-vs-cost")
@@ -148,15 +151,22 @@ struct FigureTests {
     let labelled = outline.elements.filter { $0.name == "text" && $0.groups.contains("tick x") }
     #expect(labelled.count >= 3)
     #expect(outline.count(groupClass: "legend-entry") == groups.count)
-    let samples = outline.elements.filter { $0.name == "line" && $0.groups.contains("legend-entry") }
+    let samples = outline.elements.filter {
+      $0.name == "line" && $0.groups.contains("legend-entry")
+    }
     #expect(samples.count == groups.count)
     // Long labels are wrapped, not cut: every word of every label is in the legend.
-    let legendText = outline.elements.filter { $0.name == "text" && $0.groups.contains("legend-entry") }
-      .map(\.text).joined(separator: " ")
+    let legendText = outline.elements.filter {
+      $0.name == "text" && $0.groups.contains("legend-entry")
+    }
+    .map(\.text).joined(separator: " ")
     for label in Self.longLabels {
       for word in label.split(separator: " ") { #expect(legendText.contains(word)) }
     }
-    #expect(outline.elements.contains { $0.attributes["class"] == "axis-title x" && $0.text.contains("cost (evaluations)") })
+    #expect(
+      outline.elements.contains {
+        $0.attributes["class"] == "axis-title x" && $0.text.contains("cost (evaluations)")
+      })
   }
 
   @Test("the mean is drawn at transform(mean) and the band at transform(mean ± h)")
@@ -176,7 +186,8 @@ struct FigureTests {
     let y = figure.resolvedAxes().y
     let outline = try checkLayout(figure.svg())
     let path = try #require(outline.elements.first { $0.attributes["class"] == "series" })
-    let rect = try #require(outline.elements.first { $0.name == "rect" && $0.attributes["fill"] == "none" })
+    let rect = try #require(
+      outline.elements.first { $0.name == "rect" && $0.attributes["fill"] == "none" })
     let (top, height) = (Double(rect.attributes["y"]!)!, Double(rect.attributes["height"]!)!)
     let expected = top + height * (1 - y.fraction(3700))
     let midpoint = top + height * (1 - (y.fraction(3700 - h) + y.fraction(3700 + h)) / 2)
@@ -202,7 +213,8 @@ struct FigureTests {
     // Positive losses over many decades: log y; both signs over decades: symlog.
     let decades = ResolvedAxis.resolve(Axis("y"), values: [1e-6, 1e-3, 1, 100])
     #expect(decades.scale == .log)
-    #expect(decades.ticks.contains { $0.label == "1" } && decades.ticks.contains { $0.label == "100" })
+    #expect(
+      decades.ticks.contains { $0.label == "1" } && decades.ticks.contains { $0.label == "100" })
     let mixed = ResolvedAxis.resolve(Axis("y"), values: [-1e-4, -1e-5, 2e-6, 1e-6, 1e2, 1e3])
     if case .symlog = mixed.scale {} else { Issue.record("expected symlog, got \(mixed.scale)") }
     #expect(mixed.ticks.contains { $0.value == 0 })
@@ -223,14 +235,22 @@ struct FigureTests {
   @Test("sixteen series get sixteen distinct colour-and-dash styles")
   func sixteenSeries() throws {
     let groups = (0..<16).map { i in
-      Figures.RunGroup(label: "setting \(i) with a fairly long name", curves: Self.curves(dropAt: 100 * Double(i + 1)))
+      Figures.RunGroup(
+        label: "setting \(i) with a fairly long name",
+        curves: Self.curves(dropAt: 100 * Double(i + 1)))
     }
-    let svg = Figures.meanCurves(title: "many", x: Axis("cost"), y: Axis("loss"), groups: groups).svg()
+    let svg = Figures.meanCurves(title: "many", x: Axis("cost"), y: Axis("loss"), groups: groups)
+      .svg()
     dump(svg, "sixteen-series")
     let outline = try checkLayout(svg)
-    let samples = outline.elements.filter { $0.name == "line" && $0.groups.contains("legend-entry") }
+    let samples = outline.elements.filter {
+      $0.name == "line" && $0.groups.contains("legend-entry")
+    }
     #expect(samples.count == 16)
-    let styles = Set(samples.map { "\($0.attributes["stroke"] ?? "") \($0.attributes["stroke-dasharray"] ?? "solid")" })
+    let styles = Set(
+      samples.map {
+        "\($0.attributes["stroke"] ?? "") \($0.attributes["stroke-dasharray"] ?? "solid")"
+      })
     #expect(styles.count == 16)
     #expect(Palette.distinctStyles >= 16)
   }
@@ -247,7 +267,9 @@ struct FigureTests {
       title: "quartic double well: escape from the saddle", x: Axis("cost", unit: "evaluations"),
       groups: [
         .init(label: "gd", escapes: [25, 26, 30, 31], censored: []),
-        .init(label: "dimer + projection + gd (the abstract's literal reading)", escapes: [28], censored: [3000, 3000, 3000]),
+        .init(
+          label: "dimer + projection + gd (the abstract's literal reading)", escapes: [28],
+          censored: [3000, 3000, 3000]),
       ])
     #expect(figure.resolvedAxes().x.scale == .log)
     let svg = figure.svg()
@@ -279,35 +301,50 @@ struct FigureTests {
     let figure = Figures.sensitivity(
       title: "deo-sgd: sensitivity to period", x: Axis("period"), y: Axis("escape cost"),
       groups: [
-        .init(label: "quartic double well", points: [(1, [10, 12, 14]), (10, [20, 22, 21]), (100, [40, 45, 50])]),
-        .init(label: "rotated ill-conditioned saddle (κ=100)", points: [(1, [90, 80, 100]), (10, [400, 420, 380]), (100, [900, 950, 1000])]),
+        .init(
+          label: "quartic double well",
+          points: [(1, [10, 12, 14]), (10, [20, 22, 21]), (100, [40, 45, 50])]),
+        .init(
+          label: "rotated ill-conditioned saddle (κ=100)",
+          points: [(1, [90, 80, 100]), (10, [400, 420, 380]), (100, [900, 950, 1000])]),
       ])
     let svg = figure.svg()
     dump(svg, "sensitivity")
     let outline = try checkLayout(svg)
-    #expect(outline.elements.filter { $0.name == "circle" && !$0.groups.contains("legend-entry") }.count == 6)
+    #expect(
+      outline.elements.filter { $0.name == "circle" && !$0.groups.contains("legend-entry") }.count
+        == 6)
   }
 
   @Test("loss vs wall-clock and held-out metric vs cost use the same curves with their units")
   func otherCurveKinds() throws {
     let clock = Figures.meanCurves(
-      title: "mlp: loss vs wall-clock time", x: Axis("wall-clock time", unit: "s"), y: Axis("training loss"),
+      title: "mlp: loss vs wall-clock time", x: Axis("wall-clock time", unit: "s"),
+      y: Axis("training loss"),
       groups: [.init(label: "adam", curves: [[(0, 2.3), (0.5, 1.2), (1.0, 0.4), (1.5, 0.1)]])])
     let heldOut = Figures.meanCurves(
       title: "mlp: held-out accuracy vs cost", x: Axis("cost", unit: "evaluations"),
       y: Axis("held-out accuracy", unit: "fraction"),
-      groups: [.init(label: "adam", curves: [[(0, 0.1), (100, 0.6), (200, 0.8)], [(0, 0.12), (100, 0.65), (200, 0.82)]])])
+      groups: [
+        .init(
+          label: "adam",
+          curves: [[(0, 0.1), (100, 0.6), (200, 0.8)], [(0, 0.12), (100, 0.65), (200, 0.82)]])
+      ])
     for (figure, name) in [(clock, "loss-vs-wall-clock"), (heldOut, "held-out-vs-cost")] {
       let svg = figure.svg()
       dump(svg, name)
       let outline = try checkLayout(svg)
-      #expect(outline.elements.contains { $0.attributes["class"] == "axis-title x" && $0.text.contains(figure.x.unit!) })
+      #expect(
+        outline.elements.contains {
+          $0.attributes["class"] == "axis-title x" && $0.text.contains(figure.x.unit!)
+        })
     }
   }
 
   @Test("file names are readable slugs")
   func slugs() {
-    #expect(slug("rotated ill-conditioned saddle (κ=100)") == "rotated-ill-conditioned-saddle-kappa-100")
+    #expect(
+      slug("rotated ill-conditioned saddle (κ=100)") == "rotated-ill-conditioned-saddle-kappa-100")
     #expect(slug("deo-sgd (corrected)[period=0.5]") == "deo-sgd-corrected-period-0.5")
     #expect(slug("()") == "figure")
   }
@@ -319,7 +356,9 @@ struct FigureTests {
     for (label, base) in [("gd", 300), ("deo[period=1]", 20), ("deo[period=5]", 60)] {
       for seed in 1...3 {
         let escape = base + 7 * seed
-        let curve = stride(from: 0, through: 400, by: 10).map { "[\($0), \($0 < escape ? 0 : -0.25)]" }
+        let curve = stride(from: 0, through: 400, by: 10).map {
+          "[\($0), \($0 < escape ? 0 : -0.25)]"
+        }
         let json = """
           {"id": "qdw/\(label)/\(seed)", "problem": "qdw", "optimizer": "\(label)", "seed": \(seed),
            "finalLoss": -0.25, "escapeCost": \(escape), "steps": 400,

@@ -97,7 +97,9 @@ public struct Figure: Sendable {
   ) -> [Tick] {
     var out = ticks
     var kept: [(Double, Double)] = []  // (centre, half extent)
-    let order = ticks.indices.sorted { (ticks[$0].value == 0 ? 0 : 1, $0) < (ticks[$1].value == 0 ? 0 : 1, $1) }
+    let order = ticks.indices.sorted {
+      (ticks[$0].value == 0 ? 0 : 1, $0) < (ticks[$1].value == 0 ? 0 : 1, $1)
+    }
     for i in order where !ticks[i].label.isEmpty {
       let c = position(ticks[i].value)
       let half = extent(ticks[i].label) / 2

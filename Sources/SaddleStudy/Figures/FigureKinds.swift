@@ -145,7 +145,8 @@ public enum Figures {
     let series = methods.indices.map { s -> Series in
       let sorted = ratios[s].filter(\.isFinite).sorted()
       var points = [SeriesPoint(x: 1, y: Double(sorted.filter { $0 <= 1 }.count) / count)]
-      for (i, r) in sorted.enumerated() where r > 1 && (i + 1 == sorted.count || sorted[i + 1] > r) {
+      for (i, r) in sorted.enumerated() where r > 1 && (i + 1 == sorted.count || sorted[i + 1] > r)
+      {
         points.append(SeriesPoint(x: r, y: Double(i + 1) / count))
       }
       points.append(SeriesPoint(x: tauMax, y: points.last!.y))

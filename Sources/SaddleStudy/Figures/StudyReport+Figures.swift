@@ -133,7 +133,8 @@ extension StudyReport {
         let figure = Figures.sensitivity(
           title: "\(optimizer.label): sensitivity to \(field)",
           subtitle: "Mean over seeds with 95% error bars"
-            + (useEscape ? "; runs that did not escape count at the cost where they stopped." : "."),
+            + (useEscape
+              ? "; runs that did not escape count at the cost where they stopped." : "."),
           x: Axis(field),
           y: useEscape
             ? Axis("escape cost", unit: "gradient-equivalent evaluations") : Axis("final loss"),
@@ -180,7 +181,8 @@ extension StudyReport {
     var names: [String] = []
     for f in figures(config: config) {
       let name = f.name + ".svg"
-      try FileOutput.write(Data(f.figure.svg().utf8), to: directory.appendingPathComponent(name).path)
+      try FileOutput.write(
+        Data(f.figure.svg().utf8), to: directory.appendingPathComponent(name).path)
       names.append(name)
     }
     return names

@@ -133,7 +133,8 @@ enum MarkdownHTML {
       let line = raw.trimmingCharacters(in: .whitespaces)
       if var lines = code {
         if line.hasPrefix("```") {
-          out.append("<pre><code>" + lines.map(htmlEscape).joined(separator: "\n") + "</code></pre>")
+          out.append(
+            "<pre><code>" + lines.map(htmlEscape).joined(separator: "\n") + "</code></pre>")
           code = nil
         } else {
           lines.append(raw)

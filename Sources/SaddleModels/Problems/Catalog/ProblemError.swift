@@ -19,7 +19,8 @@ public enum ProblemError: Error, CustomStringConvertible, Equatable, Sendable {
       let list = accepted.isEmpty ? "none" : accepted.joined(separator: ", ")
       return "no parameter '\(name)'\(hint); accepted parameters: \(list)"
     case .invalidValue(_, let field, let value, let accepted):
-      return "\(field) = \(ProblemCatalog.Parameter.format(value)) is not accepted; expected \(accepted)"
+      return
+        "\(field) = \(ProblemCatalog.Parameter.format(value)) is not accepted; expected \(accepted)"
     }
   }
 
