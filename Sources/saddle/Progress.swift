@@ -5,14 +5,17 @@ import Foundation
 /// On a terminal one line is redrawn at most ten times a second
 /// (`escape: 120/560 runs (21%), 14.0 s elapsed, about 52 s left`); otherwise (a pipe, a Slurm
 /// log) the same text is printed as plain lines, at each tenth of the work and at least once a
-/// minute. `SADDLE_PROGRESS=plain|terminal|off` overrides the detection. Thread-safe: workers
-/// call ``advance(_:)`` concurrently.
+/// minute, from the first line due after 2 seconds (work that finishes sooner prints none, so
+/// errors stay one line). `SADDLE_PROGRESS=plain|terminal|off` overrides the detection
+/// (`plain` also prints from the start). Thread-safe: workers call ``advance(_:)`` concurrently.
 final class Progress: @unchecked Sendable {
   enum Mode { case terminal, plain, off }
 
   let label: String
   let unit: String
   let mode: Mode
+  /// Plain lines start once this many seconds have passed.
+  let quietSeconds: Double
   private let lock = NSLock()
   private let start = DispatchTime.now().uptimeNanoseconds
   private var completed = 0
@@ -31,6 +34,8 @@ final class Progress: @unchecked Sendable {
     self.total = Swift.max(0, total)
     self.unit = unit
     self.mode = mode ?? Progress.detectMode()
+    let forced = ProcessInfo.processInfo.environment["SADDLE_PROGRESS"] != nil
+    self.quietSeconds = mode != nil || forced ? 0 : 2
     self.write = write
   }
 
@@ -79,6 +84,7 @@ final class Progress: @unchecked Sendable {
       }
     case .plain:
       let tenth = total > 0 ? completed * 10 / total : 0
+      guard elapsed >= quietSeconds else { return }
       if tenth > lastTenth || now - lastDraw >= 60_000_000_000 {
         lastTenth = tenth
         lastDraw = now

@@ -2,6 +2,28 @@ import Foundation
 import SaddleKit
 import Testing
 
+/// Runs `saddle` with extra environment variables.
+func runSaddle(_ arguments: [String], environment: [String: String]) throws -> (
+  status: Int32, stdout: String, stderr: String
+) {
+  let process = Process()
+  process.executableURL = try ExamplesTests.executable("saddle")
+  process.arguments = arguments
+  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  let errData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (
+    process.terminationStatus, String(decoding: outData, as: UTF8.self),
+    String(decoding: errData, as: UTF8.self)
+  )
+}
+
 @Suite("saddle terminal output")
 struct TerminalTests {
   @Test("saddle --version prints the one version constant")
@@ -64,10 +86,15 @@ struct TerminalTests {
 
   @Test("escape prints plain progress lines with counts when stderr is not a terminal")
   func plainProgress() throws {
-    let result = try runSaddle([
+    let arguments = [
       "escape", "--problems", "quartic-double-well", "--methods", "gd", "--seeds", "4",
       "--budget", "300",
-    ])
+    ]
+    // Work that ends within 2 seconds prints no progress (errors stay one line) …
+    let quick = try runSaddle(arguments)
+    #expect(quick.status == 0 && quick.stderr.isEmpty, "\(quick.stderr)")
+    // … and SADDLE_PROGRESS=plain prints lines from the start.
+    let result = try runSaddle(arguments, environment: ["SADDLE_PROGRESS": "plain"])
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stderr.split(separator: "\n")
     #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("saddle escape: ") })
