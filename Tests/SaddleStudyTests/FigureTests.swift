@@ -277,6 +277,8 @@ struct FigureTests {
     let outline = try checkLayout(svg)
     #expect(outline.count(groupClass: "legend-entry") == 2)
     #expect(outline.count(groupClass: "tick y") >= 3)
+    // One censoring tick: the second setting ends at the budget with runs still at the saddle.
+    #expect(outline.elements.filter { $0.attributes["class"] == "censored" }.count == 1)
   }
 
   @Test("performance profiles follow Dolan–Moré's ρ(τ)")

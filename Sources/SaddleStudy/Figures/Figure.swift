@@ -311,13 +311,17 @@ public struct Figure: Sendable {
             "<circle cx=\"\(n(px(p.x)))\" cy=\"\(n(py(p.y)))\" r=\"3.5\" fill=\"\(style.color)\"/>")
         }
       }
-      if s.censoredEnd, let last = valid.last {
-        out.append(
-          "<line x1=\"\(n(px(last.x)))\" y1=\"\(n(py(last.y) - 6))\" x2=\"\(n(px(last.x)))\" "
-            + "y2=\"\(n(py(last.y) + 6))\" stroke=\"\(style.color)\" stroke-width=\"2\"/>")
-      }
     }
     out.append("</g>")
+    // Censoring ticks, outside the clip so a curve ending at the budget shows its tick.
+    for (i, s) in series.enumerated() where s.censoredEnd {
+      guard let last = s.points.last(where: { $0.x.isFinite && $0.y.isFinite }) else { continue }
+      let color = Palette.style(i).color
+      out.append(
+        "<line class=\"censored\" x1=\"\(n(px(last.x)))\" y1=\"\(n(py(last.y) - 6))\" "
+          + "x2=\"\(n(px(last.x)))\" y2=\"\(n(py(last.y) + 6))\" stroke=\"\(color)\" "
+          + "stroke-width=\"2.5\"/>")
+    }
     // Legend.
     out.append("<g class=\"legend\">")
     var ly = top + 2
