@@ -351,8 +351,8 @@ struct FigureTests {
     #expect(slug("()") == "figure")
   }
 
-  @Test("a study's figures: every kind with readable names, each well-formed")
-  func studyFigures() throws {
+  /// A report over three settings of a quartic double well study (synthetic trials).
+  static func syntheticReport() throws -> (StudyConfig, StudyReport) {
     let config = try StudyConfig.load(Data(StudyTests.config.utf8))
     var results: [TrialResult] = []
     for (label, base) in [("gd", 300), ("deo[period=1]", 20), ("deo[period=5]", 60)] {
@@ -370,7 +370,44 @@ struct FigureTests {
         results.append(try JSONDecoder().decode(TrialResult.self, from: Data(json.utf8)))
       }
     }
-    let figures = StudyReport(results: results).figures(config: config)
+    return (config, StudyReport(results: results))
+  }
+
+  @Test("report.html: the tables, every figure inline, the config, the machine and the commands")
+  func reportPage() throws {
+    let (config, report) = try Self.syntheticReport()
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("report-page-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try report.writeFiguresAndPage(
+      config: config, to: directory, title: "Study 't'",
+      commands: ["saddle study run a&b/study.json --out a&b"], machine: [("host", "<test>")])
+    let page = try String(
+      contentsOf: directory.appendingPathComponent("report.html"), encoding: .utf8)
+    let figures = report.figures(config: config)
+    for f in figures {
+      #expect(
+        FileManager.default.fileExists(
+          atPath: directory.appendingPathComponent(f.name + ".svg").path))
+    }
+    #expect(page.hasPrefix("<!DOCTYPE html>"))
+    #expect(page.components(separatedBy: "<svg ").count - 1 == figures.count)
+    #expect(page.contains("<h1>Study &apos;t&apos;</h1>"))
+    #expect(page.contains("<th>problem</th>") && page.contains("<th>optimizer</th>"))
+    // One table row per report row, numbers right-aligned.
+    #expect(page.components(separatedBy: "<td>qdw</td>").count - 1 == report.rows.count)
+    #expect(page.contains("<td class=\"num\">3</td>"))
+    #expect(page.contains("saddle study run a&amp;b/study.json --out a&amp;b"))
+    #expect(page.contains("<th>host</th><td>&lt;test&gt;</td>"))
+    #expect(page.contains("&quot;name&quot; : &quot;t&quot;"))
+    #expect(!page.contains("src=\"http") && !page.contains("href=\"http"))
+  }
+
+  @Test("a study's figures: every kind with readable names, each well-formed")
+  func studyFigures() throws {
+    let (config, report) = try Self.syntheticReport()
+    let figures = report.figures(config: config)
     #expect(
       figures.map(\.name) == [
         "loss-vs-cost-qdw", "escape-survival-qdw", "performance-profile-escape-cost",
