@@ -331,7 +331,7 @@ public struct Figure: Sendable {
       let lines = legendLines[i]
       let sampleY = ly + 6
       out.append("<g class=\"legend-entry\">")
-      if s.style == .line, s.points.contains(where: { $0.lower != nil }) {
+      if s.style == .line, s.points.contains(where: { ($0.upper ?? 0) > ($0.lower ?? 0) }) {
         out.append(
           "<rect x=\"\(n(lx))\" y=\"\(n(sampleY - 5))\" width=\"\(n(sampleWidth))\" height=\"10\" "
             + "fill=\"\(style.color)\" fill-opacity=\"0.14\"/>")

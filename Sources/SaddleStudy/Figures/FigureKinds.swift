@@ -174,10 +174,16 @@ public enum Figures {
   }
 
   /// Sensitivity along one grid axis: the metric's mean with 95% error bars at each value of
-  /// the parameter, one line per group.
+  /// the parameter, one line per group. An automatic x-axis is logarithmic when the values are
+  /// positive and span a factor of 20 or more (grids such as 1, 10, 100).
   public static func sensitivity(
     title: String, subtitle: String? = nil, x: Axis, y: Axis, groups: [SensitivityGroup]
   ) -> Figure {
+    var x = x
+    let xs = groups.flatMap { $0.points.map(\.x) }
+    if x.scale == .automatic, let lo = xs.min(), let hi = xs.max(), lo > 0, hi / lo >= 20 {
+      x.scale = .fixed(.log)
+    }
     let series = groups.map { g in
       Series(
         g.label,
