@@ -133,21 +133,4 @@ enum HumanFormat {
     let (s, attoseconds) = d.components
     return duration(Double(s) + Double(attoseconds) * 1e-18)
   }
-
-  /// `x` in `digits` significant digits, without trailing zeros or exponent noise
-  /// (`9007199254740992` → `9.007e+15` with 4 digits).
-  static func significant(_ x: Double, digits: Int = 4) -> String {
-    guard x.isFinite else { return x.isNaN ? "—" : (x > 0 ? "∞" : "−∞") }
-    if x == x.rounded(), abs(x) < 1e6 { return String(Int(x)) }
-    return String(format: "%.\(digits)g", x)
-  }
-
-  /// `mean ± h` with both in the precision of `h`; `± 0` when `h` is below float noise
-  /// (1e-12 of the mean, or 1e-15 absolute).
-  static func meanInterval(_ mean: Double, _ h: Double) -> String {
-    guard mean.isFinite else { return "—" }
-    guard h.isFinite else { return significant(mean) }
-    if h <= Swift.max(abs(mean) * 1e-12, 1e-15) { return significant(mean) + " ± 0" }
-    return significant(mean) + " ± " + String(format: "%.2g", h)
-  }
 }
