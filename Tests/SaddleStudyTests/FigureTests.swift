@@ -255,6 +255,21 @@ struct FigureTests {
     #expect(Palette.distinctStyles >= 16)
   }
 
+  @Test("a legend taller than the plot grows the canvas instead of being clipped")
+  func tallLegend() throws {
+    let groups = (0..<40).map { i in
+      Figures.RunGroup(
+        label: "setting \(i): dimer + gd + negative-curvature step (no projection), period \(i)",
+        curves: [[(0, 0), (100, -1)]])
+    }
+    let figure = Figures.meanCurves(title: "t", x: Axis("cost"), y: Axis("loss"), groups: groups)
+    let svg = figure.svg()
+    let outline = try checkLayout(svg)
+    let height = try #require(Double(outline.elements[0].attributes["height"] ?? ""))
+    #expect(height > figure.height)
+    #expect(outline.count(groupClass: "legend-entry") == 40)
+  }
+
   @Test("escape survival: Kaplan–Meier steps, censored at the budget")
   func survival() throws {
     let s = Figures.survivalPoints(escapes: [10, 20], censored: [30, 30])
