@@ -1,4 +1,6 @@
 // swift-tools-version: 6.1
+// SaddleKit 0.1.0. The version is written once, in Sources/SaddleCore/SaddleKitVersion.swift
+// (`saddle --version`); CHANGELOG.md records what each version changed and how to migrate.
 import PackageDescription
 
 let package = Package(

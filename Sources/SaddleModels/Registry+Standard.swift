@@ -9,11 +9,12 @@ extension Registry {
     return registry
   }()
 
-  /// Registers the closed-form problems of ``ProblemCatalog`` (and the network models).
+  /// Registers the closed-form problems of `ProblemCatalog` (and the network models).
   public mutating func registerStandardModels() {
     for problem in ProblemCatalog.describe() {
       let name = problem.name
-      register(model: name, summary: "closed-form test problem") { p in
+      register(model: name, summary: ProblemCatalog.summary(of: name) ?? "closed-form test problem")
+      { p in
         if p.isDescribing {
           for parameter in problem.parameters {
             p.declare(parameter.name, default: parameter.default, accepted: parameter.range)
@@ -25,7 +26,7 @@ extension Registry {
         do {
           return try ProblemCatalog.make(name, dimension: nil, parameters: values)
         } catch let error as ProblemError {
-          throw SpecError(location: "problem '\(name)'", "\(error)")
+          throw SpecError(location: "problem '\(name)'", error.reason)
         }
       }
     }

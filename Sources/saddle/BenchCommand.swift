@@ -59,14 +59,24 @@ enum BenchCommand {
     print("| --- | --- | --- | --- | --- | --- |")
     let saved = Kernels.threadCount
     defer { Kernels.threadCount = saved }
+    let progress = Progress("saddle bench update", total: 6 * threads.count, unit: "timings")
+    Interrupt.onInterrupt {
+      "saddle bench: interrupted after \(progress.done) of \(6 * threads.count) timings; "
+        + "finished rows are printed above. Rerun with: \(Interrupt.commandLine)"
+    }
+    defer { progress.finish() }
     for t in threads {
       Kernels.threadCount = t
       let ceiling = UpdateBenchmark.timeStreamingCeiling(count: n, repeats: repeats)
+      progress.advance()
       let handAdam = UpdateBenchmark.timeHandFusedAdam(count: n, repeats: repeats)
+      progress.advance()
       let adam = UpdateBenchmark.timeOptimizer(
         Optimizer { Adam(learningRate: 1e-3) }, name: "adam, Optimizer (fused)", count: n,
         repeats: repeats, bytesPerParameter: 28)
+      progress.advance()
       let handChain = UpdateBenchmark.timeHandFusedChain(count: n, repeats: repeats)
+      progress.advance()
       let chain = UpdateBenchmark.timeOptimizer(
         Optimizer {
           WeightDecay(rate: 1e-4)
@@ -76,6 +86,7 @@ enum BenchCommand {
           Scale(factor: 2)
         }, name: "5-stage chain, Optimizer (fused)", count: n, repeats: repeats,
         bytesPerParameter: 28)
+      progress.advance()
       let dynamic = UpdateBenchmark.timeOptimizer(
         try! Registry.core.optimizer(
           fromJSON: """
@@ -83,6 +94,7 @@ enum BenchCommand {
              {"stage":"clip-value","limit":0.01},{"stage":"scale","factor":2}]
             """), name: "5-stage chain, from JSON (erased stages)", count: n, repeats: repeats,
         bytesPerParameter: 28)
+      progress.advance()
       for (m, reference) in [
         (ceiling, ceiling), (handAdam, handAdam), (adam, handAdam), (handChain, handChain),
         (chain, handChain), (dynamic, handChain),
@@ -108,7 +120,13 @@ enum BenchCommand {
     print("| threads | kernel | gradient ms | dimer probe (3 gradients) ms | loss |")
     print("| --- | --- | ---: | ---: | ---: |")
     var swiftTimes: [Int: Double] = [:]
+    let progress = Progress("saddle bench transformer", total: threads.count, unit: "thread counts")
+    Interrupt.onInterrupt {
+      "saddle bench: interrupted after \(progress.done) of \(threads.count) thread counts; "
+        + "finished rows are printed above. Rerun with: \(Interrupt.commandLine)"
+    }
     for t in threads {
+      defer { progress.advance() }
       let r = TransformerBenchmark.run(threads: t, iterations: repeats)
       swiftTimes[t] = r.gradientMilliseconds
       print(
@@ -116,6 +134,7 @@ enum BenchCommand {
           format: "| %d | %@ | %.2f | %.2f | %.6f |", t, r.kernelPath, r.gradientMilliseconds,
           r.dimerProbeMilliseconds, r.loss))
     }
+    progress.finish()
     guard let peer = peerScript("Benchmarks/Transformer/jax_peer.py") else {
       print("\nJAX peer: script not found next to the sources (run from a checkout)")
       return

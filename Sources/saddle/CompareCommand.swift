@@ -1,7 +1,7 @@
 import Foundation
 import SaddleKit
 
-/// The main job: GD, Adam and the saddle-aware presets on the built-in saddle problems.
+/// A quick comparison: GD, Adam and the saddle-aware presets on the built-in saddle problems.
 enum CompareCommand {
   static func run(_ arguments: [String], registry: Registry) throws {
     let args = try ParsedArguments(
@@ -12,8 +12,9 @@ enum CompareCommand {
         helpText(
           usage: "saddle [compare] [--seeds N]",
           summary: """
-            The main job: compares plain GD, Adam and the curvature-aware presets on the built-in
-            saddle problems. Each run starts at the saddle plus a 1e-8 perturbation; the table
+            A quick comparison of plain GD, Adam and the curvature-aware presets on the built-in
+            saddle problems (the main job, with confidence intervals, is `saddle` with no
+            command: the default study). Each run starts at the saddle plus a 1e-8 perturbation; the table
             shows the evaluations to escape (median and 10–90% over seeds, best setting of each
             method). For the full benchmark use `saddle escape`.
             """,
@@ -32,8 +33,10 @@ enum CompareCommand {
       seeds: seeds, budget: budget, registry: registry)
     let clock = ContinuousClock()
     let start = clock.now
-    let rows = try benchmark.run()
+    let rows = try EscapeCommand.runWithProgress(benchmark, label: "saddle compare")
     print(EscapeBenchmark.markdown(rows, budget: budget))
-    print("\n(\(clock.now - start); reproduce or vary with `saddle escape --help`)")
+    print(
+      "\n(\(HumanFormat.duration(clock.now - start)); reproduce or vary with `saddle escape --help`)"
+    )
   }
 }

@@ -48,7 +48,7 @@ enum EscapeCommand {
     let csvPath = args.string("csv")
     let benchmark = EscapeBenchmark(
       problems: problems, methods: methods, seeds: seeds, budget: budget, registry: registry)
-    let rows = try benchmark.run()
+    let rows = try runWithProgress(benchmark, label: "saddle escape")
     print(EscapeBenchmark.markdown(rows, budget: budget))
     if let csvPath {
       do {
@@ -57,6 +57,24 @@ enum EscapeCommand {
         throw RunError("saddle escape: \(error)")
       }
     }
+  }
+
+  /// Runs `benchmark` with a progress line on stderr and a Ctrl-C message saying how far it
+  /// got (an interrupted benchmark keeps no partial table: rerun the same command).
+  static func runWithProgress(_ benchmark: EscapeBenchmark, label: String) throws
+    -> [EscapeBenchmark.Row]
+  {
+    let progress = Progress(label, total: 0, unit: "runs")
+    Interrupt.onInterrupt {
+      "\(label): interrupted after \(progress.done) runs in "
+        + "\(HumanFormat.duration(progress.elapsed)); the benchmark keeps no partial results. "
+        + "Rerun with: \(Interrupt.commandLine)"
+    }
+    let rows = try benchmark.run(runFinished: { done, total in
+      progress.update(done: done, total: total)
+    })
+    progress.finish()
+    return rows
   }
 
   static func select<T>(_ list: String?, from all: [T], name: KeyPath<T, String>, what: String)

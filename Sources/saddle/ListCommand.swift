@@ -1,46 +1,105 @@
+import Foundation
 import SaddleKit
 
 enum ListCommand {
+  static let options = [
+    OptionSpec(name: "json", valueName: nil, help: "Print JSON (one object, a key per section).")
+  ]
+
+  /// The sections, in order: name on the command line, registry kind, title.
+  static let sections: [(name: String, kind: Registry.Kind?, title: String)] = [
+    ("problems", .model, "PROBLEMS AND MODELS"), ("rules", .rule, "UPDATE RULES"),
+    ("estimators", .estimator, "CURVATURE ESTIMATORS"), ("presets", .preset, "PRESETS"),
+    ("schedules", nil, "SCHEDULES (any learningRate may be a number or one of these objects)"),
+  ]
+
+  static let schedules: [(name: String, fields: String)] = [
+    ("constant", "{\"schedule\":\"constant\",\"value\":η}"),
+    ("step", "{\"schedule\":\"step\",\"peak\":η,\"every\":k,\"factor\":γ}"),
+    ("exponential", "{\"schedule\":\"exponential\",\"peak\":η,\"rate\":γ}"),
+    ("cosine", "{\"schedule\":\"cosine\",\"peak\":η,\"steps\":T,\"final\":α}"),
+    ("warmup", "{\"schedule\":\"warmup\",\"peak\":η,\"steps\":W}"),
+    (
+      "warmup-cosine",
+      "{\"schedule\":\"warmup-cosine\",\"peak\":η,\"warmup\":W,\"steps\":T,\"final\":α}"
+    ),
+    ("linear", "{\"schedule\":\"linear\",\"from\":a,\"to\":b,\"steps\":T}"),
+  ]
+
+  static let conventions =
+    "Parameters, optimizer state and update kernels are float32; closed-form problems "
+    + "compute in float64 and round. Ranges: > 0, ≥ 0, a ≤ x < b; integer where marked."
+
   static func run(_ arguments: [String], registry: Registry) throws {
-    let args = try ParsedArguments(arguments, command: "list", options: [])
+    let args = try ParsedArguments(arguments, command: "list", options: options, positionals: 1)
     if args.has("help") {
       print(
         helpText(
-          usage: "saddle list",
-          summary:
-            "Lists every registered problem, estimator, rule and preset with its parameters, defaults and accepted ranges.",
-          options: []))
+          usage: "saddle list [problems|rules|estimators|presets|schedules] [--json]",
+          summary: """
+            Lists every registered problem, update rule, estimator, preset and schedule with its
+            parameters, defaults and accepted ranges (or one section). \(conventions)
+            """,
+          options: options))
       return
     }
-    let titles: [(Registry.Kind, String)] = [
-      (.model, "PROBLEMS AND MODELS"), (.estimator, "CURVATURE ESTIMATORS"),
-      (.rule, "UPDATE RULES"), (.preset, "PRESETS"),
-    ]
-    for (kind, title) in titles {
-      let entries = registry.allEntries.filter { $0.kind == kind }
-      guard !entries.isEmpty else { continue }
-      print(title)
-      for entry in entries {
-        print("  \(entry.name)" + (entry.summary.isEmpty ? "" : " — \(entry.summary)"))
-        for p in registry.parameters(of: entry.name) {
-          print("      \(p.name) = \(p.defaultValue)   (\(p.accepted))")
+    var chosen = sections
+    if let name = args.positionals.first {
+      guard let section = sections.first(where: { $0.name == name }) else {
+        let names = sections.map(\.name)
+        let hint = closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
+        throw UsageError(
+          "saddle list: unknown section '\(name)'\(hint) (accepted: \(names.joined(separator: ", ")))"
+        )
+      }
+      chosen = [section]
+    }
+    if args.has("json") {
+      print(try json(chosen, registry: registry))
+      return
+    }
+    print(conventions + "\n")
+    for section in chosen {
+      print(section.title)
+      if let kind = section.kind {
+        for entry in registry.allEntries where entry.kind == kind {
+          print("  \(entry.name)" + (entry.summary.isEmpty ? "" : " — \(entry.summary)"))
+          for p in registry.parameters(of: entry.name) {
+            print("      \(p.name) = \(p.defaultValue)   (\(p.accepted))")
+          }
         }
+      } else {
+        for schedule in schedules { print("  \(schedule.fields)") }
       }
       print("")
     }
-    print("SCHEDULES (any learningRate may be a number or one of these objects)")
-    for line in [
-      "{\"schedule\":\"constant\",\"value\":η}",
-      "{\"schedule\":\"step\",\"peak\":η,\"every\":k,\"factor\":γ}",
-      "{\"schedule\":\"exponential\",\"peak\":η,\"rate\":γ}",
-      "{\"schedule\":\"cosine\",\"peak\":η,\"steps\":T,\"final\":α}",
-      "{\"schedule\":\"warmup\",\"peak\":η,\"steps\":W}",
-      "{\"schedule\":\"warmup-cosine\",\"peak\":η,\"warmup\":W,\"steps\":T,\"final\":α}",
-      "{\"schedule\":\"linear\",\"from\":a,\"to\":b,\"steps\":T}",
-    ] {
-      print("  \(line)")
+    if chosen.count == sections.count {
+      print("COMMON STAGE FIELDS: every, offset, after, name, segments")
     }
-    print("")
-    print("COMMON STAGE FIELDS: every, offset, after, name, segments")
+  }
+
+  /// The chosen sections as one JSON object: `{"conventions": …, "problems": [{"name",
+  /// "summary", "parameters": [{"name", "default", "accepted"}]}], …}`.
+  static func json(
+    _ chosen: [(name: String, kind: Registry.Kind?, title: String)], registry: Registry
+  ) throws -> String {
+    var object: [String: Any] = ["conventions": conventions]
+    for section in chosen {
+      if let kind = section.kind {
+        object[section.name] = registry.allEntries.filter { $0.kind == kind }.map { entry in
+          [
+            "name": entry.name, "summary": entry.summary,
+            "parameters": registry.parameters(of: entry.name).map {
+              ["name": $0.name, "default": $0.defaultValue, "accepted": $0.accepted]
+            },
+          ] as [String: Any]
+        }
+      } else {
+        object[section.name] = schedules.map { ["name": $0.name, "form": $0.fields] }
+      }
+    }
+    let data = try JSONSerialization.data(
+      withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
   }
 }

@@ -173,13 +173,12 @@ enum StudyCommand {
     let config = try loadConfig(directory, registry: .standard)
     let report = StudyReport(results: try StudyRunner.results(in: directory), config: config)
     print(try report.write(to: directory, title: "Study '\(config.name)'"))
-    for problem in config.problems {
-      let name =
-        "curves-"
-        + StudyRunner.fileName(for: problem.label).replacingOccurrences(of: ".json", with: ".svg")
-      try FileOutput.write(
-        Data(report.svg(problem: problem.label).utf8),
-        to: directory.appendingPathComponent(name).path)
-    }
+    try report.writeFiguresAndPage(
+      config: config, to: directory, title: "Study '\(config.name)'",
+      commands: [
+        "saddle study run \(directory.path)/study.json --out \(directory.path)",
+        "saddle study report \(directory.path)",
+      ],
+      machine: StudyReport.machineDescription() + [("saddle", SaddleKitVersion.string)])
   }
 }

@@ -8,13 +8,15 @@ func printError(_ message: String) {
 
 let topLevelHelp = """
   USAGE: saddle [COMMAND] [OPTIONS]
+         saddle --version
 
   With no command, runs the main job: the default ablation study of DEO and its neighbours
   (Studies/deo-ablation.json: 10 seeds, mean ± 95% CI), written to ./study-deo-ablation.
 
   COMMANDS:
     run        Run one optimizer on one problem (saddle run --help).
-    list       List problems, estimators, rules and presets with their parameters.
+    list       Problems, rules, estimators, presets, schedules and their parameters
+               (saddle list [problems|rules|estimators|presets|schedules] [--json]).
     compare    Every method × every built-in saddle problem, as one table (5 seeds).
     escape     The escape benchmark: evaluations to escape each saddle, per method.
     study      Ablation studies: run, report, status, merge (saddle study --help).
@@ -31,6 +33,8 @@ do {
     try StudyCommand.runDefault(registry: registry)
   case "--help", "-h", "help":
     print(topLevelHelp)
+  case "--version", "version":
+    print("saddle \(SaddleKitVersion.string)")
   case "run":
     try RunCommand.run(Array(arguments.dropFirst()), registry: registry)
   case "list":

@@ -15,12 +15,19 @@ import Foundation
 public enum LearningRate: Sendable, Equatable, Codable, ExpressibleByFloatLiteral,
   ExpressibleByIntegerLiteral
 {
+  /// `η` at every update.
   case constant(Double)
+  /// `η·γ^⌊t/k⌋`: multiplied by `factor` every `every` updates.
   case step(Double, every: Int, factor: Double)
+  /// `η·γ^t`.
   case exponential(Double, rate: Double)
+  /// `η·(α + (1 − α)·½(1 + cos(π·min(t, T)/T)))`: cosine decay to `final·η` over `steps`.
   case cosine(Double, steps: Int, final: Double)
+  /// `η·min(1, (t + 1)/W)`: linear warm-up over `steps` updates, then constant.
   case warmup(Double, steps: Int)
+  /// Linear warm-up to `η` over `warmup` updates, then cosine decay to `final·η` at `steps`.
   case warmupCosine(Double, warmup: Int, steps: Int, final: Double)
+  /// `a + (b − a)·min(t, T)/T`.
   case linear(from: Double, to: Double, steps: Int)
 
   /// A constant rate from a literal.

@@ -2,12 +2,12 @@ import Foundation
 import SaddleCore
 import SaddleTensor
 
-/// A multilayer perceptron (SaddleTensor's ``MLP``) trained with the mean softmax cross-entropy
+/// A multilayer perceptron (SaddleTensor's `MLP`) trained with the mean softmax cross-entropy
 /// on a ``ClassificationTask``: `h₀ = x`, `hₗ = σ(hₗ₋₁Wₗ + bₗ)`, logits `z = h_{L−1}W_L + b_L`,
 /// `L(θ) = −(1/N) Σₑ log softmax(zₑ)_{yₑ}`.
 ///
 /// The layer widths are `[task.inputWidth] + widths + [task.classCount]`; the parameters are
-/// `W₁, b₁, W₂, b₂, …` in the flat ``ParameterVector`` (one segment each). Not thread-safe.
+/// `W₁, b₁, W₂, b₂, …` in the flat `ParameterVector` (one segment each). Not thread-safe.
 public struct MLPClassifier<Task: ClassificationTask>: Model {
   public typealias Batch = ClassificationBatch
   /// The nonlinearity between layers (`relu` or `tanh`).

@@ -1,14 +1,14 @@
 import SaddleCore
 import SaddleTensor
 
-/// A decoder-only Transformer language model (SaddleTensor's ``TransformerLM``: pre-LayerNorm,
+/// A decoder-only Transformer language model (SaddleTensor's `TransformerLM`: pre-LayerNorm,
 /// causal multi-head attention, GELU MLP, learned embeddings, untied head) trained on a
 /// ``SequenceTask``.
 ///
 /// The loss is the mean next-token cross-entropy over the batch's scored targets,
 /// `L(θ) = −(1/|S|) Σ_{(b,t)∈S} log softmax(z_{b,t})_{x_{b,t+1}}` (all targets for a language
 /// model, the repeated half for ``InductionTask``). Parameters live in the flat
-/// ``ParameterVector`` in the engine's segment order (one segment per weight tensor, so
+/// `ParameterVector` in the engine's segment order (one segment per weight tensor, so
 /// per-segment estimators work per tensor); the engine reads and writes them in place.
 ///
 /// Not thread-safe: a model owns its engine's scratch buffers; use one model per thread.
@@ -21,14 +21,14 @@ public struct TransformerModel<Task: SequenceTask>: Model {
   public let task: Task
   /// Held-out sequences per evaluation.
   public let evaluationRows: Int
-  /// One segment per weight tensor, named as in ``TransformerConfiguration/segments``.
+  /// One segment per weight tensor, named as in `TransformerConfiguration.segments`.
   public let layout: ParameterLayout
   let engine: TransformerEngine
 
   /// A Transformer of `configuration` on `task`, using up to `threads` threads per evaluation.
   ///
   /// - Precondition: the configuration's vocabulary holds the task's tokens and its sequence
-  ///   length is the task's (``TransformerConfiguration/reference`` fits the default
+  ///   length is the task's (`TransformerConfiguration.reference` fits the default
   ///   ``InductionTask``).
   public init(
     configuration: TransformerConfiguration = .reference, task: Task, threads: Int = 2,

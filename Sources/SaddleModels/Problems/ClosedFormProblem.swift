@@ -5,7 +5,7 @@ import SaddleCore
 /// checked against the truth.
 ///
 /// A conforming type writes only ``value(at:)``, ``gradient(at:)`` and ``hessian(at:)`` (in
-/// `Double`); the ``Model`` requirements (`Float` loss, gradient and exact Hessian-vector
+/// `Double`); the `Model` requirements (`Float` loss, gradient and exact Hessian-vector
 /// product) come from the default implementations in `ClosedFormProblem+Model.swift`.
 public protocol ClosedFormProblem: Model, Sendable where Batch == Void {
   /// The registry name used by ``ProblemCatalog``, e.g. `"rosenbrock"`.
@@ -33,6 +33,6 @@ public protocol ClosedFormProblem: Model, Sendable where Batch == Void {
   /// Known minima (a representative point of each family when minima form a manifold).
   var minima: [CriticalPoint] { get }
 
-  /// Where ``Model/initialParameters(seed:)`` starts, exactly (usually a saddle).
+  /// Where `Model.initialParameters(seed:)` starts, exactly (usually a saddle).
   var defaultStart: [Double] { get }
 }

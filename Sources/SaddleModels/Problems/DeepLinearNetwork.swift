@@ -19,7 +19,7 @@ import SaddleCore
 /// - Global minima only (Kawaguchi 2016): `P = T`, `f = 0`. The listed representative is the
 ///   balanced factorization of `T = A·diag(σ)·Bᵀ`: `W₁ = Σ^{1/L}Bᵀ`, `Wₖ = Σ^{1/L}`,
 ///   `W_L = AΣ^{1/L}`. Its Hessian eigenvalues (and those of the `L = 2` saddle) have no simple
-///   closed form: they are computed with ``SymmetricEigen`` from the exact Hessian. The minima
+///   closed form: they are computed with `SymmetricEigen` from the exact Hessian. The minima
 ///   form a manifold (`Wₖ → Gₖ Wₖ G_{k−1}⁻¹`), so `(L − 1)·w²` of them are zero.
 public struct DeepLinearNetwork: ClosedFormProblem {
   /// `"deep-linear-network"`.

@@ -50,7 +50,7 @@ public struct SymmetricFactorization: ClosedFormProblem {
   }
 
   /// A given symmetric positive semidefinite target (`n` rows of `n` entries); its spectrum is
-  /// computed by ``SymmetricEigen`` to list the critical points.
+  /// computed by `SymmetricEigen` to list the critical points.
   public init(target: [[Double]], rank: Int) {
     let matrix = DenseMatrix(target)
     precondition(matrix.rows == matrix.columns, "SymmetricFactorization needs a square target")

@@ -149,7 +149,7 @@ extension EscapeBenchmark {
     }
   }
 
-  /// DEO as its reference code has it (``Presets/deoReference(base:period:separation:rotationRate:strength:)``)
+  /// DEO as its reference code has it (`Presets.deoReference(base:period:separation:rotationRate:strength:)`)
   /// over SGD at `η = 1/λ_max`, with the class default and the script's strength.
   public static let deoReference = Method(name: "deo-reference") { lambdaMax in
     [0.1, 5.0].map { s in

@@ -19,7 +19,7 @@ public struct EscapeBenchmark: Sendable {
     public var label: String
     /// The catalog name and parameters (rebuilt per run, so runs share nothing).
     public var catalogName: String
-    /// Parameters for ``ProblemCatalog/make(_:dimension:parameters:)``.
+    /// Parameters for `ProblemCatalog.make(_:dimension:parameters:)`.
     public var parameters: [String: Double]
     /// Which listed saddle to start from.
     public var saddleIndex: Int
@@ -31,7 +31,7 @@ public struct EscapeBenchmark: Sendable {
     /// When a run counts as done.
     public var goal: Goal
     /// When set, the problem is seen in a basis rotated by a random orthogonal matrix drawn
-    /// from this seed (``RotatedProblem``).
+    /// from this seed (`RotatedProblem`).
     public var rotationSeed: UInt64?
 
     /// Where runs start.
@@ -219,8 +219,12 @@ public struct EscapeBenchmark: Sendable {
   }
 
   /// Runs everything (in parallel over runs; results do not depend on the thread count) and
-  /// returns one row per problem and method, with the method's best setting.
-  public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> [Row] {
+  /// returns one row per problem and method, with the method's best setting. `runFinished`
+  /// receives `(runs done, runs in total)` after every run, from the worker threads.
+  public func run(
+    progress: (@Sendable (String) -> Void)? = nil,
+    runFinished: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+  ) throws -> [Row] {
     struct Job: Sendable {
       var problem: Int
       var method: Int
@@ -261,9 +265,9 @@ public struct EscapeBenchmark: Sendable {
         let job = jobList[index]
         box.buffer[index] = try? run(
           problem: problems[job.problem], spec: job.spec, seed: UInt64(job.seed + 1))
-        if let progress, counter.increment() % 200 == 0 {
-          progress("\(counter.value)/\(total) runs")
-        }
+        let done = counter.increment()
+        runFinished?(done, total)
+        if let progress, done % 200 == 0 { progress("\(done)/\(total) runs") }
         index += Swift.max(1, Kernels.threadCount)
       }
     }

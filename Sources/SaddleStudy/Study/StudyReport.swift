@@ -6,7 +6,7 @@ import SaddleCore
 /// escape censored at the budget) with its Brookmeyer–Crowley interval, the final loss, the
 /// loss at an equal cost and the cost to a target loss; paired comparisons against a baseline
 /// over the same seeds; Dolan–Moré performance profiles across problems. Written as Markdown
-/// and CSV (``write(to:title:)``), plus SVG loss curves with confidence bands.
+/// and CSV (``write(to:title:)``), plus figures (`StudyReport+Figures.swift`).
 public struct StudyReport: Sendable {
   /// One row: a setting on a problem.
   public struct Row: Sendable, Equatable {
@@ -196,77 +196,6 @@ public struct StudyReport: Sendable {
       start > best
     else { return nil }
     return best + fraction * (start - best)
-  }
-
-  /// An SVG of loss against cost for `problem`: the mean curve of each setting with its 95%
-  /// band (curves interpolated on a common grid; the loss axis is symmetric-log so negative
-  /// and positive losses both show).
-  public func svg(problem: String) -> String {
-    let groups = Dictionary(grouping: results.filter { $0.problem == problem }, by: \.optimizer)
-    let names = groups.keys.sorted()
-    let maxX =
-      results.filter { $0.problem == problem }.flatMap { $0.curve.map { $0[0] } }.max() ?? 1
-    let grid = (0..<100).map { Double($0) / 99 * maxX }
-    func value(_ curve: [[Double]], at x: Double) -> Double? {
-      guard let first = curve.first, x >= first[0] else { return nil }
-      var last = first
-      for p in curve {
-        if p[0] > x { break }
-        last = p
-      }
-      return last[1]
-    }
-    func slog(_ y: Double) -> Double { y >= 0 ? log10(1 + y) : -log10(1 - y) }
-    var series: [(String, [(Double, Double, Double)])] = []
-    for name in names {
-      let runs = groups[name]!
-      let pts = grid.compactMap { x -> (Double, Double, Double)? in
-        let ys = runs.compactMap { value($0.curve, at: x) }
-        guard !ys.isEmpty else { return nil }
-        let m = MeanInterval(ys)
-        let h = m.halfWidth.isNaN ? 0 : m.halfWidth
-        return (x, slog(m.mean - h), slog(m.mean + h))
-      }
-      series.append((name, pts))
-    }
-    let ys = series.flatMap { $0.1.flatMap { [$0.1, $0.2] } }
-    let lo = ys.min() ?? 0
-    let hi = Swift.max(ys.max() ?? 1, lo + 1e-9)
-    let (w, h, pad, legend) = (960.0, 360.0, 60.0, 380.0)
-    func px(_ x: Double) -> Double { pad + x / Swift.max(maxX, 1e-12) * (w - legend - 2 * pad) }
-    func unslog(_ y: Double) -> Double { y >= 0 ? pow(10, y) - 1 : 1 - pow(10, -y) }
-    func py(_ y: Double) -> Double { h - pad - (y - lo) / (hi - lo) * (h - 2 * pad) }
-    let colors = [
-      "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-      "#bcbd22", "#17becf",
-    ]
-    var svg = [
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">",
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-      "<text x=\"\(pad)\" y=\"20\" font-size=\"13\">\(escape(problem)): loss (symlog) vs cost, mean ± 95% CI</text>",
-      "<line x1=\"\(pad)\" y1=\"\(h - pad)\" x2=\"\(w - legend - pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>",
-      "<text x=\"4\" y=\"\(pad + 4)\">\(String(format: "%.3g", unslog(hi)))</text>",
-      "<text x=\"4\" y=\"\(h - pad)\">\(String(format: "%.3g", unslog(lo)))</text>",
-      "<line x1=\"\(pad)\" y1=\"\(pad)\" x2=\"\(pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>",
-      "<text x=\"\(pad)\" y=\"\(h - 15)\">cost (gradient-equivalent evaluations), 0 … \(Int(maxX))</text>",
-    ]
-    for (i, (name, pts)) in series.enumerated() where !pts.isEmpty {
-      let color = colors[i % colors.count]
-      let upper = pts.map { "\(px($0.0)),\(py($0.2))" }
-      let lower = pts.reversed().map { "\(px($0.0)),\(py($0.1))" }
-      svg.append(
-        "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>"
-      )
-      let mid = pts.map { "\(px($0.0)),\(py(($0.1 + $0.2) / 2))" }
-      svg.append(
-        "<polyline points=\"\(mid.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"/>"
-      )
-      svg.append(
-        "<text x=\"\(w - pad - 150)\" y=\"\(pad + 14 * Double(i))\" fill=\"\(color)\">\(escape(name))</text>"
-      )
-    }
-    svg.append("</svg>")
-    return svg.joined(separator: "\n") + "\n"
   }
 
   func escape(_ s: String) -> String {

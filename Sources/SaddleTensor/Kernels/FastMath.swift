@@ -82,7 +82,7 @@ public enum FastMath {
     return m + y + ln2High * e
   }
 
-  /// `ln x` on 16 lanes (lane-wise ``log(_:)-swift.type.method``).
+  /// `ln x` on 16 lanes (lane-wise `log(_:)`).
   @inlinable @inline(__always)
   public static func log(_ x: SIMD16<Float>) -> SIMD16<Float> {
     var out = SIMD16<Float>()
@@ -90,7 +90,7 @@ public enum FastMath {
     return out
   }
 
-  /// `tanh x = sign(x)·(1 − t)/(1 + t)` with `t = e^(−2|x|)` from ``exp(_:)-swift.type.method``;
+  /// `tanh x = sign(x)·(1 − t)/(1 + t)` with `t = e^(−2|x|)` from `exp(_:)`;
   /// absolute error below 3·10⁻⁷.
   @inlinable @inline(__always)
   public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {

@@ -140,7 +140,7 @@ extension Tape {
     return out
   }
 
-  /// `tanh x` elementwise (``FastMath/tanh(_:)-swift.type.method``).
+  /// `tanh x` elementwise (`FastMath.tanh(_:)`).
   public func tanh(_ x: Tensor) -> Tensor {
     let out = output(shape(x), .tanh(x), needsGradient: needsGradient(x))
     Vector.map(shape(x).count, valuePointer(x), valuePointer(out)) { FastMath.tanh($0) }
@@ -178,14 +178,14 @@ extension Tape {
     return out
   }
 
-  /// `eˣ` elementwise (``FastMath/exp(_:)-swift.type.method``).
+  /// `eˣ` elementwise (`FastMath.exp(_:)`).
   public func exp(_ x: Tensor) -> Tensor {
     let out = output(shape(x), .exp(x), needsGradient: needsGradient(x))
     Vector.map(shape(x).count, valuePointer(x), valuePointer(out)) { FastMath.exp($0) }
     return out
   }
 
-  /// `ln x` elementwise (``FastMath/log(_:)-swift.type.method``); `x` must be positive.
+  /// `ln x` elementwise (`FastMath.log(_:)`); `x` must be positive.
   public func log(_ x: Tensor) -> Tensor {
     let out = output(shape(x), .log(x), needsGradient: needsGradient(x))
     Vector.map(shape(x).count, valuePointer(x), valuePointer(out)) { FastMath.log($0) }

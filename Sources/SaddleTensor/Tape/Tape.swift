@@ -1,10 +1,10 @@
 /// A reverse-mode automatic-differentiation tape over contiguous `Float` tensors.
 ///
-/// Values and gradients of intermediate tensors live in ``Arena``s that are rewound by
+/// Values and gradients of intermediate tensors live in `Arena`s that are rewound by
 /// ``reset()``; records live in an array that keeps its capacity. A step that records the same
 /// operations as the previous one therefore allocates nothing. Parameters are views into
 /// external buffers (``parameter(_:shape:gradient:)``): the tape neither copies them in nor
-/// copies gradients out — ``backward(from:)`` writes the parameter gradients in place
+/// copies gradients out — `backward(from:)` writes the parameter gradients in place
 /// (overwriting, not accumulating).
 ///
 /// Gradients are accumulated lazily: the first contribution to a tensor's gradient overwrites
@@ -47,7 +47,7 @@ public final class Tape {
   // MARK: - Leaves
 
   /// A parameter viewing external memory: `value` holds `shape.count` floats, and if `gradient`
-  /// is given, ``backward(from:)`` writes `∂loss/∂value` there (zeros if the loss does not
+  /// is given, `backward(from:)` writes `∂loss/∂value` there (zeros if the loss does not
   /// depend on it).
   public func parameter(
     _ value: UnsafePointer<Float>, shape: TensorShape, gradient: UnsafeMutablePointer<Float>?
@@ -80,7 +80,7 @@ public final class Tape {
   /// The single value of a scalar (or the first element).
   public func scalar(_ t: Tensor) -> Float { records[t.index].value[0] }
 
-  /// The gradient of `t` after ``backward(from:)``; `nil` if `t` needs no gradient or
+  /// The gradient of `t` after `backward(from:)`; `nil` if `t` needs no gradient or
   /// received no contribution.
   public func gradient(_ t: Tensor) -> UnsafeBufferPointer<Float>? {
     let r = records[t.index]

@@ -48,6 +48,32 @@ public enum ProblemCatalog {
     return problem
   }
 
+  /// One line per problem for `saddle list`: the formula and its critical points.
+  public static func summary(of name: String) -> String? { summaries[name] }
+
+  static let summaries: [String: String] = [
+    "hyperbolic-saddle": "f = a·x² − b·y²; saddle at 0 (eigenvalues 2a, −2b), unbounded below",
+    "quartic-double-well":
+      "f = x²/2 + y⁴/4 − y²/2; saddle at 0 (eigenvalues 1, −1, f = 0), minima (0, ±1), f = −1/4",
+    "two-well": "f = x⁴ − 2x² + y²; saddle at 0 (eigenvalues −4, 2), minima (±1, 0), f = −1",
+    "monkey-saddle": "f = x³ − 3xy²; degenerate critical point at 0 (zero Hessian), no minima",
+    "scalar-factorization":
+      "f = ½(ab − c)²; saddle at 0 (eigenvalues ±c, f = c²/2), minima on the hyperbola ab = c",
+    "matrix-factorization":
+      "f = ½‖UVᵀ − M‖²_F; saddle at U = V = 0 (eigenvalues ±σₖ), minima at the best rank-r fit",
+    "symmetric-factorization":
+      "f = ¼‖UUᵀ − M‖²_F; saddle at U = 0 (eigenvalues −λₖ), minima at the top-r eigenspace",
+    "deep-linear-network":
+      "f = ½‖W_L⋯W₁X − Y‖²_F; saddle at W = 0 (depth ≥ 2), every local minimum global",
+    "rosenbrock": "f = (a − x)² + b(y − x²)²; no saddle, minimum (a, a²) with f = 0",
+    "rastrigin":
+      "f = A·n + Σ(xᵢ² − A·cos 2πxᵢ); minimum 0 (f = 0), a listed index-1 saddle near (0.5, 0, …)",
+    "ill-conditioned-saddle":
+      "f = ½Σλᵢxᵢ² + (μ/4)Σxᵢ⁴, λ = (1, …, 1, −ε); saddle at 0, minima xₙ = ±√(ε/μ)",
+    "octopus":
+      "Du et al. 2017: d chained strict saddles; GD from [−1, 1]^d needs time exponential in d",
+  ]
+
   /// Each problem's parameters with their defaults and accepted ranges, for `saddle list` and
   /// documentation.
   public static func describe() -> [(
@@ -78,10 +104,18 @@ extension ProblemCatalog {
     var upperInclusive: Bool
     var integral: Bool
 
+    /// The accepted range in the notation of stage parameters (`saddle list` uses one):
+    /// `> 0`, `≥ 0`, `0 < x ≤ 1`, `integer 1 ≤ x ≤ 64`, `any finite number`.
     var rangeText: String {
-      let low = lower == -.infinity ? "(−∞" : (lowerInclusive ? "[" : "(") + Self.format(lower)
-      let high = upper == .infinity ? "∞)" : Self.format(upper) + (upperInclusive ? "]" : ")")
-      return (integral ? "an integer in " : "a number in ") + low + ", " + high
+      let prefix = integral ? "integer " : ""
+      let low = lower == -.infinity ? nil : Self.format(lower) + (lowerInclusive ? " ≤ " : " < ")
+      let high = upper == .infinity ? nil : (upperInclusive ? " ≤ " : " < ") + Self.format(upper)
+      switch (low, high) {
+      case (nil, nil): return integral ? "any integer" : "any finite number"
+      case (_?, nil): return prefix + (lowerInclusive ? "≥ " : "> ") + Self.format(lower)
+      case (nil, let high?): return prefix + "x" + high
+      case (let low?, let high?): return prefix + low + "x" + high
+      }
     }
 
     func accepts(_ v: Double) -> Bool {
@@ -92,8 +126,10 @@ extension ProblemCatalog {
       return aboveLower && belowUpper
     }
 
+    /// Integers as integers (`2^53` by name), other values in 6 significant digits.
     static func format(_ v: Double) -> String {
-      v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
+      if v == 9_007_199_254_740_992 { return "2^53" }
+      return v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.6g", v)
     }
 
     static func real(

@@ -9,6 +9,21 @@ public enum ProblemError: Error, CustomStringConvertible, Equatable, Sendable {
   /// A value is outside the accepted range (or not an integer where one is needed).
   case invalidValue(problem: String, field: String, value: Double, accepted: String)
 
+  /// The message without the problem's name, for callers that already name it (e.g.
+  /// `problem 'two-well': dimension = 1 is not accepted; expected integer 2 ≤ x ≤ 10000000`).
+  public var reason: String {
+    switch self {
+    case .unknownProblem: return description
+    case .unknownParameter(_, let name, let suggestion, let accepted):
+      let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
+      let list = accepted.isEmpty ? "none" : accepted.joined(separator: ", ")
+      return "no parameter '\(name)'\(hint); accepted parameters: \(list)"
+    case .invalidValue(_, let field, let value, let accepted):
+      return
+        "\(field) = \(ProblemCatalog.Parameter.format(value)) is not accepted; expected \(accepted)"
+    }
+  }
+
   /// One sentence for people: what was wrong, what is accepted, what was probably meant.
   public var description: String {
     switch self {
