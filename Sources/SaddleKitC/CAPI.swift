@@ -378,7 +378,8 @@ func parseSegments(_ text: String?, count: Int) throws(StateBlobError) -> Parame
     total += product
   }
   guard total == count else {
-    throw StateBlobError("segments: the shapes hold \(total) values but there are \(count) parameters")
+    throw StateBlobError(
+      "segments: the shapes hold \(total) values but there are \(count) parameters")
   }
   return ParameterLayout(tensors)
 }

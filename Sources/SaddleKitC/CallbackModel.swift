@@ -97,7 +97,8 @@ final class CallbackModel: Model {
       var scratch = ParameterVector(count: n)
       code = parameters.withUnsafeBufferPointer { p in
         scratch.withUnsafeMutableBufferPointer { g in
-          callbacks.lossAndGradient(callbacks.context, p.baseAddress, Int64(n), &value, g.baseAddress)
+          callbacks.lossAndGradient(
+            callbacks.context, p.baseAddress, Int64(n), &value, g.baseAddress)
         }
       }
     }

@@ -93,6 +93,7 @@ def _bind(lib):
         "saddlekit_optimizer_save_state": (
             i32, [vp, ctypes.POINTER(vp), ctypes.POINTER(i64), cp, i64]),
         "saddlekit_optimizer_load_state": (i32, [vp, ctypes.c_char_p, i64, cp, i64]),
+        "saddlekit_bench_swift_steps": (i32, [cp, i64, i64, _c_double_p, cp, i64]),
     }
     for name, (restype, argtypes) in signatures.items():
         function = getattr(lib, name)
@@ -108,7 +109,13 @@ def load():
     """The bound library (loaded once)."""
     global _library
     if _library is None:
-        lib = _bind(ctypes.CDLL(library_path()))
+        path = library_path()
+        try:
+            lib = _bind(ctypes.CDLL(path))
+        except AttributeError as error:
+            raise OSError(
+                f"{path} lacks a function of C API version {API_VERSION} ({error}); rebuild it: "
+                "swift build -c release --product SaddleKitC") from None
         version = lib.saddlekit_api_version()
         if version != API_VERSION:
             raise OSError(

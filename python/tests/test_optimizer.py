@@ -274,3 +274,17 @@ def test_header_declares_every_bound_function():
         assert f" {name}(" in text or f"*{name}(" in text, name
     assert f"#define SADDLEKIT_API_VERSION {_lib.API_VERSION}" in text
     assert saddlekit.api_version() == _lib.API_VERSION
+
+
+def test_readme_python_snippet_runs():
+    readme = open(os.path.join(HERE, "..", "..", "README.md")).read()
+    import re
+
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert len(blocks) == 1
+    namespace = {}
+    exec(blocks[0], namespace)  # noqa: S102 - the README's own code
+    x = namespace["x"]
+    assert x.dtype == np.float32 and np.all(np.isfinite(x))
+    assert float(x @ x) < 1000.0  # moved downhill from ‖1‖² = 1000
+    assert namespace["opt"].counts["steps"] == 100

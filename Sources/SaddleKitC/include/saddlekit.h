@@ -107,6 +107,11 @@ int32_t saddlekit_optimizer_save_state(const saddlekit_optimizer *optimizer, uin
 int32_t saddlekit_optimizer_load_state(saddlekit_optimizer *optimizer, const uint8_t *data,
                                        int64_t length, char *message, int64_t capacity);
 
+/* Diagnostic: times `steps` pure-Swift steps of `spec` on `count` parameters with a fixed
+ * gradient (no C boundary), writing the seconds taken; the baseline of Guides/Python.md. */
+int32_t saddlekit_bench_swift_steps(const char *spec, int64_t count, int64_t steps,
+                                    double *seconds, char *message, int64_t capacity);
+
 #ifdef __cplusplus
 }
 #endif
