@@ -156,7 +156,9 @@ public func saddlekit_optimizer_step(
   _ message: UnsafeMutablePointer<CChar>?, _ capacity: Int64
 ) -> Int32 {
   guard let handle = handle(optimizer) else {
-    return fail(.argumentError, "optimizer is null", message, capacity)
+    return fail(
+      .argumentError, "optimizer is null or inside a step (called from a callback)", message,
+      capacity)
   }
   guard let parameters, let gradient else {
     return fail(.argumentError, "parameters or gradient is null", message, capacity)
@@ -218,7 +220,9 @@ public func saddlekit_optimizer_metrics_json(
   _ message: UnsafeMutablePointer<CChar>?, _ capacity: Int64
 ) -> Int32 {
   guard let handle = handle(optimizer), let out else {
-    return fail(.argumentError, "optimizer or out is null", message, capacity)
+    return fail(
+      .argumentError, "optimizer or out is null, or the optimizer is inside a step", message,
+      capacity)
   }
   return returnJSON(handle.metrics(), out, message, capacity)
 }
@@ -248,7 +252,9 @@ public func saddlekit_optimizer_save_state(
   _ capacity: Int64
 ) -> Int32 {
   guard let handle = handle(optimizer), let out, let length else {
-    return fail(.argumentError, "optimizer, out or length is null", message, capacity)
+    return fail(
+      .argumentError, "optimizer, out or length is null, or the optimizer is inside a step",
+      message, capacity)
   }
   let data: Data
   do {
@@ -272,7 +278,9 @@ public func saddlekit_optimizer_load_state(
   _ message: UnsafeMutablePointer<CChar>?, _ capacity: Int64
 ) -> Int32 {
   guard let handle = handle(optimizer), let data, length >= 0 else {
-    return fail(.argumentError, "optimizer or data is null", message, capacity)
+    return fail(
+      .argumentError, "optimizer or data is null, or the optimizer is inside a step", message,
+      capacity)
   }
   do {
     let state = try StateBlob.decode(
@@ -287,8 +295,13 @@ public func saddlekit_optimizer_load_state(
 
 // MARK: - Helpers
 
+/// The optimizer behind `pointer`, or `nil` for `NULL` or while it is inside a step (a
+/// callback re-entering it would otherwise access its state during the step's mutation).
 private func handle(_ pointer: OpaquePointer?) -> OptimizerHandle? {
-  pointer.map { Unmanaged<OptimizerHandle>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+  guard let pointer else { return nil }
+  let handle = Unmanaged<OptimizerHandle>.fromOpaque(UnsafeRawPointer(pointer))
+    .takeUnretainedValue()
+  return handle.busy ? nil : handle
 }
 
 /// Writes `text` (one line, truncated at a character boundary) into `message` and returns
@@ -305,11 +318,12 @@ func writeMessage(_ text: String, into buffer: UnsafeMutablePointer<CChar>?, cap
   guard let buffer, capacity > 0 else { return }
   let line = text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(
     of: "\n", with: "\\n")
-  var bytes = Array(line.utf8)
-  if bytes.count > Int(capacity) - 1 {
-    bytes = Array(bytes.prefix(Int(capacity) - 1))
-    while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
-    if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }
+  let limit = Int(capacity) - 1
+  var bytes: [UInt8] = []
+  for scalar in line.unicodeScalars {
+    let encoded = Array(String(scalar).utf8)
+    if bytes.count + encoded.count > limit { break }
+    bytes += encoded
   }
   for (i, byte) in bytes.enumerated() { buffer[i] = CChar(bitPattern: byte) }
   buffer[bytes.count] = 0

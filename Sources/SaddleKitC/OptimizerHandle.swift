@@ -24,6 +24,8 @@ final class OptimizerHandle {
   let policy: NonFinitePolicy
   /// Why the optimizer stopped, once it has.
   private(set) var stopped: String?
+  /// True while a step runs: a callback must not re-enter the optimizer (the C API refuses).
+  private(set) var busy = false
   private var snapshot: OptimizerState<[AnyRuleState]>?
   private var failures = 0
 
@@ -49,6 +51,8 @@ final class OptimizerHandle {
     if let stopped {
       return .stopped(message: "the optimizer has stopped (\(stopped)); load a saved state")
     }
+    busy = true
+    defer { busy = false }
     let n = count
     state.context.parameters.withUnsafeMutableBufferPointer {
       $0.baseAddress?.update(from: parameters, count: n)

@@ -7,6 +7,11 @@ import Testing
 
 /// The C functions called directly, with C callbacks evaluating a closed-form problem, checked
 /// bit for bit against the Swift optimizer stepping the same problem.
+/// The NUL-terminated text in `buffer`.
+func text(_ buffer: [CChar]) -> String {
+  String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 @Suite struct CAPITests {
   /// What the callbacks evaluate (passed as the `context` pointer).
   final class Evaluator {
@@ -48,7 +53,7 @@ import Testing
         spec, p.baseAddress, Int64(start.count), segments, 0, policy, exactHVP ? 1 : 0,
         &handle, &message, Int64(message.count))
     }
-    return (handle, code, String(cString: message))
+    return (handle, code, text(message))
   }
 
   /// Runs `steps` C-API steps from `start`; the first evaluation of each step is the caller's.
@@ -76,7 +81,7 @@ import Testing
           &before, &message, Int64(message.count))
       }
       codes.append(code)
-      messages.append(String(cString: message))
+      messages.append(text(message))
     }
     return (x, codes, messages)
   }
@@ -202,7 +207,7 @@ import Testing
     defer { saddlekit_optimizer_destroy(c) }
     var message = [CChar](repeating: 0, count: 512)
     #expect(saddlekit_optimizer_load_state(c, blob, length, &message, 512) == 4)
-    #expect(String(cString: message).contains("another optimizer"))
+    #expect(text(message).contains("another optimizer"))
     let garbage: [UInt8] = Array("not a state".utf8)
     #expect(saddlekit_optimizer_load_state(c, garbage, Int64(garbage.count), nil, 0) == 4)
   }
@@ -260,8 +265,8 @@ import Testing
   @Test func messagesAreTruncatedOnCharacterBoundaries() {
     var buffer = [CChar](repeating: 1, count: 4)
     writeMessage("aé\nb", into: &buffer, capacity: 4)
-    #expect(String(cString: buffer) == "aé")
+    #expect(text(buffer) == "aé")
     writeMessage("a\nb", into: &buffer, capacity: 4)
-    #expect(String(cString: buffer) == "a\\n")
+    #expect(text(buffer) == "a\\n")
   }
 }

@@ -209,7 +209,7 @@ class Optimizer:
         ``"rollback"`` it warns (`NonFiniteWarning`) and records an entry in ``events``.
         """
         if self._handle is None:
-            raise ValueError("the optimizer is closed")
+            raise ValueError("the optimizer is closed or inside a step (called from a callback)")
         self._check_parameters(params)
         if self.exact_hvp and hvp is None:
             raise ValueError("this optimizer was created with exact_hvp=True: pass hvp=")
@@ -257,7 +257,7 @@ class Optimizer:
         hessian_vector_products, cost (gradient-equivalents) and steps."""
         out = (ctypes.c_int64 * 5)()
         if self._lib.saddlekit_optimizer_counts(self._handle, out) != _lib.OK:
-            raise ValueError("the optimizer is closed")
+            raise ValueError("the optimizer is closed or inside a step (called from a callback)")
         keys = ("gradients", "losses", "hessian_vector_products", "cost", "steps")
         return dict(zip(keys, (int(v) for v in out)))
 
@@ -280,7 +280,7 @@ class Optimizer:
         code = self._lib.saddlekit_optimizer_parameters(
             self._handle, out.ctypes.data_as(_lib._c_float_p), self.size)
         if code != _lib.OK:
-            raise ValueError("the optimizer is closed")
+            raise ValueError("the optimizer is closed or inside a step (called from a callback)")
         return out
 
     def state_dict(self):

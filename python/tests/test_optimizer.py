@@ -288,3 +288,23 @@ def test_readme_python_snippet_runs():
     assert x.dtype == np.float32 and np.all(np.isfinite(x))
     assert float(x @ x) < 1000.0  # moved downhill from ‖1‖² = 1000
     assert namespace["opt"].counts["steps"] == 100
+
+
+def test_a_callback_cannot_reenter_the_optimizer():
+    x = np.array([0.01, 0.02], dtype=np.float32)
+    opt = saddlekit.Optimizer('[{"stage":"deo-adam","learningRate":0.01,"period":1}]', x)
+    seen = []
+
+    def loss_and_grad(point):
+        if seen == []:
+            seen.append("first")
+        else:
+            try:
+                opt.state_dict()
+            except ValueError as error:
+                seen.append(str(error))
+        return hyperbolic_saddle(point)
+
+    opt.step(x, loss_and_grad)
+    assert any("inside a step" in s for s in seen[1:])
+    assert opt.counts["steps"] == 1
