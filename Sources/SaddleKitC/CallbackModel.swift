@@ -35,8 +35,8 @@ struct Callbacks {
 /// A ``Model`` whose evaluations are the caller's callbacks; its batch is opaque (the
 /// caller's closure owns it, so every evaluation of one step sees the same batch).
 ///
-/// Within a step the first evaluation at the step's starting point is answered with the loss
-/// and gradient the caller passed in (it is still counted, as in Swift, where the optimizer
+/// Within a step the first evaluation at the step's starting point (the state's parameter
+/// storage itself) is answered with the loss and gradient the caller passed in (it is still counted, as in Swift, where the optimizer
 /// evaluates it itself). A callback that fails (non-zero return) or returns a non-finite value
 /// makes the evaluation NaN and is recorded in ``failure``, so the step is treated as
 /// non-finite whatever a stage does with the value.
@@ -59,7 +59,8 @@ final class CallbackModel: Model {
     self.hasExactHessianVectorProduct = hasExactHessianVectorProduct
   }
 
-  /// Arms the model for one step at `parameters` with the caller's `loss` and `gradient` there.
+  /// Arms the model for one step at `parameters` (the address of the optimizer state's own
+  /// parameter storage) with the caller's `loss` and `gradient` there.
   func begin(
     parameters: UnsafePointer<Float>, gradient: UnsafePointer<Float>, loss: Double,
     callbacks: Callbacks
@@ -114,17 +115,14 @@ final class CallbackModel: Model {
     at parameters: ParameterVector, on batch: Void, into gradient: inout ParameterVector
   ) -> Double {
     let n = layout.count
-    if startPending, let start, let startGradient {
+    // The optimizer's first request at the step's own parameter storage (not a copy of it:
+    // an O(1) check) is answered with the caller's evaluation.
+    if startPending, let startGradient, parameters.unsafeBaseAddress == start {
       startPending = false
-      let same = parameters.withUnsafeBufferPointer { p in
-        p.baseAddress.map { memcmp($0, start, n * MemoryLayout<Float>.stride) == 0 } ?? (n == 0)
+      gradient.withUnsafeMutableBufferPointer { g in
+        if let base = g.baseAddress { base.update(from: startGradient, count: n) }
       }
-      if same {
-        gradient.withUnsafeMutableBufferPointer { g in
-          if let base = g.baseAddress { base.update(from: startGradient, count: n) }
-        }
-        return startLoss
-      }
+      return startLoss
     }
     guard let callbacks else { return .nan }
     evaluation += 1

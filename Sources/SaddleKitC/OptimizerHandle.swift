@@ -67,7 +67,8 @@ final class OptimizerHandle {
       }
     }
     model.begin(
-      parameters: UnsafePointer(parameters), gradient: gradient, loss: loss, callbacks: callbacks)
+      parameters: state.context.parameters.unsafeBaseAddress, gradient: gradient, loss: loss,
+      callbacks: callbacks)
     defer { model.end() }
     let failure: String
     do {

@@ -28,6 +28,9 @@ LOSS_FN = ctypes.CFUNCTYPE(
 HVP_FN = ctypes.CFUNCTYPE(
     ctypes.c_int32, ctypes.c_void_p, _c_float_p, _c_float_p, ctypes.c_int64, _c_float_p)
 
+NO_LOSS_FN = LOSS_FN()
+NO_HVP_FN = HVP_FN()
+
 _LIBRARY_NAME = "libSaddleKitC.dylib" if sys.platform == "darwin" else "libSaddleKitC.so"
 
 
@@ -85,7 +88,7 @@ def _bind(lib):
         "saddlekit_optimizer_destroy": (None, [vp]),
         "saddlekit_optimizer_parameter_count": (i64, [vp]),
         "saddlekit_optimizer_step": (
-            i32, [vp, _c_float_p, _c_float_p, ctypes.c_double, vp, LOSS_AND_GRADIENT_FN,
+            i32, [vp, vp, vp, ctypes.c_double, vp, LOSS_AND_GRADIENT_FN,
                   LOSS_FN, HVP_FN, _c_double_p, cp, i64]),
         "saddlekit_optimizer_counts": (i32, [vp, ctypes.POINTER(i64)]),
         "saddlekit_optimizer_metrics_json": (i32, [vp, ctypes.POINTER(vp), cp, i64]),

@@ -229,10 +229,9 @@ class Optimizer:
             value, grad = math.nan, np.full(self.size, np.nan, dtype=np.float32)
         buffer = self._buffer
         code = self._lib.saddlekit_optimizer_step(
-            self._handle, params.ctypes.data_as(_lib._c_float_p),
-            grad.ctypes.data_as(_lib._c_float_p), value, None, bridge.c_loss_and_grad,
-            bridge.c_loss if loss is not None else _lib.LOSS_FN(),
-            bridge.c_hvp if hvp is not None else _lib.HVP_FN(),
+            self._handle, params.ctypes.data, grad.ctypes.data, value, None,
+            bridge.c_loss_and_grad, bridge.c_loss if loss is not None else _lib.NO_LOSS_FN,
+            bridge.c_hvp if hvp is not None else _lib.NO_HVP_FN,
             ctypes.byref(self._loss_out), buffer, _MESSAGE_CAPACITY)
         error, bridge.error = bridge.error, None
         bridge.loss_and_grad = bridge.loss = bridge.hvp = None
