@@ -12,6 +12,10 @@ import torch
 from ._optimizer import Optimizer
 
 
+def _scalar(loss):
+    return float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+
+
 class SaddleOptimizer(torch.optim.Optimizer):
     """``SaddleOptimizer(model.parameters(), spec=…, seed=0, on_nonfinite="stop",
     names=None)``. Parameters are flattened (in float32, on the CPU) into one vector with one
@@ -63,7 +67,7 @@ class SaddleOptimizer(torch.optim.Optimizer):
             self._scatter(x)
             with torch.enable_grad():
                 loss = closure()
-            return float(loss), self._gradient()
+            return _scalar(loss), self._gradient()
 
         x = self._gather()
         first = [True]
@@ -73,7 +77,7 @@ class SaddleOptimizer(torch.optim.Optimizer):
                 first[0] = False
                 with torch.enable_grad():
                     loss = closure()
-                return float(loss), self._gradient()
+                return _scalar(loss), self._gradient()
             return loss_and_grad(point)
 
         try:
