@@ -11,6 +11,7 @@ public let saddleKitAPIVersion: Int32 = 1
 
 /// Status codes (`SADDLEKIT_*` in the header).
 public enum SaddleKitStatus: Int32 {
+  /// Success.
   case ok = 0
   /// The optimizer spec is invalid (the registry's one-line error).
   case specError = 1

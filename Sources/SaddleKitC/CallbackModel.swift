@@ -36,10 +36,10 @@ struct Callbacks {
 /// caller's closure owns it, so every evaluation of one step sees the same batch).
 ///
 /// Within a step the first evaluation at the step's starting point (the state's parameter
-/// storage itself) is answered with the loss and gradient the caller passed in (it is still counted, as in Swift, where the optimizer
-/// evaluates it itself). A callback that fails (non-zero return) or returns a non-finite value
-/// makes the evaluation NaN and is recorded in ``failure``, so the step is treated as
-/// non-finite whatever a stage does with the value.
+/// storage itself) is answered with the loss and gradient the caller passed in; it is still
+/// counted, as in Swift, where the optimizer evaluates it itself. A callback that fails
+/// (non-zero return) or returns a non-finite value makes the evaluation NaN and is recorded in
+/// ``failure``, so the step is treated as non-finite whatever a stage does with the value.
 final class CallbackModel: Model {
   let layout: ParameterLayout
   let hasExactHessianVectorProduct: Bool

@@ -104,10 +104,9 @@ final class OptimizerHandle {
     if policy.action == .rollback {
       state.context.learningRateScale = scale * policy.rollbackFactor
       copyParameters(to: parameters)
+      let newScale = state.context.learningRateScale
       return .rolledBack(
-        message:
-          "\(failure); rolled back to step \(state.step), learning-rate scale \(state.context.learningRateScale)"
-      )
+        message: "\(failure); rolled back to step \(state.step), learning-rate scale \(newScale)")
     }
     snapshot = nil
     state.context.step += 1

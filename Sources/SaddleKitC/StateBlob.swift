@@ -57,8 +57,10 @@ enum StateBlob {
         "optimizer state version \(probe.version ?? -1) is not supported (supported: \(version))")
     }
     guard probe.optimizer == optimizer.fingerprint else {
+      let found = probe.optimizer ?? "none"
       throw StateBlobError(
-        "the state was written by another optimizer (expected \(optimizer.fingerprint), found \(probe.optimizer ?? "none"))"
+        "the state was written by another optimizer (expected \(optimizer.fingerprint), "
+          + "found \(found))"
       )
     }
     guard let found = probe.layout, found == layout else {
