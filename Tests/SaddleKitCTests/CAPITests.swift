@@ -234,6 +234,37 @@ func text(_ buffer: [CChar]) -> String {
     }
   }
 
+  @Test func nullAndInvalidArgumentsReturnCodesNotCrashes() throws {
+    var message = [CChar](repeating: 0, count: 256)
+    var loss = 0.0
+    #expect(
+      saddlekit_optimizer_step(nil, nil, nil, 0, nil, nil, nil, nil, &loss, &message, 256) == 2)
+    #expect(text(message).contains("null"))
+    var out = [Int64](repeating: 0, count: 5)
+    #expect(saddlekit_optimizer_counts(nil, &out) == 2)
+    #expect(saddlekit_optimizer_parameter_count(nil) == -1)
+    #expect(saddlekit_optimizer_load_state(nil, nil, -1, nil, 0) == 2)
+    saddlekit_optimizer_destroy(nil)
+    saddlekit_free(nil)
+    var handle: OpaquePointer?
+    #expect(
+      saddlekit_optimizer_create(nil, nil, 0, nil, 0, nil, 0, &handle, &message, 256) == 2)
+    let (empty, emptyCode, _) = Self.create(#"[{"stage":"sgd"}]"#, [])
+    #expect(empty == nil && emptyCode == 2)
+    let (nan, nanCode, nanMessage) = Self.create(#"[{"stage":"sgd"}]"#, [.nan, 1])
+    #expect(nan == nil && nanCode == 2 && nanMessage.contains("finite"))
+    let (h, _, _) = Self.create(#"[{"stage":"sgd"}]"#, [1, 2])
+    let opt = try #require(h)
+    defer { saddlekit_optimizer_destroy(opt) }
+    var x: [Float] = [1, 2]
+    let g: [Float] = [1, 1]
+    #expect(
+      saddlekit_optimizer_step(opt, &x, g, 1, nil, nil, nil, nil, &loss, &message, 256) == 2)
+    #expect(saddlekit_optimizer_parameters(opt, &x, 3) == 2)
+    #expect(saddlekit_optimizer_load_state(opt, [], 0, &message, 256) == 4)
+    #expect(x == [1, 2])
+  }
+
   @Test func registryJSONListsEveryEntry() throws {
     var out: UnsafeMutablePointer<CChar>?
     #expect(saddlekit_registry_json(&out, nil, 0) == 0)
