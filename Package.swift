@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "SaddleModels", targets: ["SaddleModels"]),
     .library(name: "SaddleStudy", targets: ["SaddleStudy"]),
     .executable(name: "saddle", targets: ["saddle"]),
+    .library(name: "SaddleKitC", type: .dynamic, targets: ["SaddleKitC"]),
   ],
   targets: [
     // MARK: - Libraries
@@ -26,6 +27,10 @@ let package = Package(
       name: "SaddleKit",
       dependencies: ["SaddleCore", "SaddleTensor", "SaddleModels", "SaddleStudy"]
     ),
+
+    // The C ABI (Python and other languages): `@_cdecl` functions, header in include/.
+    .target(
+      name: "SaddleKitC", dependencies: ["SaddleCore", "SaddleModels"], exclude: ["include"]),
 
     // MARK: - Tools
     .executableTarget(name: "saddle", dependencies: ["SaddleKit"]),
@@ -53,6 +58,7 @@ let package = Package(
     .testTarget(name: "SaddleModelsTests", dependencies: ["SaddleModels"]),
     .testTarget(name: "SaddleStudyTests", dependencies: ["SaddleStudy"]),
     .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
+    .testTarget(name: "SaddleKitCTests", dependencies: ["SaddleKitC"]),
   ],
   swiftLanguageModes: [.v6]
 )
