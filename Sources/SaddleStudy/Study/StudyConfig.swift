@@ -214,12 +214,20 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       }
       problemLabels[p.label] = i
     }
+    var optimizerLabels: [String: Int] = [:]
     for (i, o) in optimizers.enumerated() {
       if let problem = Self.labelProblem(o.label) {
         throw fail(
           "optimizers[\(i)].label",
           "\(Self.quoted(o.label)) \(problem) (accepted: \(Self.acceptedLabel))")
       }
+      if let first = optimizerLabels[o.label] {
+        throw fail(
+          "optimizers[\(i)].label",
+          "\(Self.quoted(o.label)) is already the label of optimizers[\(first)] (labels must be unique: each names its trials' files)"
+        )
+      }
+      optimizerLabels[o.label] = i
       for (key, values) in (o.grid ?? [:]).sorted(by: { $0.key < $1.key }) where values.isEmpty {
         throw fail("optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
       }
