@@ -655,7 +655,7 @@ struct ValueDecoder: Decoder {
   static func integer<I: FixedWidthInteger>(_ type: I.Type, _ value: JSONValue, _ path: [any CodingKey])
     throws -> I
   {
-    let range = "an integer in \(I.min)…\(I.max)"
+    let range = I.isSigned && I.bitWidth == 64 ? "an integer" : "an integer in \(I.min)…\(I.max)"
     switch value {
     case .int(let i):
       guard let x = I(exactly: i) else { throw mismatch(I.self, path, "expected \(range)", value) }
@@ -788,10 +788,64 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     try ValueDecoder.decode(T.self, from: try value(key), path: codingPath + [key], tracker: tracker)
   }
 
+  func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? {
+    try decodeIfPresent(type, key)
+  }
+  func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? {
+    try decodeIfPresent(type, key)
+  }
+
   func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+    try decodeIfPresent(type, key)
+  }
+
+  private func decodeIfPresent<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
     note(key)
     guard let v = fields[key.stringValue] else { return nil }
-    if case .null = v, T.self != JSONValue.self { return nil }
+    if case .null = v, T.self != JSONValue.self {
+      // `null` for an optional field is ambiguous (unset? a mistake?): omit the field instead.
+      throw DecodingError.valueNotFound(
+        T.self,
+        .init(
+          codingPath: codingPath + [key],
+          debugDescription: "is null (omit the field to use its default)"))
+    }
     return try ValueDecoder.decode(T.self, from: v, path: codingPath + [key], tracker: tracker)
   }
 
