@@ -411,18 +411,21 @@ public enum StrictJSON {
 
     mutating func parseString() throws(SpecError) -> String {
       index += 1
-      var scalars = String.UnicodeScalarView()
+      // Validated UTF-8 is collected as bytes: plain runs are copied whole.
+      var buffer: [UInt8] = []
       var runStart = index
-      func flushASCII(_ s: inout String.UnicodeScalarView, _ from: Int, _ to: Int, _ b: [UInt8]) {
-        for i in from..<to { s.append(Unicode.Scalar(b[i])) }
-      }
       while true {
         guard index < bytes.count else { throw error("unterminated string") }
         let b = bytes[index]
         if b == UInt8(ascii: "\"") {
-          flushASCII(&scalars, runStart, index, bytes)
+          if buffer.isEmpty { 
+            let text = String(decoding: bytes[runStart..<index], as: UTF8.self)
+            index += 1
+            return text
+          }
+          buffer.append(contentsOf: bytes[runStart..<index])
           index += 1
-          return String(scalars)
+          return String(decoding: buffer, as: UTF8.self)
         }
         if b < 0x20 {
           throw error(
@@ -433,49 +436,52 @@ public enum StrictJSON {
           index += 1
           continue
         }
-        flushASCII(&scalars, runStart, index, bytes)
-        if b == UInt8(ascii: "\\") {
-          index += 1
-          guard index < bytes.count else { throw error("unterminated string") }
-          let e = bytes[index]
-          index += 1
-          switch e {
-          case UInt8(ascii: "\""): scalars.append("\"")
-          case UInt8(ascii: "\\"): scalars.append("\\")
-          case UInt8(ascii: "/"): scalars.append("/")
-          case UInt8(ascii: "b"): scalars.append("\u{08}")
-          case UInt8(ascii: "f"): scalars.append("\u{0C}")
-          case UInt8(ascii: "n"): scalars.append("\n")
-          case UInt8(ascii: "r"): scalars.append("\r")
-          case UInt8(ascii: "t"): scalars.append("\t")
-          case UInt8(ascii: "u"):
-            let start = index - 2
-            let high = try hex4()
-            var code = high
-            if (0xD800...0xDBFF).contains(high) {
-              guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
-                bytes[index + 1] == UInt8(ascii: "u")
-              else {
-                throw error("a lone UTF-16 surrogate \\u\(hex(high)) (not a character)", at: start)
-              }
-              index += 2
-              let low = try hex4()
-              guard (0xDC00...0xDFFF).contains(low) else {
-                throw error("a lone UTF-16 surrogate \\u\(hex(high)) (not a character)", at: start)
-              }
-              code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00...0xDFFF).contains(high) {
+        if b >= 0x80 {
+          // Validate the sequence; it stays in the current run.
+          _ = try utf8Scalar()
+          continue
+        }
+        buffer.append(contentsOf: bytes[runStart..<index])
+        index += 1
+        guard index < bytes.count else { throw error("unterminated string") }
+        let e = bytes[index]
+        index += 1
+        var scalar: Unicode.Scalar
+        switch e {
+        case UInt8(ascii: "\""): scalar = "\""
+        case UInt8(ascii: "\\"): scalar = "\\"
+        case UInt8(ascii: "/"): scalar = "/"
+        case UInt8(ascii: "b"): scalar = "\u{08}"
+        case UInt8(ascii: "f"): scalar = "\u{0C}"
+        case UInt8(ascii: "n"): scalar = "\n"
+        case UInt8(ascii: "r"): scalar = "\r"
+        case UInt8(ascii: "t"): scalar = "\t"
+        case UInt8(ascii: "u"):
+          let start = index - 2
+          let high = try hex4()
+          var code = high
+          if (0xD800...0xDBFF).contains(high) {
+            guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+              bytes[index + 1] == UInt8(ascii: "u")
+            else {
               throw error("a lone UTF-16 surrogate \\u\(hex(high)) (not a character)", at: start)
             }
-            scalars.append(Unicode.Scalar(code)!)
-          default:
-            throw error(
-              "invalid escape \\\(describeByte(at: index - 1)) (accepted: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
-              at: index - 2)
+            index += 2
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else {
+              throw error("a lone UTF-16 surrogate \\u\(hex(high)) (not a character)", at: start)
+            }
+            code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+          } else if (0xDC00...0xDFFF).contains(high) {
+            throw error("a lone UTF-16 surrogate \\u\(hex(high)) (not a character)", at: start)
           }
-        } else {
-          scalars.append(try utf8Scalar())
+          scalar = Unicode.Scalar(code)!
+        default:
+          throw error(
+            "invalid escape \\\(describeByte(at: index - 1)) (accepted: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+            at: index - 2)
         }
+        buffer.append(contentsOf: UTF8.encode(scalar)!)
         runStart = index
       }
     }

@@ -301,7 +301,13 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     }
     var labels: [String: String] = [:]
     for (i, optimizer) in optimizers.enumerated() {
-      for setting in try expand(optimizer, index: i) {
+      let expanded: [Setting]
+      do {
+        expanded = try expand(optimizer, index: i)
+      } catch {
+        throw error.at(source)
+      }
+      for setting in expanded {
         let field = "optimizers[\(i)]"
         if let problem = Self.labelProblem(setting.label) {
           throw fail(
@@ -345,7 +351,7 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     for key in grid.keys.sorted() {
       let values = grid[key]!
       guard !values.isEmpty else {
-        throw SpecError(location: "optimizer '\(optimizer.label)'", field: "grid.\(key)", "empty")
+        throw SpecError(field: "optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
       }
       combos = combos.flatMap { c in values.map { c + [(key, $0)] } }
     }
@@ -353,7 +359,7 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     for combo in combos {
       var spec = optimizer.spec
       for (key, value) in combo {
-        spec = try Self.setting(spec, key, to: value, label: optimizer.label)
+        spec = try Self.setting(spec, key, to: value, index: i)
       }
       let suffix = combo.map { "\($0.0.split(separator: ".").last!)=\($0.1)" }
         .joined(separator: ",")
@@ -362,16 +368,19 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     return out
   }
 
-  static func setting(_ spec: JSONValue, _ key: String, to value: JSONValue, label: String)
+  static func setting(_ spec: JSONValue, _ key: String, to value: JSONValue, index i: Int)
     throws(SpecError) -> JSONValue
   {
-    let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-    guard parts.count == 2, let index = Int(parts[0]), case .array(var stages) = spec,
+    let parts = key.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+      .map(String.init)
+    guard parts.count == 2, let index = Int(parts[0]), String(index) == parts[0],
+      !parts[1].isEmpty, case .array(var stages) = spec,
       stages.indices.contains(index), case .object(var fields) = stages[index]
     else {
       throw SpecError(
-        location: "optimizer '\(label)'", field: "grid.\(key)",
-        "expected '<stage index>.<field>' naming a stage of the spec (stages count from 0)")
+        field: "optimizers[\(i)].grid.\(key)",
+        "expected '<stage index>.<field>' naming a stage of the spec (stages count from 0; the spec must be an array of stages)"
+      )
     }
     fields[parts[1]] = value
     stages[index] = .object(fields)
