@@ -201,7 +201,8 @@ enum RunCommand {
     }
     guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: text) else {
       throw UsageError(
-        "saddle \(command): cannot read optimizer spec file '\(text)' (a readable JSON file is accepted)")
+        "saddle \(command): cannot read optimizer spec file '\(text)' (a readable JSON file is accepted)"
+      )
     }
     return (data, text)
   }

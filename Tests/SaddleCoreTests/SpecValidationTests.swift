@@ -26,7 +26,10 @@ struct SpecValidationTests {
     arguments: [
       (#"[{"stage":"sgd",}]"#, "spec.json, field '[0]'", "trailing comma"),
       (#"[{"stage":"sgd"},]"#, "spec.json", "trailing comma before ']'"),
-      (#"[{"stage":"adam","stage":"sgd"}]"#, "spec.json, field '[0].stage'", "duplicate key 'stage'"),
+      (
+        #"[{"stage":"adam","stage":"sgd"}]"#, "spec.json, field '[0].stage'",
+        "duplicate key 'stage'"
+      ),
       (
         #"[{"stage":"sgd","learningRate":0.1,"learningRate":-5}]"#,
         "spec.json, field '[0].learningRate'", "duplicate key 'learningRate'"

@@ -73,12 +73,14 @@ struct StrictJSONTests {
     }
     // Outside strings too, and a byte order mark.
     #expect(Self.refusal([0x5B, 0xFF, 0x5D])?.contains("byte 0xFF") == true)
-    #expect(Self.refusal([0xEF, 0xBB, 0xBF] + Array("[]".utf8))?.contains("byte order mark") == true)
+    #expect(
+      Self.refusal([0xEF, 0xBB, 0xBF] + Array("[]".utf8))?.contains("byte order mark") == true)
     // Valid multi-byte text (2, 3 and 4 bytes) and escapes decode to the same scalars.
     let value = try StrictJSON.parse(
       #"["κ=100 — 𝔼", "\u03ba=100 \u2014 \ud835\udd3c", "\"\\\/\b\f\n\r\t"]"#, source: "x")
     #expect(
-      value == .array([.string("κ=100 — 𝔼"), .string("κ=100 — 𝔼"), .string("\"\\/\u{8}\u{c}\n\r\t")])
+      value
+        == .array([.string("κ=100 — 𝔼"), .string("κ=100 — 𝔼"), .string("\"\\/\u{8}\u{c}\n\r\t")])
     )
   }
 
@@ -161,12 +163,14 @@ struct StrictJSONTests {
     let good = #"{"name":"n","seed":1,"items":[{"rate":1,"tags":[]},{"rate":2,"tags":["a"]}]}"#
     let value = try StrictJSON.decode(Outer.self, from: Data(good.utf8), source: "o.json")
     #expect(value.items[1] == Inner(rate: 2, count: nil, tags: ["a"]))
-    let typo = #"{"name":"n","seed":1,"items":[{"rate":1,"tags":[]},{"rate":2,"tags":[],"cuont":3}]}"#
+    let typo =
+      #"{"name":"n","seed":1,"items":[{"rate":1,"tags":[]},{"rate":2,"tags":[],"cuont":3}]}"#
     #expect {
       _ = try StrictJSON.decode(Outer.self, from: Data(typo.utf8), source: "o.json")
     } throws: { error in
       let message = "\(error)"
-      return message.hasPrefix("o.json, field 'items[1].cuont': unknown field; did you mean 'count'?")
+      return message.hasPrefix(
+        "o.json, field 'items[1].cuont': unknown field; did you mean 'count'?")
         && message.contains("known fields here: count, rate, tags")
     }
     // A dictionary field is open: any key is data.
@@ -180,10 +184,19 @@ struct StrictJSONTests {
   @Test(
     "decode: type errors and missing fields name the path, the value and what is accepted",
     arguments: [
-      (#"{"name":"n","seed":1,"items":[{"rate":"x","tags":[]}]}"#, "field 'items[0].rate'", "expected a number, got a string \"x\""),
-      (#"{"name":"n","seed":-1,"items":[]}"#, "field 'seed'", "expected an integer in 0…18446744073709551615, got a number -1"),
+      (
+        #"{"name":"n","seed":1,"items":[{"rate":"x","tags":[]}]}"#, "field 'items[0].rate'",
+        "expected a number, got a string \"x\""
+      ),
+      (
+        #"{"name":"n","seed":-1,"items":[]}"#, "field 'seed'",
+        "expected an integer in 0…18446744073709551615, got a number -1"
+      ),
       (#"{"name":"n","seed":1.5,"items":[]}"#, "field 'seed'", "got a number 1.5"),
-      (#"{"name":"n","seed":1,"items":[{"rate":1,"count":2.5,"tags":[]}]}"#, "field 'items[0].count'", "expected an integer"),
+      (
+        #"{"name":"n","seed":1,"items":[{"rate":1,"count":2.5,"tags":[]}]}"#,
+        "field 'items[0].count'", "expected an integer"
+      ),
       (#"{"name":"n","seed":1,"items":{}}"#, "field 'items'", "expected an array, got an object"),
       (#"{"name":null,"seed":1,"items":[]}"#, "field 'name'", "is null (expected a string)"),
       (#"{"seed":1,"items":[]}"#, "field 'name'", "missing"),

@@ -63,7 +63,8 @@ struct StrictInputCommandLineTests {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = [
-      "-c", #"exec "$0" run --problem rosenbrock --steps 3 --optimizer "$(printf '[{"stage":"sgd","name":"\377"}]')""#,
+      "-c",
+      #"exec "$0" run --problem rosenbrock --steps 3 --optimizer "$(printf '[{"stage":"sgd","name":"\377"}]')""#,
       try ExamplesTests.executable("saddle").path,
     ]
     let err = Pipe()
@@ -124,7 +125,9 @@ struct StrictInputCommandLineTests {
     #expect(result.stdout.contains("total: 1410 parameters in 4 segments"), "\(result.stdout)")
     let closed = try runSaddle(["list", "--model", "rosenbrock"])
     #expect(
-      closed.stdout.split(separator: "\n").map { $0.split(separator: " ") }.contains(["x", "0", "2"]),
+      closed.stdout.split(separator: "\n").map { $0.split(separator: " ") }.contains([
+        "x", "0", "2",
+      ]),
       "\(closed.stdout)")
     Self.expectOneLineRefusal(
       try runSaddle(["list", "--model", "mlp-parity", "--param", "bitz=8"]),
@@ -141,13 +144,17 @@ struct StrictInputCommandLineTests {
   @Test(
     "saddle study run refuses bad configs in one line naming the file and the field",
     arguments: [
-      (#""escapeDelta": 0.03"#, #""escapeDelat": 0.03"#, ["problems[0].escapeDelat'", "did you mean 'escapeDelta'?"]),
+      (
+        #""escapeDelta": 0.03"#, #""escapeDelat": 0.03"#,
+        ["problems[0].escapeDelat'", "did you mean 'escapeDelta'?"]
+      ),
       (#""seeds": 2"#, #""seeds": 2, "seeds": 3"#, ["field 'seeds'", "duplicate key"]),
       (#""name": "cli""#, #""name": "../../x""#, ["field 'name'", "'../../x'", "accepted"]),
       (#""seeds": 2"#, #""seeds": 2, "curvePoints": 1"#, ["field 'curvePoints'"]),
     ])
   func studyRefusals(old: String, new: String, expected: [String]) throws {
-    let file = try Self.temporaryFile(Array(Self.config.replacingOccurrences(of: old, with: new).utf8), "cfg.json")
+    let file = try Self.temporaryFile(
+      Array(Self.config.replacingOccurrences(of: old, with: new).utf8), "cfg.json")
     defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
     let out = file.deletingLastPathComponent().appendingPathComponent("out").path
     Self.expectOneLineRefusal(
@@ -168,7 +175,9 @@ struct StrictInputCommandLineTests {
     let values = (0..<400).map { "\($0)" }.joined(separator: ",")
     let large = Self.config.replacingOccurrences(
       of: #"[{"stage": "sgd", "learningRate": 0.5}]}"#,
-      with: #"[{"stage": "sgd", "learningRate": 0.5}], "grid": {"0.every": [\#(values)], "0.offset": [\#(values)]}}"#)
+      with:
+        #"[{"stage": "sgd", "learningRate": 0.5}], "grid": {"0.every": [\#(values)], "0.offset": [\#(values)]}}"#
+    )
     try Data(large.utf8).write(to: file)
     Self.expectOneLineRefusal(
       try runSaddle(["study", "run", file.path, "--out", out]),

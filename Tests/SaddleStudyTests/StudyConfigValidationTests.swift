@@ -44,13 +44,25 @@ struct StudyConfigValidationTests {
     arguments: [
       (#""seeds": 2"#, #""seedz": 2"#, "field 'seedz'", "did you mean 'seeds'?"),
       (#""steps": 50"#, #""stepz": 50"#, "field 'budget.stepz'", "did you mean 'steps'?"),
-      (#""rotationSeed": 1"#, #""rotation_seed": 1"#, "field 'problems[0].rotation_seed'", "did you mean 'rotationSeed'?"),
-      (#""escapeDelta": 0.03"#, #""escape_delta": 0.03"#, "field 'problems[0].escape_delta'", "did you mean 'escapeDelta'?"),
-      (#""escapeDelta": 0.03"#, #""escapeDelat": 0.03"#, "field 'problems[0].escapeDelat'", "did you mean 'escapeDelta'?"),
+      (
+        #""rotationSeed": 1"#, #""rotation_seed": 1"#, "field 'problems[0].rotation_seed'",
+        "did you mean 'rotationSeed'?"
+      ),
+      (
+        #""escapeDelta": 0.03"#, #""escape_delta": 0.03"#, "field 'problems[0].escape_delta'",
+        "did you mean 'escapeDelta'?"
+      ),
+      (
+        #""escapeDelta": 0.03"#, #""escapeDelat": 0.03"#, "field 'problems[0].escapeDelat'",
+        "did you mean 'escapeDelta'?"
+      ),
       (#""grid""#, #""grdi""#, "field 'optimizers[1].grdi'", "did you mean 'grid'?"),
       (#""name": "t","#, #""name": "t", "pad": "xxxxxxxx","#, "field 'pad'", "unknown field"),
       (#""0.period""#, #""0.periodd""#, "field 'periodd'", "did you mean 'period'?"),
-      (#""learningRate": 0.5}]}"#, #""learningRate": 0.5, "lr": 1}]}"#, "field 'lr'", "unknown field"),
+      (
+        #""learningRate": 0.5}]}"#, #""learningRate": 0.5, "lr": 1}]}"#, "field 'lr'",
+        "unknown field"
+      ),
     ])
   func unknownKeys(old: String, new: String, field: String, hint: String) throws {
     let message = try #require(Self.refusal(Self.edited(old, new)), "accepted \(new)")
@@ -63,19 +75,28 @@ struct StudyConfigValidationTests {
   @Test("a 5 MB pad field is refused as an unknown key, not carried along (50 MB: same path)")
   func hugePad() throws {
     let pad = String(repeating: "x", count: 5_000_000)
-    let message = try #require(Self.refusal(Self.edited(#""name": "t","#, #""name": "t", "pad": "\#(pad)","#)))
+    let message = try #require(
+      Self.refusal(Self.edited(#""name": "t","#, #""name": "t", "pad": "\#(pad)","#)))
     #expect(message.hasPrefix("cfg.json, field 'pad': unknown field"))
   }
 
   @Test(
     "duplicate keys, trailing commas, null and wrong types are refused with the path",
     arguments: [
-      (#""escapeDelta": 0.03"#, #""escapeDelta": 0.03, "escapeDelta": 9"#, "field 'problems[0].escapeDelta'", "duplicate key"),
+      (
+        #""escapeDelta": 0.03"#, #""escapeDelta": 0.03, "escapeDelta": 9"#,
+        "field 'problems[0].escapeDelta'", "duplicate key"
+      ),
       (#"[1, 5]"#, #"[1, 5,]"#, "field 'optimizers[1].grid.0.period'", "trailing comma"),
-      (#""seeds": 2"#, #""seeds": "2""#, "field 'seeds'", "expected an integer, got a string \"2\""),
+      (
+        #""seeds": 2"#, #""seeds": "2""#, "field 'seeds'", "expected an integer, got a string \"2\""
+      ),
       (#""seeds": 2"#, #""seeds": 2.5"#, "field 'seeds'", "got a number 2.5"),
       (#""rotationSeed": 1"#, #""rotationSeed": -1"#, "field 'problems[0].rotationSeed'", "-1"),
-      (#""escapeDelta": 0.03"#, #""escapeDelta": null"#, "field 'problems[0].escapeDelta'", "is null"),
+      (
+        #""escapeDelta": 0.03"#, #""escapeDelta": null"#, "field 'problems[0].escapeDelta'",
+        "is null"
+      ),
       (#""label": "gd""#, #""label": 3"#, "field 'optimizers[0].label'", "expected a string"),
       (#""cost": 100"#, #""cost": 1e999"#, "field 'budget.cost'", "outside the range"),
     ])
@@ -89,13 +110,19 @@ struct StudyConfigValidationTests {
   @Test(
     "issue 9.4: labels and names that would collide, break files or escape the directory",
     arguments: [
-      (#""label": "deo""#, #""label": "gd""#, "field 'optimizers[1].label'", "already the label of optimizers[0]"),
+      (
+        #""label": "deo""#, #""label": "gd""#, "field 'optimizers[1].label'",
+        "already the label of optimizers[0]"
+      ),
       (#""label": "qdw""#, #""label": "q/dw""#, "field 'problems[0].label'", "'q/dw' contains '/'"),
       (#""label": "gd""#, #""label": "g/d""#, "field 'optimizers[0].label'", "contains '/'"),
       (#""label": "gd""#, #""label": "g\nd""#, "field 'optimizers[0].label'", "line break"),
       (#""label": "gd""#, #""label": "g|d""#, "field 'optimizers[0].label'", "contains '|'"),
       (#""label": "gd""#, #""label": """#, "field 'optimizers[0].label'", "is empty"),
-      (#""label": "gd""#, #""label": " gd""#, "field 'optimizers[0].label'", "starts or ends with a space"),
+      (
+        #""label": "gd""#, #""label": " gd""#, "field 'optimizers[0].label'",
+        "starts or ends with a space"
+      ),
       (#""name": "t""#, #""name": """#, "field 'name'", "is empty"),
       (#""name": "t""#, #""name": "../../x""#, "field 'name'", "'../../x'"),
       (#""name": "t""#, #""name": "..""#, "field 'name'", "starts with '.'"),
@@ -118,16 +145,31 @@ struct StudyConfigValidationTests {
       #""rotationSeed": 1}]"#,
       #""rotationSeed": 1}, {"label": "qdw", "problem": "quartic-double-well"}]"#)
     let message = try #require(Self.refusal(text))
-    #expect(message.hasPrefix("cfg.json, field 'problems[1].label': 'qdw' is already the label of problems[0]"))
+    #expect(
+      message.hasPrefix(
+        "cfg.json, field 'problems[1].label': 'qdw' is already the label of problems[0]"))
   }
 
   @Test(
     "fields that would be ignored for a problem are refused",
     arguments: [
-      (#""rotationSeed": 1"#, #""rotationSeed": 1, "start": "initial""#, "problems[0].escapeDelta", "would be ignored"),
-      (#""problem": "quartic-double-well", "escapeDelta": 0.03,"#, #""problem": "mlp-parity","#, "problems[0].rotationSeed", "would run unrotated"),
-      (#""problem": "quartic-double-well", "escapeDelta": 0.03, "rotationSeed": 1"#, #""problem": "mlp-parity", "perturbation": 0.1"#, "problems[0].perturbation", "would be ignored"),
-      (#""rotationSeed": 1"#, #""rotationSeed": 1, "start": "saddel""#, "problems[0].start", "accepted: saddle, initial"),
+      (
+        #""rotationSeed": 1"#, #""rotationSeed": 1, "start": "initial""#, "problems[0].escapeDelta",
+        "would be ignored"
+      ),
+      (
+        #""problem": "quartic-double-well", "escapeDelta": 0.03,"#, #""problem": "mlp-parity","#,
+        "problems[0].rotationSeed", "would run unrotated"
+      ),
+      (
+        #""problem": "quartic-double-well", "escapeDelta": 0.03, "rotationSeed": 1"#,
+        #""problem": "mlp-parity", "perturbation": 0.1"#, "problems[0].perturbation",
+        "would be ignored"
+      ),
+      (
+        #""rotationSeed": 1"#, #""rotationSeed": 1, "start": "saddel""#, "problems[0].start",
+        "accepted: saddle, initial"
+      ),
     ])
   func ignoredFields(old: String, new: String, field: String, problem: String) throws {
     let message = try #require(Self.refusal(Self.edited(old, new)), "accepted \(new)")
@@ -135,11 +177,13 @@ struct StudyConfigValidationTests {
     #expect(message.contains(problem), "\(message)")
   }
 
-  @Test("issue 9.3 in a study: a segment the problem does not have is refused, naming the real ones")
+  @Test(
+    "issue 9.3 in a study: a segment the problem does not have is refused, naming the real ones")
   func unknownSegmentInStudy() throws {
     let message = try #require(
       Self.refusal(
-        Self.edited(#""learningRate": 0.5}]}"#, #""learningRate": 0.5, "segments": ["layer0.w"]}]}"#)))
+        Self.edited(
+          #""learningRate": 0.5}]}"#, #""learningRate": 0.5, "segments": ["layer0.w"]}]}"#)))
     #expect(message.hasPrefix("cfg.json, optimizer 'gd' (optimizers[0].spec)"), "\(message)")
     #expect(message.contains("unknown segment 'layer0.w'"), "\(message)")
     #expect(message.contains("this model's segments: x"), "\(message)")
@@ -184,7 +228,9 @@ struct StudyConfigValidationTests {
       from: Data(
         Self.edited(#""grid": {"0.period": [1, 5]}"#, #""grid": {\#(grid)}"#).utf8))
     #expect(huge.trialCount == Int.max)
-    #expect(Self.refusal(Self.edited(#""grid": {"0.period": [1, 5]}"#, #""grid": {\#(grid)}"#))?.contains("trials") == true)
+    #expect(
+      Self.refusal(Self.edited(#""grid": {"0.period": [1, 5]}"#, #""grid": {\#(grid)}"#))?.contains(
+        "trials") == true)
   }
 
   @Test("issue 9.9: transformer-charlm with sequenceLength 3000 is a spec error, not a crash")

@@ -81,7 +81,10 @@ extension Registry {
     register(rule: "weight-decay", summary: "d ← d + λθ (coupled L2)") { p in
       WeightDecay(rate: try p.double("rate", default: 1e-4, in: .atLeast(0)))
     }
-    register(rule: "scale", summary: "d ← s·d (sets the step's size: counts as scaling it)", scalesStep: true) {
+    register(
+      rule: "scale", summary: "d ← s·d (sets the step's size: counts as scaling it)",
+      scalesStep: true
+    ) {
       p in
       Scale(factor: try p.double("factor", default: 1))
     }

@@ -221,7 +221,8 @@ public struct Registry: Sendable {
       let conditional = infos.filter { $0.scales && $0.conditional }.map(\.location)
       let note =
         conditional.isEmpty
-        ? "" : " (\(conditional.joined(separator: ", ")) scales it only on some steps: every/offset/after)"
+        ? ""
+        : " (\(conditional.joined(separator: ", ")) scales it only on some steps: every/offset/after)"
       throw SpecError(
         location: "optimizer spec",
         "no stage scales the step\(note) in [\(names)]: \(rateOneExplanation)")

@@ -56,7 +56,8 @@ public enum StrictJSON {
   public static func decode<T: Decodable>(
     _ type: T.Type, from data: Data, source: String, unknownKeys: UnknownKeys = .reject
   ) throws(SpecError) -> T {
-    try decode(type, from: try parse(data, source: source), source: source, unknownKeys: unknownKeys)
+    try decode(
+      type, from: try parse(data, source: source), source: source, unknownKeys: unknownKeys)
   }
 
   /// Decodes a `T` from an already parsed value (see ``decode(_:from:source:unknownKeys:)-(_,Data,_,_)``).
@@ -418,7 +419,7 @@ public enum StrictJSON {
         guard index < bytes.count else { throw error("unterminated string") }
         let b = bytes[index]
         if b == UInt8(ascii: "\"") {
-          if buffer.isEmpty { 
+          if buffer.isEmpty {
             let text = String(decoding: bytes[runStart..<index], as: UTF8.self)
             index += 1
             return text
@@ -529,7 +530,8 @@ public enum StrictJSON {
       guard value >= minimum, value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value),
         let scalar = Unicode.Scalar(value)
       else {
-        throw error("invalid UTF-8 (overlong form or surrogate); JSON text must be UTF-8", at: start)
+        throw error(
+          "invalid UTF-8 (overlong form or surrogate); JSON text must be UTF-8", at: start)
       }
       index += count
       return scalar
@@ -542,7 +544,9 @@ public enum StrictJSON {
       if bytes[index] == UInt8(ascii: "-") {
         negative = true
         index += 1
-        if index < bytes.count && (bytes[index] == UInt8(ascii: "I") || bytes[index] == UInt8(ascii: "N")) {
+        if index < bytes.count
+          && (bytes[index] == UInt8(ascii: "I") || bytes[index] == UInt8(ascii: "N"))
+        {
           throw error("NaN and Infinity are not JSON numbers (accepted: finite numbers)", at: start)
         }
       }
@@ -566,10 +570,14 @@ public enum StrictJSON {
         }
         while index < bytes.count && isDigit(bytes[index]) { index += 1 }
       }
-      if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+      if index < bytes.count
+        && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
+      {
         isInteger = false
         index += 1
-        if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
+        if index < bytes.count
+          && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"))
+        {
           index += 1
         }
         guard index < bytes.count, isDigit(bytes[index]) else {
@@ -645,7 +653,9 @@ struct ValueDecoder: Decoder {
     return try T(from: ValueDecoder(value: value, codingPath: path, tracker: tracker))
   }
 
-  static func mismatch(_ type: Any.Type, _ path: [any CodingKey], _ expected: String, _ value: JSONValue)
+  static func mismatch(
+    _ type: Any.Type, _ path: [any CodingKey], _ expected: String, _ value: JSONValue
+  )
     -> DecodingError
   {
     let shown = value.description
@@ -658,7 +668,9 @@ struct ValueDecoder: Decoder {
       type, .init(codingPath: path, debugDescription: "\(expected), got \(value.typeName) \(text)"))
   }
 
-  static func integer<I: FixedWidthInteger>(_ type: I.Type, _ value: JSONValue, _ path: [any CodingKey])
+  static func integer<I: FixedWidthInteger>(
+    _ type: I.Type, _ value: JSONValue, _ path: [any CodingKey]
+  )
     throws -> I
   {
     let range = I.isSigned && I.bitWidth == 64 ? "an integer" : "an integer in \(I.min)…\(I.max)"
@@ -690,10 +702,14 @@ struct ValueDecoder: Decoder {
   {
     switch type {
     case is Bool.Type:
-      guard case .bool(let b) = value else { throw mismatch(T.self, path, "expected true or false", value) }
+      guard case .bool(let b) = value else {
+        throw mismatch(T.self, path, "expected true or false", value)
+      }
       return (b as! T)
     case is String.Type:
-      guard case .string(let s) = value else { throw mismatch(T.self, path, "expected a string", value) }
+      guard case .string(let s) = value else {
+        throw mismatch(T.self, path, "expected a string", value)
+      }
       return (s as! T)
     case is Double.Type:
       return (try double(value, path) as! T)
@@ -768,7 +784,8 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
   }
 
   private func decode<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
-    try ValueDecoder.decode(T.self, from: try value(key), path: codingPath + [key], tracker: tracker)
+    try ValueDecoder.decode(
+      T.self, from: try value(key), path: codingPath + [key], tracker: tracker)
   }
   func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decode(type, key) }
   func decode(_ type: String.Type, forKey key: Key) throws -> String { try decode(type, key) }
@@ -791,7 +808,8 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
   }
 
   func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-    try ValueDecoder.decode(T.self, from: try value(key), path: codingPath + [key], tracker: tracker)
+    try ValueDecoder.decode(
+      T.self, from: try value(key), path: codingPath + [key], tracker: tracker)
   }
 
   func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {

@@ -65,7 +65,8 @@ struct SpecFuzzer {
       }
       // A chain needs a stage that scales the step; follow the others with SGD.
       let scales =
-        entry.scalesStep ?? registry.parameters(of: entry.name).contains { $0.name == "learningRate" }
+        entry.scalesStep
+        ?? registry.parameters(of: entry.name).contains { $0.name == "learningRate" }
       let sgd: [FuzzDocument] =
         scales ? [] : [.object([("stage", .string("sgd")), ("learningRate", .raw("0.1"))])]
       seeds.append(.array([.object(fields)] + sgd))

@@ -25,7 +25,9 @@ struct RulePreconditionTests {
     await #expect(processExitsWith: .failure) { _ = Adam(learningRate: -1) }
     await #expect(processExitsWith: .failure) { _ = SGD(learningRate: -0.1) }
     await #expect(processExitsWith: .failure) { _ = SGD(learningRate: .constant(.infinity)) }
-    await #expect(processExitsWith: .failure) { _ = SGD(learningRate: .cosine(1, steps: 0, final: 0)) }
+    await #expect(processExitsWith: .failure) {
+      _ = SGD(learningRate: .cosine(1, steps: 0, final: 0))
+    }
     await #expect(processExitsWith: .failure) { _ = AdamW(epsilon: 0) }
   }
 
