@@ -22,7 +22,16 @@ extension Registry {
           return try ProblemCatalog.make(name, dimension: nil, parameters: [:])
         }
         var values: [String: Double] = [:]
-        for field in p.givenFields { values[field] = try p.double(field) }
+        let known = problem.parameters.map(\.name)
+        for field in p.givenFields {
+          guard known.contains(field) else {
+            let hint = closestName(to: field, in: known).map { "; did you mean '\($0)'?" } ?? ""
+            let list = known.isEmpty ? "none" : known.joined(separator: ", ")
+            throw SpecError(
+              location: p.location, field: field, "unknown field (known fields: \(list))\(hint)")
+          }
+          values[field] = try p.double(field)
+        }
         do {
           return try ProblemCatalog.make(name, dimension: nil, parameters: values)
         } catch let error as ProblemError {

@@ -18,6 +18,9 @@ struct OptionSpec {
   var name: String
   var valueName: String?
   var help: String
+  /// Whether the option may be given more than once (e.g. `--param`); any other option given
+  /// twice is a usage error rather than "the last one wins".
+  var repeatable = false
   var isFlag: Bool { valueName == nil }
 }
 
@@ -26,6 +29,7 @@ struct OptionSpec {
 struct ParsedArguments {
   let command: String
   private(set) var values: [String: String] = [:]
+  private(set) var repeated: [String: [String]] = [:]
   private(set) var flags: Set<String> = []
   private(set) var positionals: [String] = []
 
@@ -53,19 +57,28 @@ struct ParsedArguments {
             closestName(to: name, in: options.map(\.name)).map { "; did you mean --\($0)?" } ?? ""
           throw UsageError("saddle \(command): unknown option --\(name)\(hint) (see --help)")
         }
+        if !spec.repeatable && (flags.contains(name) || values[name] != nil) {
+          throw UsageError("saddle \(command): --\(name) is given twice (give it once)")
+        }
         if spec.isFlag {
           if inlineValue != nil {
             throw UsageError("saddle \(command): --\(name) takes no value")
           }
           flags.insert(name)
-        } else if let inlineValue {
-          values[name] = inlineValue
         } else {
-          guard i + 1 < arguments.count else {
-            throw UsageError("saddle \(command): --\(name) needs a value (\(spec.valueName!))")
+          let value: String
+          if let inlineValue {
+            value = inlineValue
+          } else {
+            guard i + 1 < arguments.count else {
+              throw UsageError(
+                "saddle \(command): --\(name) needs a value (\(spec.valueName!))")
+            }
+            value = arguments[i + 1]
+            i += 1
           }
-          values[name] = arguments[i + 1]
-          i += 1
+          values[name] = value
+          repeated[name, default: []].append(value)
         }
       } else {
         guard positionals.count < allowed else {
@@ -78,6 +91,32 @@ struct ParsedArguments {
   }
 
   func has(_ flag: String) -> Bool { flags.contains(flag) }
+  /// Every value of a repeatable option, in order.
+  func all(_ name: String) -> [String] { repeated[name] ?? [] }
+
+  /// `--param key=value` options as problem/model fields: each value is read as JSON
+  /// (`3`, `0.5`, `true`, `"text"`), or as a plain string when it is not JSON (`corpus=a.txt`).
+  /// A key given twice, or a value without `=`, is a usage error.
+  func parameterFields(_ name: String = "param") throws -> [String: JSONValue] {
+    var fields: [String: JSONValue] = [:]
+    for item in all(name) {
+      guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+        throw UsageError(
+          "saddle \(command): --\(name) expects key=value (e.g. dimension=10), got '\(item)'")
+      }
+      let key = String(item[..<eq])
+      let text = String(item[item.index(after: eq)...])
+      guard fields[key] == nil else {
+        throw UsageError("saddle \(command): --\(name) \(key) is given twice (give it once)")
+      }
+      if let value = try? StrictJSON.parse(text, source: "--\(name) \(key)") {
+        fields[key] = value
+      } else {
+        fields[key] = .string(text)
+      }
+    }
+    return fields
+  }
   func string(_ name: String) -> String? { values[name] }
 
   func int(_ name: String, default d: Int? = nil, min: Int = Int.min) throws(UsageError) -> Int? {

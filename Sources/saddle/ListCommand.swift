@@ -3,7 +3,13 @@ import SaddleKit
 
 enum ListCommand {
   static let options = [
-    OptionSpec(name: "json", valueName: nil, help: "Print JSON (one object, a key per section).")
+    OptionSpec(name: "json", valueName: nil, help: "Print JSON (one object, a key per section)."),
+    OptionSpec(
+      name: "model", valueName: "NAME",
+      help: "Print one problem/model: its parameters (as set) and its segments."),
+    OptionSpec(
+      name: "param", valueName: "KEY=VALUE", help: "Set a model parameter (repeatable).",
+      repeatable: true),
   ]
 
   /// The sections, in order: name on the command line, registry kind, title.
@@ -30,18 +36,51 @@ enum ListCommand {
     "Parameters, optimizer state and update kernels are float32; closed-form problems "
     + "compute in float64 and round. Ranges: > 0, ≥ 0, a ≤ x < b; integer where marked."
 
+  /// `saddle list --model NAME`: the parameters (defaults, given values, ranges) and the
+  /// segments (name, offset, count) of the model built with `--param` fields.
+  static func describeModel(_ name: String, args: ParsedArguments, registry: Registry) throws {
+    let model = try RunCommand.makeModel(name, args: args, registry: registry)
+    let given = try args.parameterFields()
+    let entry = registry.entry(named: name)
+    print("\(name)" + ((entry?.summary).map { $0.isEmpty ? "" : " — \($0)" } ?? ""))
+    print("PARAMETERS")
+    let parameters = registry.parameters(of: name)
+    if parameters.isEmpty { print("  (none)") }
+    for p in parameters {
+      let value = given[p.name].map { "\($0) (given)" } ?? p.defaultValue
+      print("  \(p.name) = \(value)   (\(p.accepted))")
+    }
+    print("SEGMENTS (name, offset, count) — the names a stage's \"segments\" accepts")
+    let width = max(4, model.layout.segments.map(\.name.count).max() ?? 0)
+    for segment in model.layout.segments {
+      print(
+        "  " + segment.name.padding(toLength: width, withPad: " ", startingAt: 0)
+          + "  \(segment.offset)  \(segment.count)")
+    }
+    print("total: \(model.layout.count) parameters in \(model.layout.segments.count) segments")
+  }
+
   static func run(_ arguments: [String], registry: Registry) throws {
     let args = try ParsedArguments(arguments, command: "list", options: options, positionals: 1)
     if args.has("help") {
       print(
         helpText(
-          usage: "saddle list [problems|rules|estimators|presets|schedules] [--json]",
+          usage:
+            "saddle list [problems|rules|estimators|presets|schedules] [--json] | --model NAME [--param KEY=VALUE]...",
           summary: """
             Lists every registered problem, update rule, estimator, preset and schedule with its
-            parameters, defaults and accepted ranges (or one section). \(conventions)
+            parameters, defaults and accepted ranges (or one section); with --model, one model's
+            parameters and its segment names (for a stage's "segments"). \(conventions)
             """,
           options: options))
       return
+    }
+    if let name = args.string("model") {
+      try describeModel(name, args: args, registry: registry)
+      return
+    }
+    if !args.all("param").isEmpty {
+      throw UsageError("saddle list: --param needs --model NAME")
     }
     var chosen = sections
     if let name = args.positionals.first {
@@ -75,6 +114,7 @@ enum ListCommand {
     }
     if chosen.count == sections.count {
       print("COMMON STAGE FIELDS: every, offset, after, name, segments")
+      print("SEGMENT NAMES: saddle list --model NAME [--param KEY=VALUE]...")
     }
   }
 

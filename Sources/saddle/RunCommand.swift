@@ -7,6 +7,13 @@ enum RunCommand {
       name: "problem", valueName: "NAME", help: "A registered problem (see `saddle list`)."),
     OptionSpec(name: "dim", valueName: "D", help: "The problem's dimension, where it has one."),
     OptionSpec(
+      name: "param", valueName: "KEY=VALUE",
+      help: "Set a problem/model parameter (repeatable; see `saddle list --model NAME`).",
+      repeatable: true),
+    OptionSpec(
+      name: "allow-large", valueName: nil,
+      help: "Accept an optimizer spec of more than 10,000 stages."),
+    OptionSpec(
       name: "optimizer", valueName: "SPEC",
       help: "Inline JSON (a list of stages) or a path to a JSON file."),
     OptionSpec(name: "steps", valueName: "N", help: "Number of optimizer steps."),
@@ -33,7 +40,7 @@ enum RunCommand {
   ]
 
   static let usage = """
-    saddle run --problem NAME [--dim D] --optimizer SPEC --steps N [--seed S] [--start X1,...]
+    saddle run --problem NAME [--dim D] [--param KEY=VALUE]... --optimizer SPEC --steps N [--seed S] [--start X1,...]
                       [--trace FILE] [--checkpoint DIR [--checkpoint-every K] [--resume]]
                       [--on-nonfinite stop|skip|rollback]
     """
@@ -86,10 +93,11 @@ enum RunCommand {
       }
       options.policy = policy
     }
-    var fields: [String: JSONValue] = [:]
-    if let dim = try args.int("dim", min: 1) { fields["dimension"] = .int(dim) }
-    let model = try registry.model(named: problemName, fields: fields)
-    let optimizer = try registry.optimizer(fromJSON: try readSpec(specText, command: "run"))
+    let model = try makeModel(problemName, args: args, registry: registry)
+    let (specData, specSource) = try readSpec(specText, command: "run")
+    let optimizer = try registry.optimizer(
+      fromJSON: specData, source: specSource, layout: model.layout,
+      allowLarge: args.has("allow-large"))
     try execute(model: model, optimizer: optimizer, options: options)
   }
 
@@ -160,19 +168,42 @@ enum RunCommand {
     if let failure = history.failure { throw RunError("saddle run: \(failure)") }
   }
 
-  /// Inline JSON, or the contents of a file.
-  static func readSpec(_ text: String, command: String) throws -> String {
+  /// The model named `name` with `--dim` and `--param key=value` fields, validated by the
+  /// registry (an unknown key names the accepted ones).
+  static func makeModel(_ name: String, args: ParsedArguments, registry: Registry) throws
+    -> any Model
+  {
+    var fields = try args.parameterFields()
+    if let dim = try args.int("dim", min: 1) {
+      guard fields["dimension"] == nil else {
+        throw UsageError(
+          "saddle \(args.command): give --dim or --param dimension=…, not both")
+      }
+      fields["dimension"] = .int(dim)
+    }
+    do {
+      return try registry.model(named: name, fields: fields)
+    } catch {
+      if let field = error.field, fields[field] != nil { throw error.at("--param") }
+      throw error
+    }
+  }
+
+  /// Inline JSON (source `--optimizer`), or the bytes of a file (source: its path); both are
+  /// read by the strict JSON parser.
+  static func readSpec(_ text: String, command: String) throws -> (Data, String) {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
-    if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") { return text }
-    guard FileManager.default.fileExists(atPath: text) else {
+    if trimmed.hasPrefix("[") || trimmed.hasPrefix("{") { return (Data(text.utf8), "--optimizer") }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) else {
       throw UsageError(
         "saddle \(command): --optimizer '\(text)' is neither inline JSON nor an existing file")
     }
-    guard let data = FileManager.default.contents(atPath: text),
-      let contents = String(data: data, encoding: .utf8)
-    else {
-      throw UsageError("saddle \(command): cannot read optimizer spec file '\(text)'")
+    guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: text) else {
+      throw UsageError(
+        "saddle \(command): cannot read optimizer spec file '\(text)' (a readable JSON file is accepted)"
+      )
     }
-    return contents
+    return (data, text)
   }
 }

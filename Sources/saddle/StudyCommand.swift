@@ -9,6 +9,9 @@ enum StudyCommand {
     ),
     OptionSpec(name: "shards", valueName: "N", help: "For `slurm`: the number of array tasks."),
     OptionSpec(name: "time", valueName: "HH:MM:SS", help: "For `slurm`: time limit per task."),
+    OptionSpec(
+      name: "allow-large", valueName: nil,
+      help: "Accept more than 100,000 trials or optimizer specs of more than 10,000 stages."),
   ]
 
   static let usage = """
@@ -45,7 +48,11 @@ enum StudyCommand {
       guard let data = FileManager.default.contents(atPath: path) else {
         throw UsageError("saddle study run: cannot read config file '\(path)'")
       }
-      let config = try StudyConfig.load(data, registry: registry)
+      let config = try StudyConfig.load(
+        data, registry: registry, source: path, allowLarge: args.has("allow-large"))
+      print(
+        "study '\(config.name)': \(config.trialCount) trials (\(config.problems.count) problems × \(config.settingCount) settings × \(config.seeds) seeds)"
+      )
       var shard = (0, 1)
       if let text = args.string("shard") {
         let parts = text.split(separator: "/").compactMap { Int($0) }
@@ -102,7 +109,8 @@ enum StudyCommand {
       guard let data = FileManager.default.contents(atPath: positionals[1]) else {
         throw UsageError("saddle study slurm: cannot read config file '\(positionals[1])'")
       }
-      let config = try StudyConfig.load(data, registry: registry)
+      let config = try StudyConfig.load(
+        data, registry: registry, source: positionals[1], allowLarge: args.has("allow-large"))
       guard let shards = try args.int("shards", min: 1) else {
         throw UsageError("saddle study slurm: --shards N is required (the array size)")
       }
@@ -166,7 +174,9 @@ enum StudyCommand {
       throw UsageError(
         "saddle study: '\(directory.path)' has no study.json (not a study directory)")
     }
-    return try StudyConfig.load(data, registry: registry)
+    return try StudyConfig.load(
+      data, registry: registry,
+      source: directory.appendingPathComponent("study.json").path, allowLarge: true)
   }
 
   static func report(_ directory: URL) throws {

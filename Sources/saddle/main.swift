@@ -28,6 +28,17 @@ let topLevelHelp = """
 let arguments = Array(CommandLine.arguments.dropFirst())
 let registry = Registry.standard
 do {
+  // Swift repairs invalid UTF-8 in arguments to U+FFFD; refuse it instead (it would otherwise
+  // reach an inline --optimizer or a label unnoticed).
+  for i in 1..<Int(CommandLine.argc) {
+    guard let raw = CommandLine.unsafeArgv[i] else { continue }
+    let bytes = UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }
+    if String(validating: bytes, as: UTF8.self) == nil {
+      throw UsageError(
+        "saddle: argument \(i) (\(String(decoding: bytes, as: UTF8.self))) is not valid UTF-8 (accepted: UTF-8 text)"
+      )
+    }
+  }
   switch arguments.first {
   case nil:
     try StudyCommand.runDefault(registry: registry)

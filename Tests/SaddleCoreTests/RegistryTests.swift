@@ -151,10 +151,12 @@ struct RegistryErasureTests {
       "sgd", "adam", "adamw", "momentum", "nesterov", "rmsprop", "adagrad", "lion",
       "clip-value", "weight-decay", "scale",
     ] {
-      let optimizer = try Registry.core.optimizer(fromJSON: #"[{"stage": "\#(name)"}]"#)
+      let optimizer = try Registry.core.optimizer(
+        fromJSON: #"[{"stage": "\#(name)"}, {"stage": "sgd"}]"#)
       #expect(optimizer.rule.stages[0].isElementwise, "\(name)")
     }
-    let whole = try Registry.core.optimizer(fromJSON: #"[{"stage": "clip-norm"}]"#)
+    let whole = try Registry.core.optimizer(
+      fromJSON: #"[{"stage": "clip-norm"}, {"stage": "sgd"}]"#)
     #expect(!whole.rule.stages[0].isElementwise)
   }
 }

@@ -3,6 +3,9 @@
 ///
 /// Numbers keep their exact value: integers as `Int`, integers above `Int.max` (random
 /// generator words) as `UInt64`, everything else as `Double` — including the sign of `-0`.
+///
+/// Read user input with ``StrictJSON`` (`StrictJSON.parse(data, source:)`), which refuses
+/// duplicate keys, trailing commas and invalid UTF-8 that `JSONDecoder` would accept.
 public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
   case null
   case bool(Bool)

@@ -81,8 +81,19 @@ extension Registry {
     register(rule: "weight-decay", summary: "d ← d + λθ (coupled L2)") { p in
       WeightDecay(rate: try p.double("rate", default: 1e-4, in: .atLeast(0)))
     }
-    register(rule: "scale", summary: "d ← s·d") { p in
+    register(
+      rule: "scale", summary: "d ← s·d (sets the step's size: counts as scaling it)",
+      scalesStep: true
+    ) {
+      p in
       Scale(factor: try p.double("factor", default: 1))
+    }
+    register(
+      rule: "raw-gradient",
+      summary: "d ← d: the step is the raw direction, θ ← θ − g at rate 1, said explicitly",
+      scalesStep: true
+    ) { _ in
+      Scale(factor: 1)
     }
   }
 }

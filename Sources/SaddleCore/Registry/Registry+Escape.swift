@@ -147,7 +147,8 @@ extension Registry {
     }
     register(
       rule: "saddle-free-newton",
-      summary: "−|H|⁻¹g in a Lanczos subspace, damping by lowest loss (Dauphin et al. 2014)"
+      summary: "−|H|⁻¹g in a Lanczos subspace, damping by lowest loss (Dauphin et al. 2014)",
+      scalesStep: true
     ) { p in
       SaddleFreeNewton(
         rank: try p.int("rank", default: 10, in: .closed(1, 1000)),

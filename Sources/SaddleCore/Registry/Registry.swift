@@ -26,9 +26,17 @@ public struct Registry: Sendable {
     public var kind: Kind
     /// One line: what it is, its formula or paper.
     public var summary: String
+    /// Whether the stage scales the step (it has a learning rate, or is `scale`,
+    /// `raw-gradient`, a preset, …), so that `θ ← θ − d` does not run at rate 1. `nil`: a
+    /// rule scales the step when its factory reads a `learningRate` field.
+    public var scalesStep: Bool?
     let makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?
     let makeModel: (@Sendable (StageParameters) throws -> any Model)?
   }
+
+  /// The most stages a spec may have (unless `allowLarge`): a larger one is almost surely a
+  /// generated mistake, and building it takes minutes.
+  public static let maximumStages = 10_000
 
   /// Fields every stage accepts, handled by the registry: `every`, `offset`, `after`, `name`,
   /// `segments`.
@@ -52,24 +60,28 @@ public struct Registry: Sendable {
   public func entry(named name: String) -> Entry? { entries[name] }
 
   /// Registers an update rule under `name` (replacing any earlier one).
+  ///
+  /// Pass `scalesStep: true` for a rule that sets the step's size without a `learningRate`
+  /// field (like `scale`): a spec whose stages do not scale the step is refused, since
+  /// `θ ← θ − g` would then run at rate 1.
   public mutating func register<R: UpdateRule>(
-    rule name: String, summary: String = "",
+    rule name: String, summary: String = "", scalesStep: Bool? = nil,
     _ factory: @escaping @Sendable (StageParameters) throws -> R
   ) {
     entries[name] = Entry(
-      name: name, kind: .rule, summary: summary, makeStage: { AnyUpdateRule(try factory($0)) },
-      makeModel: nil)
+      name: name, kind: .rule, summary: summary, scalesStep: scalesStep,
+      makeStage: { AnyUpdateRule(try factory($0)) }, makeModel: nil)
   }
 
   /// Registers an elementwise update rule under `name`: consecutive elementwise stages of a
   /// spec run as one blocked pass over memory.
   public mutating func register<R: ElementwiseUpdateRule>(
-    rule name: String, summary: String = "",
+    rule name: String, summary: String = "", scalesStep: Bool? = nil,
     _ factory: @escaping @Sendable (StageParameters) throws -> R
   ) {
     entries[name] = Entry(
-      name: name, kind: .rule, summary: summary, makeStage: { AnyUpdateRule(try factory($0)) },
-      makeModel: nil)
+      name: name, kind: .rule, summary: summary, scalesStep: scalesStep,
+      makeStage: { AnyUpdateRule(try factory($0)) }, makeModel: nil)
   }
 
   /// Registers a curvature estimator under `name`; in a spec it becomes an estimator stage.
@@ -78,7 +90,7 @@ public struct Registry: Sendable {
     _ factory: @escaping @Sendable (StageParameters) throws -> E
   ) {
     entries[name] = Entry(
-      name: name, kind: .estimator, summary: summary,
+      name: name, kind: .estimator, summary: summary, scalesStep: false,
       makeStage: { AnyUpdateRule(EstimatorStage(try factory($0))) }, makeModel: nil)
   }
 
@@ -88,7 +100,7 @@ public struct Registry: Sendable {
     _ factory: @escaping @Sendable (StageParameters) throws -> Optimizer<R>
   ) {
     entries[name] = Entry(
-      name: name, kind: .preset, summary: summary,
+      name: name, kind: .preset, summary: summary, scalesStep: true,
       makeStage: { AnyUpdateRule(try factory($0).rule) }, makeModel: nil)
   }
 
@@ -98,29 +110,57 @@ public struct Registry: Sendable {
     _ factory: @escaping @Sendable (StageParameters) throws -> any Model
   ) {
     entries[name] = Entry(
-      name: name, kind: .model, summary: summary, makeStage: nil, makeModel: factory)
+      name: name, kind: .model, summary: summary, scalesStep: nil, makeStage: nil,
+      makeModel: factory)
   }
 
   // MARK: Building
 
   /// Parses a JSON optimizer spec: an array of stage objects, or `{"stages": [...]}`.
-  public func optimizer(fromJSON text: String) throws(SpecError) -> DynamicOptimizer {
-    try optimizer(fromJSON: Data(text.utf8))
+  ///
+  /// The text is read by ``StrictJSON`` (duplicate keys, trailing commas, invalid UTF-8, …
+  /// are errors). Give `layout` (the model's) to check the `segments` a stage names and that
+  /// every segment's step is scaled; see ``optimizer(from:source:layout:allowLarge:)``.
+  public func optimizer(
+    fromJSON text: String, source: String? = nil, layout: ParameterLayout? = nil,
+    allowLarge: Bool = false
+  ) throws(SpecError) -> DynamicOptimizer {
+    try optimizer(fromJSON: Data(text.utf8), source: source, layout: layout, allowLarge: allowLarge)
   }
 
-  /// Parses a JSON optimizer spec from `data`.
-  public func optimizer(fromJSON data: Data) throws(SpecError) -> DynamicOptimizer {
-    let value: JSONValue
-    do {
-      value = try JSONDecoder().decode(JSONValue.self, from: data)
-    } catch {
-      throw SpecError("malformed JSON: \(Registry.describe(decodingError: error))")
-    }
-    return try optimizer(from: value)
+  /// Parses a JSON optimizer spec from `data` (see ``optimizer(fromJSON:source:layout:allowLarge:)-(String,_,_,_)``).
+  public func optimizer(
+    fromJSON data: Data, source: String? = nil, layout: ParameterLayout? = nil,
+    allowLarge: Bool = false
+  ) throws(SpecError) -> DynamicOptimizer {
+    let value = try StrictJSON.parse(data, source: source ?? "optimizer spec")
+    return try optimizer(from: value, source: source, layout: layout, allowLarge: allowLarge)
   }
 
   /// Builds an optimizer from a parsed spec.
-  public func optimizer(from spec: JSONValue) throws(SpecError) -> DynamicOptimizer {
+  ///
+  /// Refused, each with one line naming the stage, field and value: unknown stages and fields,
+  /// out-of-range values, more than ``maximumStages`` stages (unless `allowLarge`), and a
+  /// chain in which no stage scales the step — with only `dimer` or `clip-norm`, the optimizer's
+  /// `θ ← θ − d` would be `θ ← θ − g` at rate 1; write `{"stage": "raw-gradient"}` to mean
+  /// that. With `layout`, a `segments` name the layout does not have is refused (listing the
+  /// real names), and so is a segment that no unconditional step-scaling stage covers.
+  /// Errors are located inside `source` when it is given (a file path or `--optimizer`).
+  public func optimizer(
+    from spec: JSONValue, source: String? = nil, layout: ParameterLayout? = nil,
+    allowLarge: Bool = false
+  ) throws(SpecError) -> DynamicOptimizer {
+    do {
+      return try buildOptimizer(from: spec, layout: layout, allowLarge: allowLarge)
+    } catch {
+      if let source { throw error.at(source) }
+      throw error
+    }
+  }
+
+  private func buildOptimizer(from spec: JSONValue, layout: ParameterLayout?, allowLarge: Bool)
+    throws(SpecError) -> DynamicOptimizer
+  {
     var stageValues: [JSONValue]
     switch spec {
     case .array(let items):
@@ -132,7 +172,7 @@ public struct Registry: Sendable {
           "expected an array of stage objects, e.g. [{\"stage\": \"adam\", \"learningRate\": 0.001}]"
         )
       }
-      if let extra = fields.keys.first(where: { $0 != "stages" }) {
+      if let extra = fields.keys.sorted().first(where: { $0 != "stages" }) {
         throw SpecError(location: "optimizer spec", field: extra, "unknown field (known: stages)")
       }
       stageValues = items
@@ -144,15 +184,71 @@ public struct Registry: Sendable {
     if stageValues.isEmpty {
       throw SpecError(location: "optimizer spec", "no stages (give at least one, e.g. sgd)")
     }
-    var stages: [AnyUpdateRule] = []
-    for (index, value) in stageValues.enumerated() {
-      stages.append(try stage(from: value, index: index + 1))
+    if stageValues.count > Self.maximumStages && !allowLarge {
+      throw SpecError(
+        location: "optimizer spec",
+        "\(stageValues.count) stages (accepted: at most \(Self.maximumStages); pass --allow-large / allowLarge to build it anyway)"
+      )
     }
+    var stages: [AnyUpdateRule] = []
+    var infos: [StageInfo] = []
+    for (index, value) in stageValues.enumerated() {
+      let (stage, info) = try buildStage(from: value, index: index + 1, layout: layout)
+      stages.append(stage)
+      infos.append(info)
+    }
+    try Self.checkStepScaling(infos, layout: layout)
     return DynamicOptimizer(rule: DynamicChain(stages))
   }
 
-  /// Builds one stage from `{"stage": NAME, ...fields}`.
-  public func stage(from value: JSONValue, index: Int) throws(SpecError) -> AnyUpdateRule {
+  /// What the step-scaling check needs to know of a built stage.
+  struct StageInfo {
+    var location: String
+    var scales: Bool
+    /// The segments it acts on; empty: all.
+    var segments: [String]
+    /// Whether it runs only on some steps (`every`, `offset`, `after`).
+    var conditional: Bool
+  }
+
+  static let rateOneExplanation =
+    "the optimizer's θ ← θ − d would then be θ ← θ − g at rate 1 (a learning rate of 1); add a rule with a learning rate (sgd, adam, …), or {\"stage\": \"raw-gradient\"} if you mean the raw gradient"
+
+  static func checkStepScaling(_ infos: [StageInfo], layout: ParameterLayout?) throws(SpecError) {
+    let covering = infos.filter { $0.scales && !$0.conditional }
+    if covering.isEmpty {
+      let names = infos.map(\.location).joined(separator: ", ")
+      let conditional = infos.filter { $0.scales && $0.conditional }.map(\.location)
+      let note =
+        conditional.isEmpty
+        ? ""
+        : " (\(conditional.joined(separator: ", ")) scales it only on some steps: every/offset/after)"
+      throw SpecError(
+        location: "optimizer spec",
+        "no stage scales the step\(note) in [\(names)]: \(rateOneExplanation)")
+    }
+    guard let layout, covering.allSatisfy({ !$0.segments.isEmpty }) else { return }
+    let covered = Set(covering.flatMap(\.segments))
+    let uncovered = layout.segments.map(\.name).filter { !covered.contains($0) }
+    if !uncovered.isEmpty {
+      throw SpecError(
+        location: "optimizer spec", field: "segments",
+        "no stage scales the step of segment(s) \(uncovered.joined(separator: ", ")) (the step-scaling stages act only on \(covered.sorted().joined(separator: ", "))): on those segments \(rateOneExplanation)"
+      )
+    }
+  }
+
+  /// Builds one stage from `{"stage": NAME, ...fields}`; with `layout`, the names in its
+  /// `segments` field must be segments of the layout.
+  public func stage(from value: JSONValue, index: Int, layout: ParameterLayout? = nil)
+    throws(SpecError) -> AnyUpdateRule
+  {
+    try buildStage(from: value, index: index, layout: layout).0
+  }
+
+  func buildStage(from value: JSONValue, index: Int, layout: ParameterLayout?) throws(SpecError)
+    -> (AnyUpdateRule, StageInfo)
+  {
     guard case .object(let fields) = value else {
       throw SpecError(
         location: "stage \(index)", "expected an object like {\"stage\": \"sgd\"}, got \(value)")
@@ -181,6 +277,7 @@ public struct Registry: Sendable {
     } catch {
       throw SpecError(location: location, "\(error)")
     }
+    let scales = entry.scalesStep ?? parameters.read.contains("learningRate")
     // Modifiers common to every stage.
     let period = try parameters.int("every", default: 1, in: .atLeast(1))
     let offset = try parameters.int("offset", default: 0, in: .atLeast(0))
@@ -188,11 +285,29 @@ public struct Registry: Sendable {
     let segments = try parameters.strings("segments", default: [])
     let stageName = try parameters.string("name", default: nil)
     try parameters.rejectUnread(ignoring: ["stage"])
+    if parameters.has("segments") && segments.isEmpty {
+      throw SpecError(
+        location: location, field: "segments",
+        "an empty list (name at least one segment, or omit the field to act on every segment)")
+    }
+    if let layout {
+      let real = layout.segments.map(\.name)
+      for segment in segments where !real.contains(segment) {
+        let hint = closestName(to: segment, in: real).map { "; did you mean '\($0)'?" } ?? ""
+        throw SpecError(
+          location: location, field: "segments",
+          "unknown segment '\(segment)'\(hint) (this model's segments: \(real.joined(separator: ", ")); see `saddle list --model NAME`)"
+        )
+      }
+    }
     if !segments.isEmpty { rule = AnyUpdateRule(rule.on(segments: Set(segments))) }
     if period > 1 || offset > 0 { rule = AnyUpdateRule(rule.every(period, offset: offset)) }
     if start > 0 { rule = AnyUpdateRule(rule.after(start)) }
     if let stageName { rule = AnyUpdateRule(rule.named(stageName)) }
-    return rule
+    let info = StageInfo(
+      location: location, scales: scales, segments: segments,
+      conditional: period > 1 || offset > 0 || start > 0)
+    return (rule, info)
   }
 
   /// Builds the model named `name` with `fields` (e.g. `["dimension": 10]`).

@@ -13,6 +13,8 @@ public final class StageParameters {
     public var defaultValue: String
     /// What is accepted, e.g. `"> 0"`, `"0 ≤ x < 1"`, `"one of: central, forward"`.
     public var accepted: String
+    /// The accepted numeric range, for numbers and integers.
+    public var range: NumericRange?
   }
 
   let values: [String: JSONValue]
@@ -42,10 +44,13 @@ public final class StageParameters {
     SpecError(location: location, field: field, message)
   }
 
-  private func record(_ name: String, _ defaultValue: String, _ accepted: String) {
+  private func record(
+    _ name: String, _ defaultValue: String, _ accepted: String, range: NumericRange? = nil
+  ) {
     read.insert(name)
     if !descriptions.contains(where: { $0.name == name }) {
-      descriptions.append(Description(name: name, defaultValue: defaultValue, accepted: accepted))
+      descriptions.append(
+        Description(name: name, defaultValue: defaultValue, accepted: accepted, range: range))
     }
   }
 
@@ -64,7 +69,7 @@ public final class StageParameters {
   public func double(
     _ name: String, default defaultValue: Double? = nil, in range: NumericRange = .any
   ) throws(SpecError) -> Double {
-    record(name, defaultValue.map { "\($0)" } ?? "required", range.text)
+    record(name, defaultValue.map { "\($0)" } ?? "required", range.text, range: range)
     if isDescribing { return defaultValue ?? range.placeholder }
     guard let value = values[name] else {
       if let defaultValue { return defaultValue }
@@ -88,7 +93,7 @@ public final class StageParameters {
   public func int(
     _ name: String, default defaultValue: Int? = nil, in range: NumericRange = .any
   ) throws(SpecError) -> Int {
-    record(name, defaultValue.map { "\($0)" } ?? "required", range.text)
+    record(name, defaultValue.map { "\($0)" } ?? "required", range.text, range: range)
     if isDescribing { return defaultValue ?? Int(range.placeholder) }
     guard let value = values[name] else {
       if let defaultValue { return defaultValue }
@@ -174,7 +179,7 @@ public final class StageParameters {
   public func doubles(
     _ name: String, default defaultValue: [Double], in range: NumericRange = .any
   ) throws(SpecError) -> [Double] {
-    record(name, "\(defaultValue)", "array of numbers \(range.text)")
+    record(name, "\(defaultValue)", "array of numbers \(range.text)", range: range)
     if isDescribing { return defaultValue }
     guard let value = values[name] else { return defaultValue }
     guard case .array(let items) = value, !items.isEmpty else {

@@ -14,7 +14,7 @@ public struct Adagrad: ElementwiseUpdateRule {
   /// Adagrad with PyTorch's defaults `η = 0.01`, `ε = 1e-10`, initial accumulator 0.
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
-  ///   `ε ≥ 0` and `initialAccumulatorValue ≥ 0` (both finite).
+  ///   `ε > 0` and `initialAccumulatorValue ≥ 0` (both finite).
   public init(
     learningRate: LearningRate = 1e-2, epsilon: Double = 1e-10,
     initialAccumulatorValue: Double = 0
@@ -23,7 +23,7 @@ public struct Adagrad: ElementwiseUpdateRule {
       learningRate.validationProblem() == nil,
       "Adagrad: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
     precondition(
-      epsilon >= 0 && epsilon.isFinite, "Adagrad: epsilon must be finite and ≥ 0, got \(epsilon)")
+      epsilon > 0 && epsilon.isFinite, "Adagrad: epsilon must be finite and > 0, got \(epsilon)")
     precondition(
       initialAccumulatorValue >= 0 && initialAccumulatorValue.isFinite,
       "Adagrad: initialAccumulatorValue must be finite and ≥ 0, got \(initialAccumulatorValue)")

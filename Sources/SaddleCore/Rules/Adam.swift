@@ -17,10 +17,20 @@ public struct Adam: ElementwiseUpdateRule {
   public var epsilon: Double
 
   /// Adam with the usual defaults `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
+  ///
+  /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
+  ///   `0 ≤ β₁, β₂ < 1` and `ε > 0` (finite).
   public init(
     learningRate: LearningRate = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
     epsilon: Double = 1e-8
   ) {
+    precondition(
+      learningRate.validationProblem() == nil,
+      "Adam: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
+    precondition(beta1 >= 0 && beta1 < 1, "Adam: beta1 must be in [0, 1), got \(beta1)")
+    precondition(beta2 >= 0 && beta2 < 1, "Adam: beta2 must be in [0, 1), got \(beta2)")
+    precondition(
+      epsilon > 0 && epsilon.isFinite, "Adam: epsilon must be finite and > 0, got \(epsilon)")
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2

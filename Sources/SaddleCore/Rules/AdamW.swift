@@ -24,7 +24,7 @@ public struct AdamW: ElementwiseUpdateRule {
   /// AdamW with PyTorch's defaults `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`, `λ = 0.01`.
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
-  ///   `0 ≤ β₁, β₂ < 1`, `ε ≥ 0` and `λ ≥ 0` (all finite).
+  ///   `0 ≤ β₁, β₂ < 1`, `ε > 0` and `λ ≥ 0` (all finite).
   public init(
     learningRate: LearningRate = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
     epsilon: Double = 1e-8, weightDecay: Double = 1e-2
@@ -35,7 +35,7 @@ public struct AdamW: ElementwiseUpdateRule {
     precondition(beta1 >= 0 && beta1 < 1, "AdamW: beta1 must be in [0, 1), got \(beta1)")
     precondition(beta2 >= 0 && beta2 < 1, "AdamW: beta2 must be in [0, 1), got \(beta2)")
     precondition(
-      epsilon >= 0 && epsilon.isFinite, "AdamW: epsilon must be finite and ≥ 0, got \(epsilon)")
+      epsilon > 0 && epsilon.isFinite, "AdamW: epsilon must be finite and > 0, got \(epsilon)")
     precondition(
       weightDecay >= 0 && weightDecay.isFinite,
       "AdamW: weightDecay must be finite and ≥ 0, got \(weightDecay)")

@@ -15,14 +15,14 @@ public struct RMSProp: ElementwiseUpdateRule {
   /// RMSProp with PyTorch's defaults `η = 0.01`, `α = 0.99`, `ε = 1e-8`.
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
-  ///   `0 ≤ α < 1` and `ε ≥ 0` (finite).
+  ///   `0 ≤ α < 1` and `ε > 0` (finite).
   public init(learningRate: LearningRate = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8) {
     precondition(
       learningRate.validationProblem() == nil,
       "RMSProp: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
     precondition(alpha >= 0 && alpha < 1, "RMSProp: alpha must be in [0, 1), got \(alpha)")
     precondition(
-      epsilon >= 0 && epsilon.isFinite, "RMSProp: epsilon must be finite and ≥ 0, got \(epsilon)")
+      epsilon > 0 && epsilon.isFinite, "RMSProp: epsilon must be finite and > 0, got \(epsilon)")
     self.learningRate = learningRate
     self.alpha = alpha
     self.epsilon = epsilon

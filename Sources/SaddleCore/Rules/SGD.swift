@@ -6,7 +6,15 @@ public struct SGD: ElementwiseUpdateRule {
   public var learningRate: LearningRate
 
   /// Gradient descent with step `learningRate`.
-  public init(learningRate: LearningRate) { self.learningRate = learningRate }
+  ///
+  /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`:
+  ///   finite and ≥ 0 at every step).
+  public init(learningRate: LearningRate) {
+    precondition(
+      learningRate.validationProblem() == nil,
+      "SGD: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
+    self.learningRate = learningRate
+  }
 
   /// The number of updates made (drives the schedule).
   public struct State: Codable, Sendable, Equatable {

@@ -26,7 +26,9 @@ extension Registry {
     }
     register(model: "transformer-charlm", summary: "character-level Transformer LM") { p in
       let corpus = try p.string("corpus", default: nil)
-      let sequence = try p.int("sequenceLength", default: 32, in: .closed(1, 4096))
+      // The embedded corpus holds windows up to its maximum; a corpus file is checked when read.
+      let longest = corpus == nil ? CharacterLanguageTask.maximumEmbeddedSequenceLength : 4096
+      let sequence = try p.int("sequenceLength", default: 32, in: .closed(1, Double(longest)))
       let task: CharacterLanguageTask
       if let corpus, !p.isDescribing {
         do {

@@ -67,10 +67,30 @@ public struct CharacterLanguageTask: SequenceTask {
     try self.init(text: text, sequenceLength: sequenceLength, heldOutFraction: heldOutFraction)
   }
 
+  /// The longest `sequenceLength` the ``embeddedCorpus`` supports: its training and held-out
+  /// parts each need a window of `T + 1` characters.
+  public static let maximumEmbeddedSequenceLength: Int = {
+    let count = embeddedCorpus.unicodeScalars.count
+    // The held-out part is max(T + 1, round(0.1·n)); the training part must also hold T + 1.
+    var t = count / 2 - 1
+    while t > 1 && count - max(t + 1, Int((Double(count) * 0.1).rounded())) < t + 1 { t -= 1 }
+    return t
+  }()
+
   /// A task over ``embeddedCorpus`` (runs without any file).
+  ///
+  /// - Precondition: `1 ≤ sequenceLength ≤ maximumEmbeddedSequenceLength` (the registry checks
+  ///   this first and reports a bad value as a ``SpecError``).
   public init(sequenceLength: Int = 32) {
-    // The embedded corpus is far longer than any sensible window.
-    try! self.init(text: Self.embeddedCorpus, sequenceLength: sequenceLength)
+    precondition(
+      (1...Self.maximumEmbeddedSequenceLength).contains(sequenceLength),
+      "CharacterLanguageTask: sequenceLength must be in 1…\(Self.maximumEmbeddedSequenceLength) for the embedded corpus, got \(sequenceLength)"
+    )
+    do {
+      try self.init(text: Self.embeddedCorpus, sequenceLength: sequenceLength)
+    } catch {
+      preconditionFailure("CharacterLanguageTask: \(error)")
+    }
   }
 
   public func batch(rows: Int, step: Int, seed: UInt64) -> TokenBatch {

@@ -74,131 +74,313 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     public var spec: JSONValue
   }
 
-  /// Loads and validates a config; errors name the field and what is accepted.
-  public static func load(_ data: Data, registry: Registry = .standard) throws(SpecError)
-    -> StudyConfig
-  {
-    let config: StudyConfig
-    do {
-      config = try JSONDecoder().decode(StudyConfig.self, from: data)
-    } catch let error as DecodingError {
-      throw SpecError(location: "study config", Self.describe(error))
-    } catch {
-      throw SpecError(location: "study config", "\(error)")
-    }
-    try config.validate(registry: registry)
+  /// The most trials a study may have unless `allowLarge` (CLI `--allow-large`).
+  public static let maximumTrials = 100_000
+
+  /// Loads and validates a config read by ``StrictJSON``: unknown keys at every level,
+  /// duplicate keys, trailing commas and wrong types are errors naming `source` (the file),
+  /// the JSON path (`problems[1].escapeDelta`), the value and what is accepted.
+  ///
+  /// - Parameters:
+  ///   - source: the file's path (or another name for the input), for messages.
+  ///   - allowLarge: accept more than ``maximumTrials`` trials and optimizer specs of more
+  ///     than ``Registry/maximumStages`` stages.
+  public static func load(
+    _ data: Data, registry: Registry = .standard, source: String = "study config",
+    allowLarge: Bool = false
+  ) throws(SpecError) -> StudyConfig {
+    let config = try StrictJSON.decode(StudyConfig.self, from: data, source: source)
+    try config.validate(registry: registry, source: source, allowLarge: allowLarge)
     return config
   }
 
-  static func describe(_ error: DecodingError) -> String {
-    switch error {
-    case .keyNotFound(let key, let context):
-      let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-      return "field '\(path)' is missing"
-    case .typeMismatch(let type, let context):
-      let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-      return "field '\(path)' should be \(type)"
-    case .valueNotFound(_, let context):
-      return "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is null"
-    case .dataCorrupted(let context):
-      return "malformed JSON: \(context.debugDescription)"
-    @unknown default:
-      return "\(error)"
+  /// The number of optimizer settings after grid expansion, computed without expanding
+  /// (saturating at `Int.max`).
+  public var settingCount: Int {
+    var total = 0
+    for optimizer in optimizers {
+      var n = 1
+      for values in (optimizer.grid ?? [:]).values {
+        let (product, overflow) = n.multipliedReportingOverflow(by: values.count)
+        n = overflow ? Int.max : product
+      }
+      let (sum, overflow) = total.addingReportingOverflow(n)
+      total = overflow ? Int.max : sum
     }
+    return total
   }
 
-  /// Checks ranges, names and that every setting builds.
-  public func validate(registry: Registry) throws(SpecError) {
+  /// The number of trials, problems × settings × seeds, computed before anything is
+  /// expanded or run (saturating at `Int.max`).
+  public var trialCount: Int {
+    let (a, o1) = problems.count.multipliedReportingOverflow(by: settingCount)
+    let (b, o2) = a.multipliedReportingOverflow(by: Swift.max(seeds, 0))
+    return o1 || o2 ? Int.max : b
+  }
+
+  /// What a label accepts, for messages.
+  public static let acceptedLabel =
+    "1–200 characters, no '/' (it separates problem/setting/seed in trial ids), no '|', no line breaks or control characters, no leading or trailing spaces"
+
+  /// What a study name accepts, for messages.
+  public static let acceptedName =
+    "1–100 characters from A–Z a–z 0–9 . _ -, not starting with '.' or '-' (it names the results directory and the Slurm job)"
+
+  /// Why `label` cannot name a problem or setting, or `nil` if it can.
+  public static func labelProblem(_ label: String) -> String? {
+    if label.isEmpty { return "is empty" }
+    if label.count > 200 { return "is longer than 200 characters" }
+    if label.unicodeScalars.contains(where: {
+      $0.properties.generalCategory == .control || $0.properties.generalCategory == .lineSeparator
+        || $0.properties.generalCategory == .paragraphSeparator
+    }) {
+      return "contains a line break or control character"
+    }
+    if label.contains("/") { return "contains '/'" }
+    if label.contains("|") { return "contains '|'" }
+    if label.first!.isWhitespace || label.last!.isWhitespace {
+      return "starts or ends with a space"
+    }
+    return nil
+  }
+
+  /// Why `name` cannot name a study, or `nil` if it can.
+  public static func nameProblem(_ name: String) -> String? {
+    if name.isEmpty { return "is empty" }
+    if name.utf8.count > 100 { return "is longer than 100 characters" }
+    guard
+      name.unicodeScalars.allSatisfy({
+        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+          || $0 == "." || $0 == "_" || $0 == "-"
+      })
+    else {
+      return "contains characters other than A–Z a–z 0–9 . _ -"
+    }
+    if name.hasPrefix(".") || name.hasPrefix("-") { return "starts with '\(name.first!)'" }
+    return nil
+  }
+
+  /// `text` quoted for a message (line breaks escaped, long text cut).
+  static func quoted(_ text: String) -> String {
+    let short = text.count > 60 ? String(text.prefix(57)) + "…" : text
+    return "'\(short)'"
+  }
+
+  /// Checks ranges, names, labels, the trial count and that every setting builds for every
+  /// problem (its `segments` exist in the problem's layout); errors name `source`, the JSON
+  /// path, the value and what is accepted.
+  public func validate(
+    registry: Registry, source: String = "study config", allowLarge: Bool = false
+  ) throws(SpecError) {
+    func fail(_ field: String, _ message: String) -> SpecError {
+      SpecError(location: source, field: field, message)
+    }
+    if let problem = Self.nameProblem(name) {
+      throw fail("name", "\(Self.quoted(name)) \(problem) (accepted: \(Self.acceptedName))")
+    }
     guard (1...10_000).contains(seeds) else {
-      throw SpecError(location: "study", field: "seeds", "\(seeds) is out of range (1 ≤ x ≤ 10000)")
+      throw fail("seeds", "\(seeds) is out of range (accepted: 1 ≤ x ≤ 10000)")
     }
     guard budget.steps != nil || budget.cost != nil else {
-      throw SpecError(location: "study", field: "budget", "give steps or cost")
+      throw fail("budget", "give steps or cost (or both; the first limit reached stops a run)")
     }
     if let s = budget.steps, s < 1 {
-      throw SpecError(location: "study", field: "budget.steps", "\(s) is out of range (≥ 1)")
+      throw fail("budget.steps", "\(s) is out of range (accepted: ≥ 1)")
     }
     if let c = budget.cost, c < 1 {
-      throw SpecError(location: "study", field: "budget.cost", "\(c) is out of range (≥ 1)")
+      throw fail("budget.cost", "\(c) is out of range (accepted: ≥ 1)")
     }
     if let n = curvePoints, !(2...10_000).contains(n) {
-      throw SpecError(
-        location: "study", field: "curvePoints", "\(n) is out of range (2 ≤ x ≤ 10000)")
+      throw fail("curvePoints", "\(n) is out of range (accepted: 2 ≤ x ≤ 10000)")
     }
-    guard !problems.isEmpty, !optimizers.isEmpty else {
-      throw SpecError(location: "study", "needs at least one problem and one optimizer")
+    guard !problems.isEmpty else {
+      throw fail("problems", "is empty (a study needs at least one problem)")
     }
+    guard !optimizers.isEmpty else {
+      throw fail("optimizers", "is empty (a study needs at least one optimizer)")
+    }
+    var problemLabels: [String: Int] = [:]
     for (i, p) in problems.enumerated() {
-      let location = "problem \(i + 1) ('\(p.label)')"
-      let model = try registry.model(named: p.problem, fields: p.parameters ?? [:])
-      if let start = p.start, !["saddle", "initial"].contains(start) {
-        throw SpecError(
-          location: location, field: "start", "'\(start)' (accepted: saddle, initial)")
+      if let problem = Self.labelProblem(p.label) {
+        throw fail(
+          "problems[\(i)].label",
+          "\(Self.quoted(p.label)) \(problem) (accepted: \(Self.acceptedLabel))")
       }
-      if p.start ?? "saddle" == "saddle", let closed = model as? any ClosedFormProblem {
-        guard !closed.saddles.isEmpty else {
-          throw SpecError(location: location, field: "start", "the problem lists no saddle")
+      if let first = problemLabels[p.label] {
+        throw fail(
+          "problems[\(i)].label",
+          "\(Self.quoted(p.label)) is already the label of problems[\(first)] (labels must be unique: each names its trials' files)"
+        )
+      }
+      problemLabels[p.label] = i
+    }
+    var optimizerLabels: [String: Int] = [:]
+    for (i, o) in optimizers.enumerated() {
+      if let problem = Self.labelProblem(o.label) {
+        throw fail(
+          "optimizers[\(i)].label",
+          "\(Self.quoted(o.label)) \(problem) (accepted: \(Self.acceptedLabel))")
+      }
+      if let first = optimizerLabels[o.label] {
+        throw fail(
+          "optimizers[\(i)].label",
+          "\(Self.quoted(o.label)) is already the label of optimizers[\(first)] (labels must be unique: each names its trials' files)"
+        )
+      }
+      optimizerLabels[o.label] = i
+      for (key, values) in (o.grid ?? [:]).sorted(by: { $0.key < $1.key }) where values.isEmpty {
+        throw fail("optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
+      }
+    }
+    // Count before expanding anything: a grid of 8 keys × 10 values is 10⁸ settings.
+    let count = trialCount
+    if count > Self.maximumTrials && !allowLarge {
+      let shown = count == Int.max ? "more than \(Int.max)" : "\(count)"
+      throw SpecError(
+        location: source,
+        "\(shown) trials (\(problems.count) problems × \(settingCount == Int.max ? "too many" : "\(settingCount)") settings × \(seeds) seeds; accepted: at most \(Self.maximumTrials); pass --allow-large to run it anyway)"
+      )
+    }
+    var layouts: [[String]: ParameterLayout] = [:]
+    for (i, p) in problems.enumerated() {
+      let field = "problems[\(i)]"
+      var model: any Model
+      do {
+        model = try registry.model(named: p.problem, fields: p.parameters ?? [:])
+      } catch {
+        throw error.at("\(source), \(field)")
+      }
+      let closed = model as? any ClosedFormProblem
+      let start = p.start ?? "saddle"
+      guard ["saddle", "initial"].contains(start) else {
+        throw fail(
+          "\(field).start", "\(Self.quoted(start)) is not a start (accepted: saddle, initial)")
+      }
+      if p.start != nil && closed == nil {
+        throw fail(
+          "\(field).start",
+          "'\(p.problem)' is not a closed-form problem: it always starts at its seeded initialization (remove start)"
+        )
+      }
+      if start == "saddle", let closed, closed.saddles.isEmpty {
+        throw fail(
+          "\(field).start", "'\(p.problem)' lists no saddle (accepted here: initial)")
+      }
+      let fromSaddle = start == "saddle" && closed != nil
+      if let d = p.perturbation {
+        guard d >= 0 && d.isFinite else {
+          throw fail("\(field).perturbation", "\(d) is out of range (accepted: ≥ 0)")
+        }
+        guard fromSaddle else {
+          throw fail(
+            "\(field).perturbation",
+            "applies only to closed-form problems started at a saddle (start: saddle); here it would be ignored"
+          )
         }
       }
-      if let d = p.perturbation, !(d >= 0 && d.isFinite) {
-        throw SpecError(location: location, field: "perturbation", "\(d) (accepted: ≥ 0)")
+      if let d = p.escapeDelta {
+        guard d > 0 && d.isFinite else {
+          throw fail("\(field).escapeDelta", "\(d) is out of range (accepted: > 0)")
+        }
+        guard fromSaddle else {
+          throw fail(
+            "\(field).escapeDelta",
+            "applies only to closed-form problems started at a saddle (start: saddle); here it would be ignored"
+          )
+        }
       }
-      if let d = p.escapeDelta, !(d > 0 && d.isFinite) {
-        throw SpecError(location: location, field: "escapeDelta", "\(d) (accepted: > 0)")
+      if let rotation = p.rotationSeed {
+        guard let closed else {
+          throw fail(
+            "\(field).rotationSeed",
+            "applies only to closed-form problems; '\(p.problem)' would run unrotated")
+        }
+        model = RotatedProblem(closed, seed: rotation)
       }
+      layouts[model.layout.segments.map(\.name)] = model.layout
     }
-    var labels = Set<String>()
-    for setting in try settings() {
-      guard labels.insert(setting.label).inserted else {
-        throw SpecError(location: "optimizer '\(setting.label)'", "label used twice")
-      }
+    var labels: [String: String] = [:]
+    for (i, optimizer) in optimizers.enumerated() {
+      let expanded: [Setting]
       do {
-        _ = try registry.optimizer(from: setting.spec)
+        expanded = try expand(optimizer, index: i)
       } catch {
-        throw error.at("optimizer '\(setting.label)'")
+        throw error.at(source)
+      }
+      for setting in expanded {
+        let field = "optimizers[\(i)]"
+        if let problem = Self.labelProblem(setting.label) {
+          throw fail(
+            "\(field).grid",
+            "the setting label \(Self.quoted(setting.label)) \(problem) (accepted: \(Self.acceptedLabel))"
+          )
+        }
+        if let first = labels[setting.label] {
+          throw fail(
+            "\(field).label",
+            "the setting \(Self.quoted(setting.label)) is also made by \(first) (labels must be unique: each names its trials' files)"
+          )
+        }
+        labels[setting.label] = field
+        for (_, layout) in layouts.sorted(by: { $0.key.joined() < $1.key.joined() }) {
+          do {
+            _ = try registry.optimizer(from: setting.spec, layout: layout, allowLarge: allowLarge)
+          } catch {
+            throw error.at("\(source), optimizer '\(setting.label)' (\(field).spec)")
+          }
+        }
       }
     }
   }
 
-  /// Every optimizer setting, grids expanded in field order.
+  /// Every optimizer setting, grids expanded in field order. Check ``trialCount`` first: a
+  /// grid's settings are the product of its value counts.
   public func settings() throws(SpecError) -> [Setting] {
     var out: [Setting] = []
-    for optimizer in optimizers {
-      guard let grid = optimizer.grid, !grid.isEmpty else {
-        out.append(Setting(label: optimizer.label, spec: optimizer.spec))
-        continue
-      }
-      var combos: [[(String, JSONValue)]] = [[]]
-      for key in grid.keys.sorted() {
-        let values = grid[key]!
-        guard !values.isEmpty else {
-          throw SpecError(location: "optimizer '\(optimizer.label)'", field: "grid.\(key)", "empty")
-        }
-        combos = combos.flatMap { c in values.map { c + [(key, $0)] } }
-      }
-      for combo in combos {
-        var spec = optimizer.spec
-        for (key, value) in combo {
-          spec = try Self.setting(spec, key, to: value, label: optimizer.label)
-        }
-        let suffix = combo.map { "\($0.0.split(separator: ".").last!)=\($0.1)" }
-          .joined(separator: ",")
-        out.append(Setting(label: "\(optimizer.label)[\(suffix)]", spec: spec))
-      }
+    for (i, optimizer) in optimizers.enumerated() {
+      out += try expand(optimizer, index: i)
     }
     return out
   }
 
-  static func setting(_ spec: JSONValue, _ key: String, to value: JSONValue, label: String)
+  func expand(_ optimizer: OptimizerSpec, index i: Int) throws(SpecError) -> [Setting] {
+    guard let grid = optimizer.grid, !grid.isEmpty else {
+      return [Setting(label: optimizer.label, spec: optimizer.spec)]
+    }
+    var combos: [[(String, JSONValue)]] = [[]]
+    for key in grid.keys.sorted() {
+      let values = grid[key]!
+      guard !values.isEmpty else {
+        throw SpecError(field: "optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
+      }
+      combos = combos.flatMap { c in values.map { c + [(key, $0)] } }
+    }
+    var out: [Setting] = []
+    for combo in combos {
+      var spec = optimizer.spec
+      for (key, value) in combo {
+        spec = try Self.setting(spec, key, to: value, index: i)
+      }
+      let suffix = combo.map { "\($0.0.split(separator: ".").last!)=\($0.1)" }
+        .joined(separator: ",")
+      out.append(Setting(label: "\(optimizer.label)[\(suffix)]", spec: spec))
+    }
+    return out
+  }
+
+  static func setting(_ spec: JSONValue, _ key: String, to value: JSONValue, index i: Int)
     throws(SpecError) -> JSONValue
   {
-    let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-    guard parts.count == 2, let index = Int(parts[0]), case .array(var stages) = spec,
+    let parts = key.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+      .map(String.init)
+    guard parts.count == 2, let index = Int(parts[0]), String(index) == parts[0],
+      !parts[1].isEmpty, case .array(var stages) = spec,
       stages.indices.contains(index), case .object(var fields) = stages[index]
     else {
       throw SpecError(
-        location: "optimizer '\(label)'", field: "grid.\(key)",
-        "expected '<stage index>.<field>' naming a stage of the spec")
+        field: "optimizers[\(i)].grid.\(key)",
+        "expected '<stage index>.<field>' naming a stage of the spec (stages count from 0; the spec must be an array of stages)"
+      )
     }
     fields[parts[1]] = value
     stages[index] = .object(fields)

@@ -308,7 +308,7 @@ struct EscapeRuleTests {
   func projectedStep() throws {
     let model = DiagonalQuadratic(eigenvalues: [1, 1], start: [0.9, 0.2])
     let optimizer = Optimizer {
-      SGD(learningRate: -1)  // an ascent step, to leave the box
+      Scale(factor: -1)  // an ascent step, to leave the box (SGD refuses a negative rate)
       ProjectOntoConvexSet(.box(lower: -1, upper: 1))
     }
     var state = optimizer.makeState(for: model)

@@ -63,14 +63,26 @@ struct SpecFuzzer {
           fields.append((parameter.name, .raw(parameter.defaultValue)))
         }
       }
-      seeds.append(.array([.object(fields)]))
+      // A chain needs a stage that scales the step; follow the others with SGD.
+      let scales =
+        entry.scalesStep
+        ?? registry.parameters(of: entry.name).contains { $0.name == "learningRate" }
+      let sgd: [FuzzDocument] =
+        scales ? [] : [.object([("stage", .string("sgd")), ("learningRate", .raw("0.1"))])]
+      seeds.append(.array([.object(fields)] + sgd))
       seeds.append(
         .array([
-          .object(fields + [("every", .raw("3")), ("offset", .raw("1")), ("name", .string("s"))]),
-          .object([("stage", .string("sgd")), ("learningRate", .raw("0.1")), ("after", .raw("2"))]),
+          .object(
+            fields + [
+              ("every", .raw("3")), ("offset", .raw("1")), ("after", .raw("2")),
+              ("name", .string("s")),
+            ]),
+          .object([("stage", .string("sgd")), ("learningRate", .raw("0.1"))]),
         ]))
       seeds.append(
-        .object([("stages", .array([.object(fields + [("segments", .array([.string("x")]))])]))]))
+        .object([
+          ("stages", .array([.object(fields + [("segments", .array([.string("x")]))])] + sgd))
+        ]))
     }
     self.seeds = seeds
   }
