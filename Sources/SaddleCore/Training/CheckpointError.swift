@@ -66,7 +66,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         + "\(supported) only"
     case .checksumMismatch(let path, let expected, let found):
       return
-        "checkpoint '\(path)' is corrupted: its bytes hash to \(found), the header says "
+        "checkpoint '\(path)' is corrupted: its bytes have checksum \(found), the header says "
         + expected
     case .stepMismatch(let path, let named, let contains):
       return

@@ -40,9 +40,9 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
   var costStorage: [Int] = []
   /// The losses of the newest steps (at most ``recentLimit``), oldest first: the loss before
   /// step ``firstRecentStep``'s update, … (NaN for a skipped step).
-  public var recentLosses: ArraySlice<Double> { lossStorage.suffix(Self.recentLimit) }
+  public var recentLosses: [Double] { Array(lossStorage.suffix(Self.recentLimit)) }
   /// Cumulative cost (gradient-equivalents) after each of the newest steps.
-  public var recentCosts: ArraySlice<Int> { costStorage.suffix(Self.recentLimit) }
+  public var recentCosts: [Int] { Array(costStorage.suffix(Self.recentLimit)) }
   /// The step of ``recentLosses``' first element.
   public var firstRecentStep: Int { lastStep - recentLosses.count + 1 }
   /// The newest held-out evaluations (at most ``listLimit``).
@@ -202,7 +202,7 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
     try c.encode(recordedSteps, forKey: .recordedSteps)
     try c.encode(lastStep, forKey: .lastStep)
     try c.encode(recentLosses.map { $0.isFinite ? $0 : nil }, forKey: .recentLosses)
-    try c.encode(Array(recentCosts), forKey: .recentCosts)
+    try c.encode(recentCosts, forKey: .recentCosts)
     try c.encode(evaluations, forKey: .evaluations)
     try c.encode(evaluationCount, forKey: .evaluationCount)
     try c.encode(counts, forKey: .counts)
