@@ -52,7 +52,12 @@ public final class ProgressObserver: TrainingObserver {
 
   public func trainer(didComplete record: StepRecord) -> Bool {
     if firstStep == nil { firstStep = record.step - 1 }
+    if !isTerminal && record.step % interval != 0 { return true }
     let now = Date()
+    if isTerminal {
+      guard now.timeIntervalSince(lastDraw) > 0.1 || record.step == totalSteps else { return true }
+      lastDraw = now
+    }
     let elapsed = now.timeIntervalSince(start)
     let rate = elapsed > 0 ? Double(record.step - (firstStep ?? 0)) / elapsed : 0
     let eta = eta(step: record.step, elapsed: elapsed).map { "  ETA \($0)" } ?? ""
@@ -60,8 +65,6 @@ public final class ProgressObserver: TrainingObserver {
       format: "step %d%@  loss %.6g  %.0f steps/s  cost %d", record.step,
       totalSteps.map { "/\($0)" } ?? "", record.loss, rate, record.evaluations.cost)
     if isTerminal {
-      guard now.timeIntervalSince(lastDraw) > 0.1 || record.step == totalSteps else { return true }
-      lastDraw = now
       var bar = ""
       if let total = totalSteps, total > 0 {
         let filled = Swift.min(30, Int(30 * Double(record.step) / Double(total)))
@@ -70,7 +73,7 @@ public final class ProgressObserver: TrainingObserver {
           + String(repeating: ".", count: Swift.max(0, 30 - filled)) + "] "
       }
       write("\r\u{1B}[K" + bar + figures + eta)
-    } else if record.step % interval == 0 {
+    } else {
       write(figures + eta + "\n")
     }
     return true
