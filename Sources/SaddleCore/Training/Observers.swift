@@ -327,6 +327,8 @@ public final class JSONLinesObserver: TrainingObserver {
         + "\"time\":\(String(format: "%.6f", seconds)),\"failedStep\":\(event.step),"
         + "\"learningRateScale\":\(jsonNumber(event.learningRateScale)),\"error\":"
         + jsonString(event.error) + "}\n")
+    // Later rollbacks to the same snapshot keep this event line.
+    file.snapshotOffset = file.offset
   }
 
   public func trainer(didFinish history: TrainingHistory) { file.finish() }
