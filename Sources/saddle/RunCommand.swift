@@ -23,7 +23,8 @@ enum RunCommand {
       help: "Write trace and metrics lines every K steps only (1)."),
     OptionSpec(
       name: "trace-params", valueName: "WHICH",
-      help: "Parameters in trace lines: none, all or first:N (all for ≤ 16 parameters, else first:16)."),
+      help:
+        "Parameters in trace lines: none, all or first:N (all for ≤ 16 parameters, else first:16)."),
     OptionSpec(
       name: "metrics", valueName: "FILE.csv",
       help: "Write a CSV row per step (every K with --trace-every): step, time, loss, cost, "

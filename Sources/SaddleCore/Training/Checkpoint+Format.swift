@@ -39,8 +39,7 @@ private let checksumKey = Array(#""checksum":"fnv1a64:"#.utf8)
 
 /// Every checkpoint, state blob and history line is decoded here, so that switching to a
 /// stricter JSON decoder is a change to this one function.
-func decodeCheckpointJSON<T: Decodable>(_ type: T.Type, from data: some DataProtocol) throws -> T
-{
+func decodeCheckpointJSON<T: Decodable>(_ type: T.Type, from data: some DataProtocol) throws -> T {
   try JSONDecoder().decode(T.self, from: Data(data))
 }
 
@@ -173,7 +172,8 @@ extension Checkpoint {
     do {
       header = try decodeCheckpointJSON(CheckpointHeader.self, from: headerBytes)
     } catch {
-      throw .notACheckpoint(path: path, reason: "malformed header (\(describeDecodingError(error)))")
+      throw .notACheckpoint(
+        path: path, reason: "malformed header (\(describeDecodingError(error)))")
     }
     let payload = data[data.index(after: newline)...]
     guard payload.count >= header.payloadBytes else {
@@ -231,8 +231,11 @@ private func checksumDigitsRange(in header: some DataProtocol) -> Range<Int>? {
 /// A decoding error in one line: what was wrong and where (the coding path).
 func describeDecodingError(_ error: any Error) -> String {
   func where_(_ path: [any CodingKey]) -> String {
-    path.isEmpty ? "" : " at '" + path.map { $0.intValue.map(String.init) ?? $0.stringValue }
-      .joined(separator: ".") + "'"
+    path.isEmpty
+      ? ""
+      : " at '"
+        + path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        .joined(separator: ".") + "'"
   }
   switch error as? DecodingError {
   case .typeMismatch(let type, let context)?:

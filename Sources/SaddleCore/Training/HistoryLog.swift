@@ -261,7 +261,9 @@ public enum CheckpointLock {
         }
         return
       }
-      guard errno == EEXIST else { throw .writeFailed(path: path, reason: FileOutput.systemError()) }
+      guard errno == EEXIST else {
+        throw .writeFailed(path: path, reason: FileOutput.systemError())
+      }
       let theirs = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
       if theirs == mine { return }
       let parts = theirs.split(whereSeparator: { $0 == " " || $0 == "\n" })

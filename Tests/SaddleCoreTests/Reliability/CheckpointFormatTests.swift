@@ -66,7 +66,9 @@ struct CheckpointFormatTests {
     defer { directory.cleanup() }
     let (store, _) = try run(into: directory.url)
     try FileManager.default.moveItem(at: store.url(forStep: 5), to: store.url(forStep: 9))
-    #expect(throws: CheckpointError.stepMismatch(path: store.url(forStep: 9).path, named: 9, contains: 5)) {
+    #expect(
+      throws: CheckpointError.stepMismatch(path: store.url(forStep: 9).path, named: 9, contains: 5)
+    ) {
       _ = try store.load(Adam.State.self, expecting: identity())
     }
     let message = "\(CheckpointError.stepMismatch(path: "p", named: 9, contains: 5))"
@@ -218,7 +220,8 @@ struct CheckpointFormatTests {
     #expect(try restored.serialized() == blob)
     #expect(restored.parameters.isBitwiseEqual(to: checkpoint.state.parameters))
     #expect(restored.rule == checkpoint.state.rule)
-    #expect(String(decoding: blob, as: UTF8.self).hasPrefix(#"{"format":"saddlekit-optimizer-state""#))
+    #expect(
+      String(decoding: blob, as: UTF8.self).hasPrefix(#"{"format":"saddlekit-optimizer-state""#))
     #expect(throws: CheckpointError.self) {
       _ = try OptimizerState<Adam.State>(serialized: Data("{\"format\":\"x\"}".utf8))
     }

@@ -64,8 +64,10 @@ struct CheckpointLockTests {
     defer { directory.cleanup() }
     try Data("pid 123 host some-other-node\n".utf8).write(
       to: directory.url.appendingPathComponent("lock"))
-    #expect(throws: CheckpointError.locked(
-      directory: directory.url.path, holder: "PID 123 on some-other-node")) {
+    #expect(
+      throws: CheckpointError.locked(
+        directory: directory.url.path, holder: "PID 123 on some-other-node")
+    ) {
       try CheckpointLock.acquire(directory.url)
     }
   }

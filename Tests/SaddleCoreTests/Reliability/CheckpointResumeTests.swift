@@ -101,7 +101,8 @@ func checkResumeMatches<R: UpdateRule>(_ optimizer: Optimizer<R>, k: Int, direct
   let encoder = JSONEncoder()
   encoder.outputFormatting = .sortedKeys
   #expect(try encoder.encode(state) == encoder.encode(straight))
-  #expect(resumedHistory.recentLosses.map(\.bitPattern) == straightHistory.recentLosses.map(\.bitPattern))
+  #expect(
+    resumedHistory.recentLosses.map(\.bitPattern) == straightHistory.recentLosses.map(\.bitPattern))
   #expect(resumedHistory.recentCosts == straightHistory.recentCosts)
   #expect(resumedHistory.counts == straightHistory.counts)
   #expect(resumedHistory.finalLoss.bitPattern == straightHistory.finalLoss.bitPattern)

@@ -245,7 +245,9 @@ struct HistoryAndTraceTests {
     #expect(try lines(noneURL)[0]["params"] == nil)
     for line in all {
       #expect((line["time"] as? Double).map { $0 >= 0 } == true)
-      #expect(line["1.adam.learningRate"] as? Double == 0.01 || line["adam.learningRate"] as? Double == 0.01, "\(line.keys.sorted())")
+      #expect(
+        line["1.adam.learningRate"] as? Double == 0.01
+          || line["adam.learningRate"] as? Double == 0.01, "\(line.keys.sorted())")
     }
     #expect(TraceParameters.defaultFor(count: 16) == .all)
     #expect(TraceParameters.defaultFor(count: 17) == .first(16))
@@ -261,7 +263,9 @@ struct HistoryAndTraceTests {
     #expect(header.contains("curvature"), "\(header)")
     #expect(header.contains { $0.hasSuffix("adam.learningRate") }, "\(header)")
     #expect(header.last == "extra")
-    #expect(rows.dropFirst().map { Int($0.prefix { $0 != "," })! } == Array(stride(from: 5, through: 40, by: 5)))
+    #expect(
+      rows.dropFirst().map { Int($0.prefix { $0 != "," })! }
+        == Array(stride(from: 5, through: 40, by: 5)))
     for row in rows.dropFirst() {
       #expect(row.split(separator: ",", omittingEmptySubsequences: false).count == header.count)
     }
