@@ -150,18 +150,24 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
     let digest = CheckpointIdentity.startDigest(fresh.parameters)
     if let store = checkpointStore {
       try CheckpointLock.acquire(store.directory)
-      if let latest = store.latestStep {
-        guard resume else {
-          throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+      do throws(CheckpointError) {
+        if let latest = store.latestStep {
+          guard resume else {
+            throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+          }
+          var identity = checkpointIdentity
+          identity.seed = seed
+          identity.start = digest
+          let checkpoint = try store.load(Rule.State.self, expecting: identity)
+          if let log = checkpoint.history.log {
+            try HistoryLog.verify(directory: store.directory, reference: log)
+          }
+          return (checkpoint.state, checkpoint.history)
         }
-        var identity = checkpointIdentity
-        identity.seed = seed
-        identity.start = digest
-        let checkpoint = try store.load(Rule.State.self, expecting: identity)
-        if let log = checkpoint.history.log {
-          try HistoryLog.verify(directory: store.directory, reference: log)
-        }
-        return (checkpoint.state, checkpoint.history)
+      } catch {
+        // Refused: leave the directory as it was, lock included.
+        CheckpointLock.release(store.directory)
+        throw error
       }
     }
     var history = TrainingHistory()
