@@ -127,9 +127,9 @@ final class StepFile {
   var snapshotOffset: UInt64 = 0
   var writeError: String?
 
-  /// Opens `path`; with `resumingAfter`, keeps the lines whose leading step is at most that
-  /// step (and every line `keepLine` accepts that has no step, such as a CSV header) and cuts
-  /// the rest; otherwise creates or truncates it.
+  /// Opens `path`; with `resumingAfter`, keeps the lines whose leading step (`stepOf`) is at
+  /// most that step, and lines without one (a CSV header), and cuts the rest; otherwise
+  /// creates or truncates it.
   init(
     path: String, resumingAfter step: Int?, stepOf: @escaping (Substring) -> Int?
   ) throws(FileOutputError) {

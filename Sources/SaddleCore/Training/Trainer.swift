@@ -180,7 +180,9 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
   ///
   /// `history` is the history so far when resuming (from ``start(seed:resume:at:)``); budgets
   /// on evaluations and cost count what it already spent. With a ``checkpointStore`` the run
-  /// holds the directory's lock and appends every step to its ``HistoryLog``.
+  /// holds the directory's lock and appends every step to its ``HistoryLog``; a history that
+  /// does not reference the log (not from ``start(seed:resume:at:)`` or a checkpoint) is refused
+  /// when the directory already holds checkpoints (``StopReason/checkpointFailed``).
   public func run(
     _ state: inout OptimizerState<Rule.State>, continuing previous: TrainingHistory = .init()
   ) -> TrainingHistory {
@@ -195,8 +197,14 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
     identity.start = history.start
     var log: HistoryLog?
     if let store = checkpointStore {
-      do {
+      do throws(CheckpointError) {
         try CheckpointLock.acquire(store.directory)
+        if history.log == nil, let latest = store.latestStep {
+          // A history that does not come from this directory's checkpoints: starting a new
+          // log here would orphan theirs.
+          CheckpointLock.release(store.directory)
+          throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+        }
         log = try HistoryLog(directory: store.directory, keeping: history.log)
       } catch {
         history.stopReason = .checkpointFailed

@@ -106,4 +106,21 @@ struct CheckpointLockTests {
     #expect(try Data(contentsOf: newer) == Data("another run's checkpoint".utf8))
     #expect(FileManager.default.fileExists(atPath: other.path))
   }
+
+  @Test("a run with a fresh history into a directory with checkpoints leaves their log alone")
+  func freshHistoryDoesNotOrphanLog() throws {
+    let directory = TemporaryDirectory()
+    defer { directory.cleanup() }
+    let trainer = trainer(directory.url)
+    var (state, history) = try trainer.start(seed: 0, resume: false)
+    _ = trainer.run(&state, continuing: history)
+    let log = try Data(contentsOf: directory.url.appendingPathComponent("history.bin"))
+    var fresh = optimizer.makeState(for: model)
+    history = trainer.run(&fresh)
+    #expect(history.stopReason == .checkpointFailed)
+    #expect(history.failure?.contains("already holds checkpoints (newest: step 6)") == true)
+    #expect(fresh.step == 0)
+    #expect(try Data(contentsOf: directory.url.appendingPathComponent("history.bin")) == log)
+    #expect(!CheckpointLock.isHeld(directory.url))
+  }
 }
