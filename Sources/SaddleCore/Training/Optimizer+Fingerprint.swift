@@ -57,7 +57,7 @@ func reflectedFields(of value: Any, limitCollections: Int? = nil, skipClasses: B
   -> [FingerprintField]
 {
   var fields: [FingerprintField] = []
-  func walk(_ value: Any, _ path: String, _ depth: Int) {
+  func walk(_ value: Any, _ path: String, _ depth: Int, wrapper: Bool = false) {
     let mirror = Mirror(reflecting: value)
     let typeName = String(describing: type(of: value))
     func child(_ label: String) -> String { path.isEmpty ? label : path + "." + label }
@@ -72,9 +72,13 @@ func reflectedFields(of value: Any, limitCollections: Int? = nil, skipClasses: B
         fields.append(.init(path: path, value: canonicalDescription(of: value, depth: depth)))
         return
       }
-      fields.append(.init(path: path, value: typeName))
+      if !wrapper { fields.append(.init(path: path, value: typeName)) }
       for (index, element) in mirror.children.enumerated() {
-        walk(element.value, child(element.label ?? "\(index)"), depth + 1)
+        // Type-erasure wrappers (`AnyUpdateRule.box`, its `rule`) add no path component, so a
+        // field reads `stages.0.learningRate`, not `stages.0.box.rule.learningRate`.
+        let label = element.label ?? "\(index)"
+        let transparent = label == "box" || (label == "rule" && typeName.contains("Box<"))
+        walk(element.value, transparent ? path : child(label), depth + 1, wrapper: label == "box")
       }
     case .collection?:
       let count = mirror.children.count
