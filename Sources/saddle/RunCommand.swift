@@ -23,7 +23,19 @@ enum RunCommand {
     OptionSpec(
       name: "trace", valueName: "FILE",
       help:
-        "Write one JSON object per step: step, loss (before the step), params (after), gradEvals."),
+        "Write one JSON object per step: step, time (s), loss (before the step), params (after), "
+        + "evaluation counts, learning rates, stage metrics."),
+    OptionSpec(
+      name: "trace-every", valueName: "K",
+      help: "Write trace and metrics lines every K steps only (1)."),
+    OptionSpec(
+      name: "trace-params", valueName: "WHICH",
+      help:
+        "Parameters in trace lines: none, all or first:N (all for ≤ 16 parameters, else first:16)."),
+    OptionSpec(
+      name: "metrics", valueName: "FILE.csv",
+      help: "Write a CSV row per step (every K with --trace-every): step, time, loss, cost, "
+        + "learning rates, stage summaries and metrics, held-out metrics."),
     OptionSpec(
       name: "eval-every", valueName: "K",
       help: "Held-out evaluation every K steps, for models that have one (default: steps/10)."),
@@ -41,7 +53,8 @@ enum RunCommand {
 
   static let usage = """
     saddle run --problem NAME [--dim D] [--param KEY=VALUE]... --optimizer SPEC --steps N [--seed S] [--start X1,...]
-                      [--trace FILE] [--checkpoint DIR [--checkpoint-every K] [--resume]]
+                      [--trace FILE [--trace-params none|all|first:N]] [--metrics FILE.csv]
+                      [--trace-every K] [--checkpoint DIR [--checkpoint-every K] [--resume]]
                       [--on-nonfinite stop|skip|rollback]
     """
 
@@ -50,6 +63,9 @@ enum RunCommand {
     var seed: UInt64
     var start: [Double]?
     var trace: String?
+    var traceEvery = 1
+    var traceParameters: TraceParameters?
+    var metrics: String?
     var problemName: String
     var resume: Bool
     var checkpoint: CheckpointStore?
@@ -93,6 +109,22 @@ enum RunCommand {
       }
       options.policy = policy
     }
+    options.traceEvery = try args.int("trace-every", min: 1) ?? 1
+    if let text = args.string("trace-params") {
+      guard let which = TraceParameters(parsing: text) else {
+        throw UsageError(
+          "saddle run: --trace-params expects none, all or first:N (N ≥ 1), got '\(text)'")
+      }
+      options.traceParameters = which
+    }
+    options.metrics = args.string("metrics")
+    if let start = options.start {
+      for (index, x) in start.enumerated() where !Float(x).isFinite {
+        throw UsageError(
+          "saddle run: --start value \(index + 1) (\(x)) overflows float32, the parameters' "
+            + "type (accepted: |x| ≤ 3.4e38)")
+      }
+    }
     let model = try makeModel(problemName, args: args, registry: registry)
     let (specData, specSource) = try readSpec(specText, command: "run")
     let optimizer = try registry.optimizer(
@@ -113,6 +145,19 @@ enum RunCommand {
         "saddle run: --start has \(start.count) values but problem '\(problemName)' has \(model.layout.count) parameters"
       )
     }
+    let clock = ContinuousClock()
+    let began = clock.now
+    var trainer = Trainer(
+      model: model, optimizer: optimizer, budget: TrainingBudget(steps: steps), dataSeed: seed)
+    trainer.nonFinitePolicy = run.policy
+    trainer.evaluationInterval = run.evaluationInterval ?? max(1, steps / 10)
+    trainer.checkpointStore = run.checkpoint
+    trainer.checkpointEvery = run.checkpointEvery
+    trainer.modelName = problemName
+    let start = run.start.map { ParameterVector($0.map { Float($0) }) }
+    var (state, previous) = try trainer.start(seed: seed, resume: run.resume, at: start)
+    let resumedAt = state.step > 0 ? state.step : nil
+    if let resumedAt { print("resumed from step \(resumedAt)") }
     var observers: [any TrainingObserver] = [
       ProgressObserver(totalSteps: steps, interval: max(1, steps / 10))
     ]
@@ -120,34 +165,31 @@ enum RunCommand {
     if let trace {
       do {
         traceObserver = try JSONLinesObserver(
-          url: URL(fileURLWithPath: trace), includeParameters: true)
+          url: URL(fileURLWithPath: trace),
+          parameters: run.traceParameters ?? .defaultFor(count: model.layout.count),
+          every: run.traceEvery, resumingAfter: resumedAt)
       } catch {
         throw RunError("saddle run: \(error.message)")
       }
       observers.append(traceObserver!)
     }
-    let clock = ContinuousClock()
-    let began = clock.now
-    var trainer = Trainer(
-      model: model, optimizer: optimizer, budget: TrainingBudget(steps: steps), dataSeed: seed,
-      observers: observers)
-    trainer.nonFinitePolicy = run.policy
-    trainer.evaluationInterval = run.evaluationInterval ?? max(1, steps / 10)
-    trainer.checkpointStore = run.checkpoint
-    trainer.checkpointEvery = run.checkpointEvery
-    trainer.modelName = problemName
-    var (state, previous) = try trainer.start(seed: seed, resume: run.resume)
-    if state.step == 0, let start = run.start {
-      state = optimizer.makeState(
-        parameters: ParameterVector(start.map { Float($0) }), layout: model.layout, seed: seed)
-    } else if state.step > 0 {
-      print("resumed from step \(state.step)")
+    var metricsObserver: MetricsCSVObserver?
+    if let metrics = run.metrics {
+      do {
+        metricsObserver = try MetricsCSVObserver(
+          url: URL(fileURLWithPath: metrics), every: run.traceEvery, resumingAfter: resumedAt)
+      } catch {
+        throw RunError("saddle run: \(error.message)")
+      }
+      observers.append(metricsObserver!)
     }
+    trainer.observers = observers
     let history = trainer.run(&state, continuing: previous)
     let elapsed = clock.now - began
-    if let error = traceObserver?.writeError { throw RunError("saddle run: \(error) (\(trace!))") }
+    if let error = traceObserver?.writeError { throw RunError("saddle run: \(error)") }
+    if let error = metricsObserver?.writeError { throw RunError("saddle run: \(error)") }
     print("problem      \(problemName) (\(model.layout.count) parameters)")
-    print("steps        \(state.step)  (stopped: \(history.stopReason.rawValue))")
+    print("steps        \(state.step)  (\(history.stopReason.summary))")
     print("final loss   \(history.finalLoss)")
     print(
       "evaluations  \(history.counts.gradients) gradients, \(history.counts.losses) losses, \(history.counts.hessianVectorProducts) HVPs (cost \(history.counts.cost))"
@@ -164,7 +206,9 @@ enum RunCommand {
     if model.layout.count <= 10 {
       print("parameters   [" + state.parameters.map { "\($0)" }.joined(separator: ", ") + "]")
     }
-    print("time         \(elapsed)")
+    let seconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    print("time         \(formatDuration(seconds))")
     if let failure = history.failure { throw RunError("saddle run: \(failure)") }
   }
 

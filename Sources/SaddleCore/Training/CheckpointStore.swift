@@ -7,6 +7,9 @@ import Foundation
 /// try store.save(state, history: history, identity: identity)
 /// let checkpoint = try store.load(Adam.State.self, expecting: identity)
 /// ```
+/// The directory also holds the run's ``HistoryLog`` (`history.bin`) and, while a run writes
+/// into it, its lock file (`lock`, see ``CheckpointLock``).
+///
 /// Saving is atomic: the file is written under a temporary name in the same directory,
 /// flushed to disk (`fsync`), renamed into place and the directory flushed, so a crash leaves
 /// either the previous checkpoint or the new one, never a partial file. Loading refuses a
@@ -59,7 +62,7 @@ public struct CheckpointStore: Sendable {
     let data = try Checkpoint(state: state, history: history, identity: identity).encoded()
     let target = url(forStep: state.step)
     try writeAtomically(data, to: target)
-    prune()
+    prune(before: state.step)
     return target
   }
 
@@ -75,13 +78,19 @@ public struct CheckpointStore: Sendable {
       throw .noCheckpoint(directory: directory.path)
     }
     let file = url(forStep: chosen)
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
+      throw .unreadable(path: file.path, reason: "it is a directory, not a checkpoint file")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: file)
     } catch {
-      throw .unreadable(path: file.path, reason: error.localizedDescription)
+      throw .unreadable(path: file.path, reason: FileOutput.describe(error))
     }
-    return try Checkpoint<S>.decode(data, expecting: identity, path: file.path)
+    return try Checkpoint<S>.decode(data, expecting: identity, path: file.path, step: chosen)
   }
 
   /// Loads the newest checkpoint for `optimizer`, checked against `model`'s layout and the
@@ -105,12 +114,17 @@ public struct CheckpointStore: Sendable {
     }
   }
 
-  /// Removes all but the newest ``keep`` checkpoints.
-  func prune() {
-    for step in steps().dropLast(keep) {
-      try? FileManager.default.removeItem(at: url(forStep: step))
+  /// Removes all but the newest ``keep`` checkpoints up to `step` (the one just written):
+  /// only regular checkpoint files of earlier steps, never a newer step, a temporary file, the
+  /// lock or the history log. Runs hold the directory's lock (``CheckpointLock``), so no other
+  /// run writes here meanwhile.
+  func prune(before step: Int) {
+    let older = steps().filter { $0 <= step }
+    for old in older.dropLast(keep) {
+      let file = url(forStep: old)
+      var info = stat()
+      guard lstat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+      unlink(file.path)
     }
   }
 }
-
-private func systemError() -> String { String(cString: strerror(errno)) }

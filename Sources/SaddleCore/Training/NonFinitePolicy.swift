@@ -15,8 +15,14 @@
 ///
 /// `skip` keeps a copy of the state before every step, `rollback` one every
 /// ``snapshotInterval`` steps (copy-on-write: each buffer a stage writes is copied once per
-/// snapshot). After ``maxConsecutiveFailures`` failed attempts (for `skip`: in a row; for
-/// `rollback`: from the same snapshot) the run stops as with `stop`, at the last good state.
+/// snapshot). The ``maxConsecutiveFailures``-th failed attempt (default 10; for `skip`: in a
+/// row; for `rollback`: from the same snapshot) stops the run as with `stop`, at the last good
+/// state — so `skip` drops at most 9 steps in a row and `rollback` rolls back at most 9 times
+/// to one snapshot, and the history's failure says "gave up after 10 failed attempts".
+///
+/// Observers see every reaction: a skipped step arrives with ``StepRecord/skipped`` set, and a
+/// rollback (or a stop that restores a snapshot) calls
+/// ``TrainingObserver/trainer(didRollBack:)``, so a trace can drop the undone lines.
 public struct NonFinitePolicy: Sendable, Equatable, Codable, CustomStringConvertible {
   /// The reaction to a non-finite step.
   public enum Action: String, Sendable, Equatable, Codable, CaseIterable {
@@ -29,7 +35,7 @@ public struct NonFinitePolicy: Sendable, Equatable, Codable, CustomStringConvert
   public var rollbackFactor: Double
   /// For ``Action/rollback``: steps between snapshots of the last good state.
   public var snapshotInterval: Int
-  /// Failed attempts after which the run stops anyway.
+  /// The failed attempt (in a row, or from one snapshot) at which the run stops anyway.
   public var maxConsecutiveFailures: Int
 
   /// A policy; `rollbackFactor` must be in (0, 1).
@@ -57,7 +63,8 @@ public struct NonFinitePolicy: Sendable, Equatable, Codable, CustomStringConvert
   public static let skip = NonFinitePolicy(action: .skip)
 
   /// Go back to the last good snapshot (taken every `every` steps), scale the learning rate by
-  /// `factor` and redo the steps; give up after `maxAttempts` rollbacks to the same snapshot.
+  /// `factor` and redo the steps; give up at the `maxAttempts`-th failed attempt from the same
+  /// snapshot (after `maxAttempts − 1` rollbacks).
   public static func rollback(
     factor: Double = 0.5, every: Int = 10, maxAttempts: Int = 10
   ) -> NonFinitePolicy {

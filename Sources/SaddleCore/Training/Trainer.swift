@@ -23,18 +23,11 @@ public struct TrainingBudget: Sendable, Codable, Equatable {
   }
 }
 
-/// Why a run stopped.
-public enum StopReason: String, Sendable, Codable, Equatable {
-  case stepBudget, evaluationBudget, costBudget, targetLoss, nonFinite, stoppedByObserver
-  /// A checkpoint could not be written (see ``TrainingHistory/failure``).
-  case checkpointFailed
-}
-
 /// What one step did, as observers see it.
 public struct StepRecord: Sendable {
   /// Steps completed (1 after the first step).
   public var step: Int
-  /// The loss at the parameters before this step's update.
+  /// The loss at the parameters before this step's update (NaN for a skipped step).
   public var loss: Double
   /// The parameters after the update.
   public var parameters: ParameterVector
@@ -44,6 +37,14 @@ public struct StepRecord: Sendable {
   public var metrics: StepMetrics
   /// Held-out metrics, on steps where the trainer evaluated.
   public var evaluation: [String: Double]?
+  /// The stages' summaries (``Optimizer/summary(of:)``: learning rates, counters), on steps
+  /// where an observer asked for them (``TrainingObserver/wantsStageSummary(atStep:)``).
+  public var summary: [String: Double]?
+  /// The learning-rate scale (1 unless a rollback reduced it).
+  public var learningRateScale: Double = 1
+  /// Set when the step was skipped (``NonFinitePolicy/skip``): parameters and state are as
+  /// before it.
+  public var skipped: TrainingHistory.NonFiniteEvent?
 }
 
 /// Watches a training run: progress display, metrics files, early stopping.
@@ -52,71 +53,22 @@ public protocol TrainingObserver: AnyObject {
   func trainer(didComplete record: StepRecord) -> Bool
   /// Called once at the end.
   func trainer(didFinish history: TrainingHistory)
+  /// Called when the trainer keeps a snapshot to roll back to (``NonFinitePolicy/rollback``),
+  /// before the step after `step` runs. Defaults to nothing.
+  func trainer(didTakeSnapshotAt step: Int)
+  /// Called when the trainer went back to the snapshot of `event.restoredStep`: the steps
+  /// after it are undone and will be redone (or the run stops there). Defaults to nothing.
+  func trainer(didRollBack event: TrainingHistory.NonFiniteEvent)
+  /// Whether ``StepRecord/summary`` should be filled at `step` (it costs a dictionary per
+  /// step). Defaults to `false`.
+  func wantsStageSummary(atStep step: Int) -> Bool
 }
 
 extension TrainingObserver {
   public func trainer(didFinish history: TrainingHistory) {}
-}
-
-/// The outcome of a run: the loss curve with its cost axis and why it stopped.
-public struct TrainingHistory: Sendable, Codable, Equatable {
-  /// `losses[k]` is the loss before step `k + 1`'s update.
-  public var losses: [Double] = []
-  /// Cumulative cost (gradient-equivalents) after each step.
-  public var costs: [Int] = []
-  /// Held-out evaluations: `(step, metrics)`.
-  public var evaluations: [EvaluationPoint] = []
-  /// Evaluations made in the run.
-  public var counts = EvaluationCounts()
-  /// Why the run stopped.
-  public var stopReason: StopReason = .stepBudget
-  /// The loss at the final parameters, when known (evaluated once at the end).
-  public var finalLoss: Double = .nan
-  /// The error that stopped the run, if any.
-  public var failure: String?
-  /// Steps that produced a non-finite value and what the trainer did about them.
-  public var nonFiniteEvents: [NonFiniteEvent] = []
-
-  /// A non-finite step and the trainer's reaction (see ``NonFinitePolicy``).
-  public struct NonFiniteEvent: Sendable, Codable, Equatable {
-    /// The step index at which it happened.
-    public var step: Int
-    /// The diagnostic (``NonFiniteValueError/description``).
-    public var error: String
-    /// What the trainer did.
-    public var action: NonFinitePolicy.Action
-    /// The learning-rate scale after the reaction.
-    public var learningRateScale: Double
-  }
-
-  /// Held-out metrics at one step.
-  public struct EvaluationPoint: Sendable, Codable, Equatable {
-    /// Steps completed.
-    public var step: Int
-    /// Metric values by name.
-    public var metrics: [String: Double]
-  }
-
-  /// An empty history.
-  public init() {}
-
-  enum CodingKeys: String, CodingKey {
-    case losses, costs, evaluations, counts, stopReason, finalLoss, failure, nonFiniteEvents
-  }
-
-  /// Decodes a history; fields added in later versions default when absent.
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    losses = try c.decodeIfPresent([Double].self, forKey: .losses) ?? []
-    costs = try c.decodeIfPresent([Int].self, forKey: .costs) ?? []
-    evaluations = try c.decodeIfPresent([EvaluationPoint].self, forKey: .evaluations) ?? []
-    counts = try c.decodeIfPresent(EvaluationCounts.self, forKey: .counts) ?? EvaluationCounts()
-    stopReason = try c.decodeIfPresent(StopReason.self, forKey: .stopReason) ?? .stepBudget
-    finalLoss = try c.decodeIfPresent(Double.self, forKey: .finalLoss) ?? .nan
-    failure = try c.decodeIfPresent(String.self, forKey: .failure)
-    nonFiniteEvents =
-      try c.decodeIfPresent([NonFiniteEvent].self, forKey: .nonFiniteEvents) ?? []
-  }
+  public func trainer(didTakeSnapshotAt step: Int) {}
+  public func trainer(didRollBack event: TrainingHistory.NonFiniteEvent) {}
+  public func wantsStageSummary(atStep step: Int) -> Bool { false }
 }
 
 /// Runs a model with an optimizer until a budget or a target is reached, notifying observers,
@@ -173,42 +125,95 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
     self.modelName = modelName
   }
 
-  /// What this trainer's checkpoints belong to: the model's layout and name and the
-  /// optimizer's fingerprint.
+  /// What this trainer's checkpoints belong to: the model's layout, name and settings and the
+  /// optimizer's fields (the run's seed and start are added from the history).
   public var checkpointIdentity: CheckpointIdentity {
     CheckpointIdentity(model: model, optimizer: optimizer, modelName: modelName)
   }
 
   /// The state and history to run from: the newest checkpoint in ``checkpointStore`` when
-  /// `resume` is true and one exists, otherwise a fresh state for `seed` and an empty history.
+  /// `resume` is true and one exists, otherwise a fresh state for `seed` (at `start`, or the
+  /// model's initial parameters for `seed`) and an empty history that records the seed and the
+  /// start point. With a store, the directory's lock is taken first (see ``CheckpointLock``).
   ///
-  /// - Throws: ``CheckpointError`` when the newest checkpoint cannot be used (truncated,
-  ///   corrupted, another version, model or optimizer), or
+  /// - Throws: ``CheckpointError`` when the directory is locked by another run, when the newest
+  ///   checkpoint cannot be used (truncated, corrupted, another version, model, seed, start or
+  ///   optimizer, or its history log is missing), or
   ///   ``CheckpointError/existingCheckpoints(directory:latestStep:)`` when `resume` is false
   ///   but the store already holds checkpoints; nothing on disk is changed.
-  public func start(seed: UInt64, resume: Bool) throws(CheckpointError) -> (
-    state: OptimizerState<Rule.State>, history: TrainingHistory
-  ) {
-    if let store = checkpointStore, let latest = store.latestStep {
-      guard resume else {
-        throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+  public func start(seed: UInt64, resume: Bool, at start: ParameterVector? = nil)
+    throws(CheckpointError) -> (state: OptimizerState<Rule.State>, history: TrainingHistory)
+  {
+    let fresh =
+      start.map { optimizer.makeState(parameters: $0, layout: model.layout, seed: seed) }
+      ?? optimizer.makeState(for: model, seed: seed)
+    let digest = CheckpointIdentity.startDigest(fresh.parameters)
+    if let store = checkpointStore {
+      try CheckpointLock.acquire(store.directory)
+      do throws(CheckpointError) {
+        if let latest = store.latestStep {
+          guard resume else {
+            throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+          }
+          var identity = checkpointIdentity
+          identity.seed = seed
+          identity.start = digest
+          let checkpoint = try store.load(Rule.State.self, expecting: identity)
+          if let log = checkpoint.history.log {
+            try HistoryLog.verify(directory: store.directory, reference: log)
+          }
+          return (checkpoint.state, checkpoint.history)
+        }
+      } catch {
+        // Refused: leave the directory as it was, lock included.
+        CheckpointLock.release(store.directory)
+        throw error
       }
-      let checkpoint = try store.load(Rule.State.self, expecting: checkpointIdentity)
-      return (checkpoint.state, checkpoint.history)
     }
-    return (optimizer.makeState(for: model, seed: seed), TrainingHistory())
+    var history = TrainingHistory()
+    history.seed = seed
+    history.start = digest
+    return (fresh, history)
   }
 
   /// Runs from `state` (fresh or resumed) until the budget is spent; `state` holds the result.
   ///
-  /// `history` is the history so far when resuming (from ``start(seed:resume:)``); budgets on
-  /// evaluations and cost count what it already spent.
+  /// `history` is the history so far when resuming (from ``start(seed:resume:at:)``); budgets
+  /// on evaluations and cost count what it already spent. With a ``checkpointStore`` the run
+  /// holds the directory's lock and appends every step to its ``HistoryLog``; a history that
+  /// does not reference the log (not from ``start(seed:resume:at:)`` or a checkpoint) is refused
+  /// when the directory already holds checkpoints (``StopReason/checkpointFailed``).
   public func run(
     _ state: inout OptimizerState<Rule.State>, continuing previous: TrainingHistory = .init()
   ) -> TrainingHistory {
     var history = previous
     history.stopReason = .stepBudget
     history.failure = nil
+    if history.start == nil && state.step == 0 {
+      history.start = CheckpointIdentity.startDigest(state.parameters)
+    }
+    var identity = checkpointIdentity
+    identity.seed = history.seed
+    identity.start = history.start
+    var log: HistoryLog?
+    if let store = checkpointStore {
+      do throws(CheckpointError) {
+        try CheckpointLock.acquire(store.directory)
+        if history.log == nil, let latest = store.latestStep {
+          // A history that does not come from this directory's checkpoints: starting a new
+          // log here would orphan theirs.
+          CheckpointLock.release(store.directory)
+          throw .existingCheckpoints(directory: store.directory.path, latestStep: latest)
+        }
+        log = try HistoryLog(directory: store.directory, keeping: history.log)
+      } catch {
+        history.stopReason = .checkpointFailed
+        history.failure = error.description
+        for observer in observers { observer.trainer(didFinish: history) }
+        return history
+      }
+    }
+    defer { if let store = checkpointStore { CheckpointLock.release(store.directory) } }
     let startCounts = state.evaluations
     let spentBefore = previous.counts
     func spent(_ state: OptimizerState<Rule.State>) -> EvaluationCounts {
@@ -218,6 +223,35 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
     var snapshot: OptimizerState<Rule.State>?
     var failures = 0
     var lastSaved = checkpointStore?.latestStep == state.step ? state.step : -1
+
+    /// Puts the snapshot back, keeping the evaluations spent since; drops the undone steps
+    /// from the history and the log, and tells the observers.
+    func restore(
+      _ state: inout OptimizerState<Rule.State>, from saved: OptimizerState<Rule.State>,
+      event: TrainingHistory.NonFiniteEvent?
+    ) {
+      let undone = Swift.max(0, state.step - saved.step)
+      history.removeSteps(after: saved.step)
+      log?.dropLast(undone)
+      let evaluations = state.evaluations
+      state = saved
+      state.evaluations = evaluations
+      if let event { for observer in observers { observer.trainer(didRollBack: event) } }
+    }
+
+    func save(_ state: OptimizerState<Rule.State>) -> String? {
+      guard let store = checkpointStore else { return nil }
+      var saved = history
+      saved.counts = spent(state)
+      do {
+        if let log { saved.log = try log.flush() }
+        try store.save(state, history: saved, identity: identity)
+        return nil
+      } catch {
+        return error.description
+      }
+    }
+
     loop: while true {
       if let limit = budget.steps, state.step >= limit {
         history.stopReason = .stepBudget
@@ -238,9 +272,11 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
         if snapshot.map({ state.step >= $0.step + policy.snapshotInterval }) ?? true {
           snapshot = state
           failures = 0
+          for observer in observers { observer.trainer(didTakeSnapshotAt: state.step) }
         }
       }
       var loss: Double
+      var skipped: TrainingHistory.NonFiniteEvent?
       do {
         loss = try optimizer.step(&state, model: model, dataSeed: dataSeed)
         if policy.action == .skip {
@@ -250,55 +286,66 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
       } catch {
         failures += 1
         let scale = state.context.learningRateScale
-        guard let saved = snapshot, failures <= policy.maxConsecutiveFailures else {
+        guard let saved = snapshot, failures < policy.maxConsecutiveFailures else {
           history.stopReason = .nonFinite
           history.failure =
             failures > 1
             ? "\(error.description) (gave up after \(failures) failed attempts)"
             : error.description
-          if let snapshot { restore(&state, from: snapshot, history: &history) }
-          history.nonFiniteEvents.append(
-            .init(
-              step: error.step, error: error.description, action: .stop,
-              learningRateScale: scale))
+          let event = TrainingHistory.NonFiniteEvent(
+            step: error.step, error: error.description, action: .stop,
+            learningRateScale: scale, restoredStep: snapshot?.step)
+          if let snapshot {
+            restore(&state, from: snapshot, event: policy.action == .rollback ? event : nil)
+          }
+          history.record(event)
           break
         }
-        loss = state.context.loss
-        restore(&state, from: saved, history: &history)
         if policy.action == .rollback {
+          let event = TrainingHistory.NonFiniteEvent(
+            step: error.step, error: error.description, action: .rollback,
+            learningRateScale: scale * policy.rollbackFactor, restoredStep: saved.step)
+          restore(&state, from: saved, event: event)
           state.context.learningRateScale = scale * policy.rollbackFactor
-          history.nonFiniteEvents.append(
-            .init(
-              step: error.step, error: error.description, action: .rollback,
-              learningRateScale: state.context.learningRateScale))
+          history.record(event)
           continue loop
         }
+        restore(&state, from: saved, event: nil)
         snapshot = nil
         state.context.step += 1
-        history.nonFiniteEvents.append(
-          .init(
-            step: error.step, error: error.description, action: .skip,
-            learningRateScale: scale))
+        loss = .nan
+        let event = TrainingHistory.NonFiniteEvent(
+          step: error.step, error: error.description, action: .skip, learningRateScale: scale,
+          restoredStep: nil)
+        history.record(event)
+        skipped = event
       }
-      history.losses.append(loss)
-      history.costs.append(spent(state).cost)
+      let cost = spent(state).cost
+      history.record(step: state.step, loss: loss, cost: cost)
+      log?.append(step: state.step, loss: loss, cost: cost)
       var evaluation: [String: Double]?
       if evaluationInterval > 0 && state.step % evaluationInterval == 0 {
         let metrics = model.evaluate(at: state.parameters, seed: dataSeed)
         if !metrics.isEmpty {
           evaluation = metrics
-          history.evaluations.append(.init(step: state.step, metrics: metrics))
+          history.record(.init(step: state.step, metrics: metrics))
         }
       }
-      let record = StepRecord(
-        step: state.step, loss: loss, parameters: state.parameters,
-        evaluations: state.evaluations, metrics: state.context.metrics, evaluation: evaluation)
-      for observer in observers where !observer.trainer(didComplete: record) {
-        history.stopReason = .stoppedByObserver
-        break loop
+      if !observers.isEmpty {
+        let step = state.step
+        let wantsSummary = observers.contains { $0.wantsStageSummary(atStep: step) }
+        let record = StepRecord(
+          step: state.step, loss: loss, parameters: state.parameters,
+          evaluations: state.evaluations, metrics: state.context.metrics, evaluation: evaluation,
+          summary: wantsSummary ? optimizer.summary(of: state) : nil,
+          learningRateScale: state.context.learningRateScale, skipped: skipped)
+        for observer in observers where !observer.trainer(didComplete: record) {
+          history.stopReason = .stoppedByObserver
+          break loop
+        }
       }
       if let every = checkpointEvery, every > 0, state.step % every == 0 {
-        if let failure = saveCheckpoint(state, history: history, spent: spent(state)) {
+        if let failure = save(state) {
           history.stopReason = .checkpointFailed
           history.failure = failure
           break
@@ -315,42 +362,22 @@ public struct Trainer<M: Model, Rule: UpdateRule> {
     history.finalLoss = model.loss(at: state.parameters, on: batch)
     let clean = history.stopReason != .nonFinite && history.stopReason != .checkpointFailed
     if clean, checkpointStore != nil, lastSaved != state.step {
-      if let failure = saveCheckpoint(state, history: history, spent: history.counts) {
+      if let failure = save(state) {
         history.stopReason = .checkpointFailed
         history.failure = failure
       }
     }
+    if let log {
+      do {
+        history.log = try log.flush()
+      } catch {
+        if history.failure == nil {
+          history.stopReason = .checkpointFailed
+          history.failure = error.description
+        }
+      }
+    }
     for observer in observers { observer.trainer(didFinish: history) }
     return history
-  }
-
-  /// Puts a good state back, keeping the evaluations spent since, and drops the undone steps
-  /// from the history.
-  private func restore(
-    _ state: inout OptimizerState<Rule.State>, from saved: OptimizerState<Rule.State>,
-    history: inout TrainingHistory
-  ) {
-    let undone = Swift.max(0, state.step - saved.step)
-    history.losses.removeLast(Swift.min(undone, history.losses.count))
-    history.costs.removeLast(Swift.min(undone, history.costs.count))
-    history.evaluations.removeAll { $0.step > saved.step }
-    let evaluations = state.evaluations
-    state = saved
-    state.evaluations = evaluations
-  }
-
-  /// Writes a checkpoint of `state`; returns the error's description if it fails.
-  private func saveCheckpoint(
-    _ state: OptimizerState<Rule.State>, history: TrainingHistory, spent: EvaluationCounts
-  ) -> String? {
-    guard let store = checkpointStore else { return nil }
-    var saved = history
-    saved.counts = spent
-    do {
-      try store.save(state, history: saved, identity: checkpointIdentity)
-      return nil
-    } catch {
-      return error.description
-    }
   }
 }

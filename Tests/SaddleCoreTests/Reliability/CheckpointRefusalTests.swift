@@ -53,7 +53,7 @@ struct CheckpointRefusalTests {
     let checkpoint = try store.load(Adam.State.self, expecting: identity)
     #expect(checkpoint.step == 5)
     #expect(checkpoint.state.rule.count == 5)
-    #expect(checkpoint.history.losses.count == 5)
+    #expect(checkpoint.history.recordedSteps == 5)
   }
 
   @Test("a truncated checkpoint is refused as truncated")
@@ -87,10 +87,10 @@ struct CheckpointRefusalTests {
     try expectRefusal(
       { data in
         let text = String(decoding: data, as: UTF8.self)
-        return Data(text.replacingOccurrences(of: #""version":1"#, with: #""version":2"#).utf8)
-      }, mentioning: "version 2"
+        return Data(text.replacingOccurrences(of: #""version":2"#, with: #""version":3"#).utf8)
+      }, mentioning: "version 3"
     ) {
-      $0 == .unsupportedVersion(path: $0.path, found: 2, supported: 1)
+      $0 == .unsupportedVersion(path: $0.path, found: 3, supported: 2)
     }
   }
 
@@ -174,7 +174,7 @@ struct CheckpointRefusalTests {
     }
     #expect(try Data(contentsOf: url) == original)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
-    #expect(leftovers == ["checkpoint-000000000005.saddlekit"])
+    #expect(leftovers.sorted() == ["checkpoint-000000000005.saddlekit", "history.bin"])
   }
 
   @Test("the NaN check sees into type-erased stage state")
