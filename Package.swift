@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "SaddleTensor", targets: ["SaddleTensor"]),
     .library(name: "SaddleModels", targets: ["SaddleModels"]),
     .library(name: "SaddleStudy", targets: ["SaddleStudy"]),
+    .library(name: "SaddleBenchmarks", targets: ["SaddleBenchmarks"]),
     .executable(name: "saddle", targets: ["saddle"]),
   ],
   targets: [
@@ -25,8 +26,12 @@ let package = Package(
       dependencies: ["SaddleCore", "SaddleTensor", "SaddleModels", "SaddleStudy"]
     ),
 
+    // MARK: - Benchmarks (measure the libraries through their public and package API)
+    .target(name: "_SaddleBenchmarkKernels"),
+    .target(name: "SaddleBenchmarks", dependencies: ["SaddleKit", "_SaddleBenchmarkKernels"]),
+
     // MARK: - Tools
-    .executableTarget(name: "saddle", dependencies: ["SaddleKit"]),
+    .executableTarget(name: "saddle", dependencies: ["SaddleKit", "SaddleBenchmarks"]),
 
     // MARK: - Plugins (thin launchers of the saddle tool)
     .plugin(
@@ -51,6 +56,7 @@ let package = Package(
     .testTarget(name: "SaddleModelsTests", dependencies: ["SaddleModels"]),
     .testTarget(name: "SaddleStudyTests", dependencies: ["SaddleStudy"]),
     .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
+    .testTarget(name: "SaddleBenchmarksTests", dependencies: ["SaddleBenchmarks"]),
   ],
   swiftLanguageModes: [.v6]
 )
