@@ -28,27 +28,36 @@ extension UpdateBenchmark {
      {"stage": "clip-value", "limit": 0.01}, {"stage": "scale", "factor": 2}]
     """
 
-  /// Every case of ``Case``, each with its own buffers, at the same starting point.
+  /// Every case of ``Case``, each with its own buffers, at the same starting point
+  /// (``Case/adamStep`` shares ``Case/adamFused``'s optimizer).
   static func makeCases(count n: Int) -> [TimedCase] {
-    let chainFromJSON: DynamicOptimizer
-    let userRuleFromJSON: DynamicOptimizer
-    do {
-      chainFromJSON = try Registry.core.optimizer(fromJSON: chain5Spec)
-      var registry = Registry.core
-      SoftSignMomentum.register(in: &registry)
-      userRuleFromJSON = try registry.optimizer(
-        fromJSON: "[{\"stage\": \"\(SoftSignMomentum.specName)\"}]")
-    } catch {
-      fatalError("UpdateBenchmark: a built-in spec no longer parses: \(error)")
-    }
     let adam = OptimizerCase(Optimizer { Adam(learningRate: 1e-3) }, count: n)
-    return [
-      adam.timed(.adamFused),
-      TimedCase(
-        kind: .adamStep, step: { adam.publicStep() }, parameters: { adam.parameterValues }),
-      RawBuffers(count: n).timed(.adamHand, pass: handFusedAdam),
-      RawBuffers(count: n).timed(.chain5Hand, pass: handFusedChain5),
-      OptimizerCase(
+    return Case.allCases.map { kind in
+      switch kind {
+      case .adamFused: adam.timed(.adamFused)
+      case .adamStep:
+        TimedCase(
+          kind: .adamStep, step: { adam.publicStep() }, parameters: { adam.parameterValues })
+      default: makeCase(kind, count: n)
+      }
+    }
+  }
+
+  /// One case with its own buffers at the common starting point.
+  static func makeCase(_ kind: Case, count n: Int) -> TimedCase {
+    switch kind {
+    case .adamFused:
+      return OptimizerCase(Optimizer { Adam(learningRate: 1e-3) }, count: n).timed(kind)
+    case .adamStep:
+      let adam = OptimizerCase(Optimizer { Adam(learningRate: 1e-3) }, count: n)
+      return TimedCase(
+        kind: kind, step: { adam.publicStep() }, parameters: { adam.parameterValues })
+    case .adamHand:
+      return RawBuffers(count: n).timed(kind, pass: handFusedAdam)
+    case .chain5Hand:
+      return RawBuffers(count: n).timed(kind, pass: handFusedChain5)
+    case .chain5DSL:
+      return OptimizerCase(
         Optimizer {
           WeightDecay(rate: 1e-4)
           Adam(learningRate: 1e-3)
@@ -56,14 +65,30 @@ extension UpdateBenchmark {
           ClipByValue(limit: 0.01)
           Scale(factor: 2)
         }, count: n
-      ).timed(.chain5DSL),
-      OptimizerCase(chainFromJSON, count: n).timed(.chain5JSON),
-      OptimizerCase(Optimizer { SoftSignMomentum() }, count: n).timed(.userRuleDSL),
-      OptimizerCase(userRuleFromJSON, count: n).timed(.userRuleJSON),
-      RawBuffers(count: n).timed(.ceiling) { b, _, range in
+      ).timed(kind)
+    case .chain5JSON:
+      return OptimizerCase(parse(chain5Spec, in: Registry.core), count: n).timed(kind)
+    case .userRuleDSL:
+      return OptimizerCase(Optimizer { SoftSignMomentum() }, count: n).timed(kind)
+    case .userRuleJSON:
+      var registry = Registry.core
+      SoftSignMomentum.register(in: &registry)
+      let spec = "[{\"stage\": \"\(SoftSignMomentum.specName)\"}]"
+      return OptimizerCase(parse(spec, in: registry), count: n).timed(kind)
+    case .ceiling:
+      return RawBuffers(count: n).timed(kind) { b, _, range in
         saddle_bench_stream7(b.g, b.p, b.m, b.v, range.lowerBound, range.upperBound)
-      },
-    ].sorted { Case.allCases.firstIndex(of: $0.kind)! < Case.allCases.firstIndex(of: $1.kind)! }
+      }
+    }
+  }
+
+  /// The optimizer of a spec this file wrote (so it parses).
+  static func parse(_ spec: String, in registry: Registry) -> DynamicOptimizer {
+    do {
+      return try registry.optimizer(fromJSON: spec)
+    } catch {
+      fatalError("UpdateBenchmark: a built-in spec no longer parses: \(error)")
+    }
   }
 
   /// An optimizer with its state; the gradient is set once and every step reuses it.
@@ -164,7 +189,10 @@ extension UpdateBenchmark {
 
     /// One Adam update of direction `g` with moments at `m`, `v` (stored back).
     @inline(__always)
-    func apply(_ g: SIMD8<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ i: Int)
+    func apply(
+      _ g: SIMD8<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+      _ i: Int
+    )
       -> SIMD8<Float>
     {
       let mv = beta1 * loadLanes(m, i) + oneMinusBeta1 * g
@@ -175,7 +203,9 @@ extension UpdateBenchmark {
     }
 
     @inline(__always)
-    func apply(_ g: Float, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ i: Int)
+    func apply(
+      _ g: Float, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ i: Int
+    )
       -> Float
     {
       let mv = beta1 * m[i] + oneMinusBeta1 * g

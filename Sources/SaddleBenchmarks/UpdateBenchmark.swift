@@ -245,7 +245,8 @@ extension UpdateBenchmark.Report {
       }
       entries.append("{" + fields.joined(separator: ", ") + "}")
     }
-    return "{\"n\": \(count), \"repetitions\": \(repetitions), \"ceiling_isa\": \"\(ceilingPath)\", "
+    return
+      "{\"n\": \(count), \"repetitions\": \(repetitions), \"ceiling_isa\": \"\(ceilingPath)\", "
       + "\"threads\": [" + entries.joined(separator: ", ") + "]}"
   }
 
@@ -273,7 +274,8 @@ extension UpdateBenchmark.Report {
     lines.append("\nPaired ratios (median of per-repetition ratios, [q1, q3]):\n")
     for result in results {
       let parts = result.ratios.map {
-        String(format: "%@ %.3f [%.3f, %.3f]", $0.key, $0.median, $0.lowerQuartile, $0.upperQuartile)
+        String(
+          format: "%@ %.3f [%.3f, %.3f]", $0.key, $0.median, $0.lowerQuartile, $0.upperQuartile)
       }
       lines.append("- \(result.threads) thread(s): " + parts.joined(separator: "; "))
     }

@@ -14,7 +14,7 @@ struct UpdateBenchmarkTests {
     let saved = Kernels.threadCount
     defer { Kernels.threadCount = saved }
     Kernels.threadCount = threads
-    let c = UpdateBenchmark.makeCases(count: n).first { $0.kind == kind }!
+    let c = UpdateBenchmark.makeCase(kind, count: n)
     for _ in 0..<steps { c.step() }
     return c.parameters()
   }
@@ -33,11 +33,15 @@ struct UpdateBenchmarkTests {
     let adamHand = Self.parameters(.adamHand, steps: 3, threads: threads)
     // Three steps of size ≈ η = 1e-3 each moved every parameter.
     #expect(Self.worstRelative(adam, Array(start)) > 1e-4)
+    // The public step runs the same update (after checking the gradient).
+    #expect(Self.parameters(.adamStep, steps: 3, threads: threads) == adam)
     // Same float32 operations in the same order: equal up to rounding of the scalars.
     #expect(Self.worstRelative(adamHand, adam) < 1e-6)
     let chain = Self.parameters(.chain5DSL, steps: 3, threads: threads)
-    #expect(Self.worstRelative(Self.parameters(.chain5Hand, steps: 3, threads: threads), chain) < 1e-6)
-    #expect(Self.worstRelative(Self.parameters(.chain5JSON, steps: 3, threads: threads), chain) < 1e-6)
+    #expect(
+      Self.worstRelative(Self.parameters(.chain5Hand, steps: 3, threads: threads), chain) < 1e-6)
+    #expect(
+      Self.worstRelative(Self.parameters(.chain5JSON, steps: 3, threads: threads), chain) < 1e-6)
     #expect(Self.worstRelative(chain, adam) > 1e-5, "the chain differs from plain Adam")
   }
 
@@ -72,18 +76,19 @@ struct UpdateBenchmarkTests {
 
   @Test("a short run reports every case and ratio, and one well-formed JSON object")
   func report() throws {
-    let report = UpdateBenchmark.run(count: Self.n, repetitions: 3, threads: [1, 2], warmUp: 0)
+    let report = UpdateBenchmark.run(count: 1000, repetitions: 2, threads: [1, 2], warmUp: 0)
     #expect(report.results.map(\.threads) == [1, 2])
     for result in report.results {
       #expect(Set(result.cases.keys) == Set(UpdateBenchmark.Case.allCases))
       for s in result.cases.values {
         #expect(s.minimum > 0 && s.minimum <= s.median && s.median <= s.maximum)
+        #expect(s.lowerQuartile <= s.median && s.median <= s.upperQuartile)
       }
       #expect(result.ratios.count == UpdateBenchmark.ratioDefinitions.count)
     }
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-    #expect(object["n"] as? Int == Self.n)
+    #expect(object["n"] as? Int == 1000)
     let threads = try #require(object["threads"] as? [[String: Any]])
     #expect(threads.map { $0["threads"] as? Int } == [1, 2])
     for key in [

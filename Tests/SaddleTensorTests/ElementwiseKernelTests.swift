@@ -54,7 +54,8 @@ struct ElementwiseKernelTests {
     var worstGELU = 0.0
     for (x, y) in zip(Self.input, out.gelu) {
       let v = Double(x)
-      let reference = 0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
+      let reference =
+        0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)))
       worstGELU = max(worstGELU, abs(Double(y) - reference) / max(1, abs(reference)))
     }
     // Softmax of each row of the (float32) GELU output, in float64.
