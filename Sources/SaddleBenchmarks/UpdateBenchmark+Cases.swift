@@ -107,7 +107,7 @@ extension UpdateBenchmark {
 
     /// The update alone (what ``Optimizer/step(_:objective:)`` runs after the gradient).
     func update() {
-      let finite = optimizer.updateStep(&state, objective: &objective)
+      let finite = optimizer.update(&state, objective: &objective)
       precondition(finite, "UpdateBenchmark: the update produced a non-finite value")
     }
 

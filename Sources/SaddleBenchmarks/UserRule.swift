@@ -29,8 +29,13 @@ public struct SoftSignMomentum: ElementwiseUpdateRule {
     public var momentum: ParameterVector
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(momentum: ParameterVector(count: layout.count))
+  }
+
+  /// The same state (the rule draws nothing at random).
+  public func makeState(for layout: ParameterLayout) -> State {
+    makeState(for: layout, seed: 0)
   }
 
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
