@@ -48,6 +48,10 @@ enum BenchCommand {
       let repeats = try args.int("repeats", default: 21, min: 1)!
       update(n: n, repeats: repeats, threads: threads, json: args.has("json"))
     case "transformer":
+      if args.has("json") {
+        throw UsageError(
+          "saddle bench: --json applies to `update` only (transformer prints Markdown)")
+      }
       let repeats = try args.int("repeats", default: 20, min: 1)!
       try transformer(repeats: repeats, threads: threads, python: args.string("python"))
     case let other:
