@@ -214,7 +214,8 @@ public enum UpdateBenchmark {
 extension UpdateBenchmark.Report {
   /// One JSON object: `{"n": …, "repetitions": …, "threads": [{"threads": 1, "adam_fused_ms":
   /// …, …, "ceiling_ms": …, <spreads, ratios, allocations>}, …]}` — medians under `<case>_ms`,
-  /// quartiles under `<case>_q1_ms`/`<case>_q3_ms`, paired ratios under their keys.
+  /// the fastest repetition under `<case>_min_ms`, quartiles under `<case>_q1_ms`/`<case>_q3_ms`,
+  /// paired ratios under their keys.
   public var json: String {
     func number(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "null" }
     let primary: [UpdateBenchmark.Case] = [
@@ -229,6 +230,7 @@ extension UpdateBenchmark.Report {
       }
       for c in primary + [.adamStep] {
         let s = result.cases[c]!
+        fields.append("\"\(c.rawValue)_min_ms\": \(number(s.minimum))")
         fields.append("\"\(c.rawValue)_q1_ms\": \(number(s.lowerQuartile))")
         fields.append("\"\(c.rawValue)_q3_ms\": \(number(s.upperQuartile))")
       }
@@ -255,8 +257,8 @@ extension UpdateBenchmark.Report {
   public var markdown: String {
     var lines = [
       "## Update step, n = \(count), median of \(repetitions) interleaved repetitions\n",
-      "| threads | case | median ms | q1–q3 ms | vs reference | of ceiling | allocs/step |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+      "| threads | case | median ms | min ms | q1–q3 ms | vs reference | of ceiling | allocs/step |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results {
       let ceiling = result.cases[.ceiling]!.median
@@ -266,8 +268,9 @@ extension UpdateBenchmark.Report {
         let allocations = s.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "–"
         lines.append(
           String(
-            format: "| %d | %@ | %.3f | %.3f–%.3f | %.2f× %@ | %.0f%% | %@ |", result.threads,
-            c.title, s.median, s.lowerQuartile, s.upperQuartile, s.median / reference,
+            format: "| %d | %@ | %.3f | %.3f | %.3f–%.3f | %.2f× %@ | %.0f%% | %@ |",
+            result.threads, c.title, s.median, s.minimum, s.lowerQuartile, s.upperQuartile,
+            s.median / reference,
             c.reference == c ? "" : c.reference.rawValue, 100 * ceiling / s.median, allocations))
       }
     }
