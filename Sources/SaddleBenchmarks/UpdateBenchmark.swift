@@ -131,6 +131,11 @@ public enum UpdateBenchmark {
     public var cases: [Case: Statistics]
     /// Paired ratios (``ratioDefinitions``).
     public var ratios: [Ratio]
+    /// Per-case statistics of the process's CPU time per step (all threads; excludes time the
+    /// process waited for a CPU, so it is robust to other jobs on the machine).
+    public var cpuCases: [Case: Statistics]
+    /// Paired ratios of CPU times (keys end in `_cpu`).
+    public var cpuRatios: [Ratio]
   }
 
   /// A whole run.
@@ -160,6 +165,7 @@ public enum UpdateBenchmark {
     var times = Array(
       repeating: Dictionary(uniqueKeysWithValues: cases.map { ($0.kind, [Double]()) }),
       count: threads.count)
+    var cpuTimes = times
     var allocations = Array(
       repeating: Dictionary(uniqueKeysWithValues: cases.map { ($0.kind, 0) }),
       count: threads.count)
@@ -172,12 +178,15 @@ public enum UpdateBenchmark {
         for k in 0..<cases.count {
           let c = cases[(offset + k) % cases.count]
           let before = saddle_bench_allocation_count()
+          let cpuStart = processCPUMilliseconds()
           let start = clock.now
           c.step()
           let elapsed = clock.now - start
+          let cpu = processCPUMilliseconds() - cpuStart
           let after = saddle_bench_allocation_count()
           guard repetition >= 0 else { continue }
           times[ti][c.kind]!.append(milliseconds(elapsed))
+          cpuTimes[ti][c.kind]!.append(cpu)
           allocations[ti][c.kind]! += after - before
         }
       }
@@ -189,19 +198,31 @@ public enum UpdateBenchmark {
           countsAllocations ? Double(allocations[ti][kind]!) / Double(samples.count) : nil
         statistics[kind] = Statistics(samples, allocationsPerStep: perStep)
       }
-      let ratios = ratioDefinitions.map { key, numerator, denominator in
-        let paired = zip(times[ti][numerator]!, times[ti][denominator]!).map { $0 / $1 }
-        let s = Statistics(paired)
-        return Ratio(
-          key: key, numerator: numerator, denominator: denominator, median: s.median,
-          lowerQuartile: s.lowerQuartile, upperQuartile: s.upperQuartile)
+      func ratios(_ samples: [Case: [Double]], suffix: String) -> [Ratio] {
+        ratioDefinitions.map { key, numerator, denominator in
+          let paired = zip(samples[numerator]!, samples[denominator]!).map { $0 / $1 }
+          let s = Statistics(paired)
+          return Ratio(
+            key: key + suffix, numerator: numerator, denominator: denominator, median: s.median,
+            lowerQuartile: s.lowerQuartile, upperQuartile: s.upperQuartile)
+        }
       }
-      return ThreadResult(threads: t, cases: statistics, ratios: ratios)
+      return ThreadResult(
+        threads: t, cases: statistics, ratios: ratios(times[ti], suffix: ""),
+        cpuCases: cpuTimes[ti].mapValues { Statistics($0) },
+        cpuRatios: ratios(cpuTimes[ti], suffix: "_cpu"))
     }
     return Report(
       count: n, repetitions: Swift.max(1, repetitions),
       ceilingPath: String(cString: saddle_bench_stream7_path()),
       countsAllocations: countsAllocations, results: results)
+  }
+
+  /// CPU time this process has used so far (all threads), in milliseconds.
+  static func processCPUMilliseconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) * 1e-6
   }
 
   static func milliseconds(_ d: Duration) -> Double {
@@ -215,7 +236,8 @@ extension UpdateBenchmark.Report {
   /// One JSON object: `{"n": …, "repetitions": …, "threads": [{"threads": 1, "adam_fused_ms":
   /// …, …, "ceiling_ms": …, <spreads, ratios, allocations>}, …]}` — medians under `<case>_ms`,
   /// the fastest repetition under `<case>_min_ms`, quartiles under `<case>_q1_ms`/`<case>_q3_ms`,
-  /// paired ratios under their keys.
+  /// the median CPU time of the process (all threads) under `<case>_cpu_ms`, paired ratios of
+  /// wall-clock times under their keys and of CPU times under `<key>_cpu`.
   public var json: String {
     func number(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "null" }
     let primary: [UpdateBenchmark.Case] = [
@@ -234,7 +256,10 @@ extension UpdateBenchmark.Report {
         fields.append("\"\(c.rawValue)_q1_ms\": \(number(s.lowerQuartile))")
         fields.append("\"\(c.rawValue)_q3_ms\": \(number(s.upperQuartile))")
       }
-      for r in result.ratios {
+      for c in primary + [.adamStep] {
+        fields.append("\"\(c.rawValue)_cpu_ms\": \(number(result.cpuCases[c]!.median))")
+      }
+      for r in result.ratios + result.cpuRatios {
         fields.append("\"\(r.key)\": \(number(r.median))")
         fields.append("\"\(r.key)_q1\": \(number(r.lowerQuartile))")
         fields.append("\"\(r.key)_q3\": \(number(r.upperQuartile))")
@@ -257,8 +282,9 @@ extension UpdateBenchmark.Report {
   public var markdown: String {
     var lines = [
       "## Update step, n = \(count), median of \(repetitions) interleaved repetitions\n",
-      "| threads | case | median ms | min ms | q1–q3 ms | vs reference | of ceiling | allocs/step |",
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+      "| threads | case | median ms | min ms | q1–q3 ms | CPU ms | vs reference | of ceiling "
+        + "| allocs/step |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results {
       let ceiling = result.cases[.ceiling]!.median
@@ -268,15 +294,15 @@ extension UpdateBenchmark.Report {
         let allocations = s.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "–"
         lines.append(
           String(
-            format: "| %d | %@ | %.3f | %.3f | %.3f–%.3f | %.2f× %@ | %.0f%% | %@ |",
+            format: "| %d | %@ | %.3f | %.3f | %.3f–%.3f | %.3f | %.2f× %@ | %.0f%% | %@ |",
             result.threads, c.title, s.median, s.minimum, s.lowerQuartile, s.upperQuartile,
-            s.median / reference,
+            result.cpuCases[c]!.median, s.median / reference,
             c.reference == c ? "" : c.reference.rawValue, 100 * ceiling / s.median, allocations))
       }
     }
     lines.append("\nPaired ratios (median of per-repetition ratios, [q1, q3]):\n")
     for result in results {
-      let parts = result.ratios.map {
+      let parts = (result.ratios + result.cpuRatios).map {
         String(
           format: "%@ %.3f [%.3f, %.3f]", $0.key, $0.median, $0.lowerQuartile, $0.upperQuartile)
       }

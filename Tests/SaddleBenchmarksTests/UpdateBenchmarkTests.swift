@@ -85,6 +85,9 @@ struct UpdateBenchmarkTests {
         #expect(s.lowerQuartile <= s.median && s.median <= s.upperQuartile)
       }
       #expect(result.ratios.count == UpdateBenchmark.ratioDefinitions.count)
+      #expect(result.cpuRatios.map(\.key) == result.ratios.map { $0.key + "_cpu" })
+      #expect(Set(result.cpuCases.keys) == Set(UpdateBenchmark.Case.allCases))
+      #expect(result.cpuCases.values.allSatisfy { $0.median >= 0 })
     }
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
