@@ -11,8 +11,10 @@ if [ -z "${PYTHON:-}" ]; then
   if [ -x /tmp/peers/.venv/bin/python ]; then PYTHON=/tmp/peers/.venv/bin/python; else PYTHON=python3; fi
 fi
 out=Benchmarks/Update/RESULTS.md
-raw=$(mktemp -d)
-trap 'rm -rf "$raw"' EXIT
+# Raw outputs stay in .build (not committed): `python3 Benchmarks/Update/summarize.py DIR` redoes
+# RESULTS.md from them.
+raw=.build/bench/update-$(date -u +%Y%m%dT%H%M%S)
+mkdir -p "$raw"
 
 swift build -c release --product saddle >/dev/null
 mkdir -p .build/bench

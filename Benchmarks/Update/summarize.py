@@ -83,6 +83,11 @@ w("  optimizer (`Kernels.parallelFor`).")
 w(f"- Peer ceiling: `gcc -O3 -march=native -fopenmp Benchmarks/Update/stream.c` ({meta['gcc']}).")
 w(f"- optax: `{meta['python']} Benchmarks/Update/optax_peer.py {meta['n']} 30` on 2 CPUs and with")
 w(f"  `taskset -c 0` on one ({optax_version or 'not available: skipped'}).")
+for t in thread_counts:
+    share = [row(r, t)["ceiling_cpu_ms"] / row(r, t)["ceiling_ms"] for r in rounds if "ceiling_cpu_ms" in row(r, t)]
+    if share:
+        w(f"- CPU share while timing the ceiling at {t} thread(s): CPU time / wall-clock time = {med(share) * 100:.0f}%")
+        w(f"  (≈ {t * 100}% on an idle machine); below that, other jobs held the CPUs during the run.")
 w(f"- {len(rounds)} rounds; each runs SaddleKit, then stream.c at 1 and 2 threads, then optax on 2")
 w("  CPUs and on 1. Cells show the median over rounds (min–max over rounds).")
 w("")
