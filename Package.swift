@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "SaddleTensor", targets: ["SaddleTensor"]),
     .library(name: "SaddleModels", targets: ["SaddleModels"]),
     .library(name: "SaddleStudy", targets: ["SaddleStudy"]),
+    .library(name: "SaddleBenchmarks", targets: ["SaddleBenchmarks"]),
     .executable(name: "saddle", targets: ["saddle"]),
     .library(name: "SaddleKitC", type: .dynamic, targets: ["SaddleKitC"]),
   ],
@@ -31,9 +32,12 @@ let package = Package(
     // The C ABI (Python and other languages): `@_cdecl` functions, header in include/.
     .target(
       name: "SaddleKitC", dependencies: ["SaddleCore", "SaddleModels"], exclude: ["include"]),
+    // MARK: - Benchmarks (measure the libraries through their public and package API)
+    .target(name: "_SaddleBenchmarkKernels"),
+    .target(name: "SaddleBenchmarks", dependencies: ["SaddleKit", "_SaddleBenchmarkKernels"]),
 
     // MARK: - Tools
-    .executableTarget(name: "saddle", dependencies: ["SaddleKit"]),
+    .executableTarget(name: "saddle", dependencies: ["SaddleKit", "SaddleBenchmarks"]),
 
     // MARK: - Plugins (thin launchers of the saddle tool)
     .plugin(
@@ -59,6 +63,7 @@ let package = Package(
     .testTarget(name: "SaddleStudyTests", dependencies: ["SaddleStudy"]),
     .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
     .testTarget(name: "SaddleKitCTests", dependencies: ["SaddleKitC"]),
+    .testTarget(name: "SaddleBenchmarksTests", dependencies: ["SaddleBenchmarks"]),
   ],
   swiftLanguageModes: [.v6]
 )

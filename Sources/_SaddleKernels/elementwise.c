@@ -1,9 +1,17 @@
 // Elementwise and row kernels (GELU, softmax) written once with clang vector extensions and
 // compiled per instruction set: an always-inline generic body is inlined into wrappers carrying
-// `target("avx512f")` or `target("avx2,fma")`, so one source yields both code paths.
+// `target("avx512f")` or `target("avx2,fma")`, so one source yields both code paths. The
+// target-attributed wrappers exist only on x86; elsewhere every entry point returns -1 and the
+// Swift caller runs its portable path.
 #include "SaddleKernels.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define SADDLE_X86 1
+#else
+#define SADDLE_X86 0
+#endif
 
 // The vector helpers below are always inlined into their target-specific callers, so the
 // by-value vector ABI they would otherwise have never materializes.
@@ -12,7 +20,7 @@
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
 typedef int v16i __attribute__((vector_size(64), aligned(4)));
 
-#define INLINE static inline __attribute__((always_inline))
+#define INLINE static inline __attribute__((always_inline, unused))
 
 INLINE v16 load16(const float *p) {
   v16 v;
@@ -188,6 +196,8 @@ INLINE void layernorm_backward_body(long rows, long n, const float *x, const flo
   }
 }
 
+#if SADDLE_X86
+
 __attribute__((target("avx512f"))) static void gelu_avx512(long n, const float *x, float *y,
                                                            float *d) {
   gelu_body(n, x, y, d);
@@ -207,24 +217,39 @@ __attribute__((target("avx2,fma"))) static void softmax_avx2(long rows, long n, 
   softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
 }
 
+#endif  // SADDLE_X86
+
 int saddle_gelu(int path, long n, const float *x, float *y, float *derivative) {
+#if !SADDLE_X86
+  (void)path, (void)n, (void)x, (void)y, (void)derivative;
+  return -1;
+#else
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
     gelu_avx512(n, x, y, derivative);
   else
     gelu_avx2(n, x, y, derivative);
   return 0;
+#endif
 }
 
 int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, float *y, long ldy,
                         int causal, float *log_sum_exp) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)n, (void)x, (void)ldx, (void)y, (void)ldy, (void)causal;
+  (void)log_sum_exp;
+  return -1;
+#else
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
     softmax_avx512(rows, n, x, ldx, y, ldy, causal, log_sum_exp);
   else
     softmax_avx2(rows, n, x, ldx, y, ldy, causal, log_sum_exp);
   return 0;
+#endif
 }
+
+#if SADDLE_X86
 
 __attribute__((target("avx512f"))) static void ln_forward_avx512(long rows, long n, const float *x,
                                                                  const float *g, const float *b,
@@ -247,8 +272,15 @@ __attribute__((target("avx2,fma"))) static void ln_backward_avx2(
   layernorm_backward_body(rows, n, x, g, st, dy, dx, acc, dg, db);
 }
 
+#endif  // SADDLE_X86
+
 int saddle_layernorm_forward(int path, long rows, long n, const float *x, const float *gain,
                              const float *bias, float epsilon, float *y, float *statistics) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)n, (void)x, (void)gain, (void)bias, (void)epsilon, (void)y;
+  (void)statistics;
+  return -1;
+#else
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || n % 16 != 0)
     return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
@@ -256,11 +288,17 @@ int saddle_layernorm_forward(int path, long rows, long n, const float *x, const 
   else
     ln_forward_avx2(rows, n, x, gain, bias, epsilon, y, statistics);
   return 0;
+#endif
 }
 
 int saddle_layernorm_backward(int path, long rows, long n, const float *x, const float *gain,
                               const float *statistics, const float *dy, float *dx, int accumulate,
                               float *dgain, float *dbias) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)n, (void)x, (void)gain, (void)statistics, (void)dy, (void)dx;
+  (void)accumulate, (void)dgain, (void)dbias;
+  return -1;
+#else
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || n % 16 != 0)
     return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
@@ -268,4 +306,5 @@ int saddle_layernorm_backward(int path, long rows, long n, const float *x, const
   else
     ln_backward_avx2(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
   return 0;
+#endif
 }

@@ -1,12 +1,19 @@
 // Single-precision GEMM in the Goto/BLIS loop order with AVX2+FMA (6x16) and AVX-512 (12x32)
-// register tiles chosen at run time. A is read in place (its tiles are small and reused from L1);
+// register tiles chosen at run time. The x86 parts are compiled only for x86; elsewhere
+// `saddle_kernels_best_path` reports the portable path and the Swift caller uses its own kernel. A is read in place (its tiles are small and reused from L1);
 // B is packed into contiguous panels only when transposed or at a partial right edge. The pack
 // buffer is thread-local and allocated once per thread: steady-state calls never allocate.
 #include "SaddleKernels.h"
 
-#include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define SADDLE_X86 1
+#include <immintrin.h>
+#else
+#define SADDLE_X86 0
+#endif
 
 enum { KC = 256, MC = 144, NC = 1024 };
 
@@ -20,6 +27,7 @@ typedef void (*microkernel_fn)(long kc, const float *a, long rsa, long csa, cons
 // MARK: - CPU detection
 
 int saddle_kernels_best_path(void) {
+#if SADDLE_X86
   static int cached = -1;
   if (cached >= 0) return cached;
   __builtin_cpu_init();
@@ -30,7 +38,13 @@ int saddle_kernels_best_path(void) {
   }
   cached = path;
   return path;
+#else
+  // No C microkernel for this architecture: the Swift portable path runs.
+  return SADDLE_KERNEL_PATH_PORTABLE;
+#endif
 }
+
+#if SADDLE_X86
 
 // MARK: - Packing
 
@@ -216,9 +230,16 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int
   }
 }
 
+#endif  // SADDLE_X86
+
 int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
                            float alpha, const float *a, long lda, const float *b, long ldb,
                            float beta, float *c, long ldc, const float *bias) {
+#if !SADDLE_X86
+  (void)path, (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)a;
+  (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc, (void)bias;
+  return -1;
+#else
   int best = saddle_kernels_best_path();
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > best || !ensure_buffers()) return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512)
@@ -228,28 +249,5 @@ int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, l
     sgemm_driver(kernel_avx2_6x16, 6, 16, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
                  c, ldc, bias);
   return 0;
-}
-
-int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
-                      const float *a, long lda, const float *b, long ldb, float beta, float *c,
-                      long ldc) {
-  return saddle_sgemm_bias_path(path, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                                ldc, NULL);
-}
-
-void saddle_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a,
-                  long lda, const float *b, long ldb, float beta, float *c, long ldc) {
-  int path = saddle_kernels_best_path();
-  if (saddle_sgemm_path(path, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0)
-    return;
-  // Scalar fallback so the C entry point is always correct on its own.
-  for (long i = 0; i < m; i++)
-    for (long j = 0; j < n; j++) {
-      double s = 0;
-      for (long p = 0; p < k; p++)
-        s += (double)(trans_a ? a[p * lda + i] : a[i * lda + p]) *
-             (double)(trans_b ? b[j * ldb + p] : b[p * ldb + j]);
-      float v = alpha * (float)s;
-      c[i * ldc + j] = beta == 0.0f ? v : v + beta * c[i * ldc + j];
-    }
+#endif
 }

@@ -1,17 +1,22 @@
 import Foundation
+import SaddleBenchmarks
 import SaddleKit
 
 enum BenchCommand {
   static let options = [
     OptionSpec(name: "n", valueName: "N", help: "Parameters for `update` (default 10000000)."),
-    OptionSpec(name: "repeats", valueName: "R", help: "Timed repetitions; the median is shown."),
+    OptionSpec(
+      name: "repeats", valueName: "R",
+      help: "Timed repetitions; the median is shown (default 21 for update, 20 for transformer)."),
     OptionSpec(name: "threads", valueName: "LIST", help: "Thread counts to time (default 1,2)."),
     OptionSpec(
       name: "python", valueName: "PATH",
       help: "A Python with JAX for the peer (default: $SADDLE_PEER_PYTHON, else python3)."),
+    OptionSpec(name: "json", valueName: nil, help: "`update`: print one JSON object instead."),
   ]
 
-  static let usage = "saddle bench update|transformer [--n N] [--repeats R] [--threads 1,2]"
+  static let usage =
+    "saddle bench update|transformer [--n N] [--repeats R] [--threads 1,2] [--json]"
 
   static func run(_ arguments: [String], registry: Registry) throws {
     let args = try ParsedArguments(arguments, command: "bench", options: options, positionals: 1)
@@ -21,8 +26,10 @@ enum BenchCommand {
           usage: usage,
           summary: """
             Times SaddleKit's kernels (build with -c release). `update`: one optimizer update
-            step (Adam, a 5-stage chain) against hand-fused loops and the memory-traffic
-            ceiling. `transformer`: one loss+gradient of the reference Transformer.
+            step (Adam, a 5-stage chain in the DSL and from JSON, a user's rule in the DSL and
+            from JSON) against hand-fused loops and a C kernel with the same memory traffic,
+            interleaved within each repetition. `transformer`: one loss+gradient of the
+            reference Transformer.
             """, options: options))
       if args.positionals.isEmpty && !args.has("help") {
         throw UsageError("saddle bench: name a benchmark: update or transformer")
@@ -35,12 +42,17 @@ enum BenchCommand {
       }
       return Int(value)
     }
-    let repeats = try args.int("repeats", default: 20, min: 1)!
     switch args.positionals[0] {
     case "update":
       let n = try args.int("n", default: 10_000_000, min: 8)!
-      update(n: n, repeats: repeats, threads: threads)
+      let repeats = try args.int("repeats", default: 21, min: 1)!
+      update(n: n, repeats: repeats, threads: threads, json: args.has("json"))
     case "transformer":
+      if args.has("json") {
+        throw UsageError(
+          "saddle bench: --json applies to `update` only (transformer prints Markdown)")
+      }
+      let repeats = try args.int("repeats", default: 20, min: 1)!
       try transformer(repeats: repeats, threads: threads, python: args.string("python"))
     case let other:
       let hint =
@@ -50,62 +62,13 @@ enum BenchCommand {
     }
   }
 
-  static func update(n: Int, repeats: Int, threads: [Int]) {
+  static func update(n: Int, repeats: Int, threads: [Int], json: Bool) {
     #if DEBUG
-      print("warning: debug build; time with `swift run -c release saddle bench update`")
+      FileHandle.standardError.write(
+        Data("warning: debug build; time with `swift run -c release saddle bench update`\n".utf8))
     #endif
-    print("## Update step, n = \(n), median of \(repeats)\n")
-    print("| threads | case | ms | GB/s (ideal bytes) | vs hand-fused | vs ceiling |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    let saved = Kernels.threadCount
-    defer { Kernels.threadCount = saved }
-    let progress = Progress("saddle bench update", total: 6 * threads.count, unit: "timings")
-    Interrupt.onInterrupt {
-      "saddle bench: interrupted after \(progress.done) of \(6 * threads.count) timings; "
-        + "finished rows are printed above. Rerun with: \(Interrupt.commandLine)"
-    }
-    defer { progress.finish() }
-    for t in threads {
-      Kernels.threadCount = t
-      let ceiling = UpdateBenchmark.timeStreamingCeiling(count: n, repeats: repeats)
-      progress.advance()
-      let handAdam = UpdateBenchmark.timeHandFusedAdam(count: n, repeats: repeats)
-      progress.advance()
-      let adam = UpdateBenchmark.timeOptimizer(
-        Optimizer { Adam(learningRate: 1e-3) }, name: "adam, Optimizer (fused)", count: n,
-        repeats: repeats, bytesPerParameter: 28)
-      progress.advance()
-      let handChain = UpdateBenchmark.timeHandFusedChain(count: n, repeats: repeats)
-      progress.advance()
-      let chain = UpdateBenchmark.timeOptimizer(
-        Optimizer {
-          WeightDecay(rate: 1e-4)
-          Adam(learningRate: 1e-3)
-          Scale(factor: 0.5)
-          ClipByValue(limit: 0.01)
-          Scale(factor: 2)
-        }, name: "5-stage chain, Optimizer (fused)", count: n, repeats: repeats,
-        bytesPerParameter: 28)
-      progress.advance()
-      let dynamic = UpdateBenchmark.timeOptimizer(
-        try! Registry.core.optimizer(
-          fromJSON: """
-            [{"stage":"weight-decay","rate":1e-4},{"stage":"adam"},{"stage":"scale","factor":0.5},
-             {"stage":"clip-value","limit":0.01},{"stage":"scale","factor":2}]
-            """), name: "5-stage chain, from JSON (erased stages)", count: n, repeats: repeats,
-        bytesPerParameter: 28)
-      progress.advance()
-      for (m, reference) in [
-        (ceiling, ceiling), (handAdam, handAdam), (adam, handAdam), (handChain, handChain),
-        (chain, handChain), (dynamic, handChain),
-      ] {
-        print(
-          String(
-            format: "| %d | %@ | %.3f | %.1f | %.2f× | %.0f%% |", t, m.name, m.milliseconds,
-            m.gigabytesPerSecond, m.milliseconds / reference.milliseconds,
-            100 * ceiling.milliseconds / m.milliseconds))
-      }
-    }
+    let report = UpdateBenchmark.run(count: n, repetitions: repeats, threads: threads)
+    print(json ? report.json : report.markdown)
   }
 
   static func transformer(repeats: Int, threads: [Int], python: String?) throws {

@@ -212,6 +212,27 @@ struct CommandLineTests {
     #expect(again.stderr.contains("already holds checkpoints"))
   }
 
+  @Test("saddle bench update --json prints exactly one JSON object with every case")
+  func benchUpdateJSON() throws {
+    let result = try runSaddle(["bench", "update", "--json", "--n", "1000", "--repeats", "2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 1)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    #expect(object["n"] as? Int == 1000)
+    let threads = try #require(object["threads"] as? [[String: Any]])
+    #expect(threads.map { $0["threads"] as? Int } == [1, 2])
+    for key in [
+      "adam_fused_ms", "adam_hand_ms", "chain5_hand_ms", "chain5_dsl_ms", "chain5_json_ms",
+      "user_rule_dsl_ms", "user_rule_json_ms", "ceiling_ms",
+    ] {
+      #expect(threads.allSatisfy { ($0[key] as? Double ?? 0) > 0 }, "\(key)")
+    }
+    let misuse = try runSaddle(["bench", "transformer", "--json"])
+    #expect(misuse.status == 2 && misuse.stderr.contains("--json"))
+  }
+
   @Test("every command answers --help")
   func help() throws {
     for command in [

@@ -8,11 +8,13 @@ struct GEMMTests {
     (1, 1, 1), (7, 13, 5), (13, 33, 17), (32, 32, 16), (50, 70, 300), (145, 40, 9),
   ]
 
+  /// Every path this CPU can run: the portable Swift path always, the C paths it supports.
+  static let supportedPaths = KernelPath.allCases.filter(\.isSupported)
+
   @Test(
     "every supported kernel path matches a float64 matmul for all transposes",
-    arguments: KernelPath.allCases)
-  func pathsMatchReference(path: KernelPath) throws {
-    try #require(path.isSupported)
+    arguments: supportedPaths)
+  func pathsMatchReference(path: KernelPath) {
     for (m, n, k) in Self.sizes {
       for transposeA in [false, true] {
         for transposeB in [false, true] {
@@ -72,9 +74,8 @@ struct GEMMTests {
     #expect(c1 == c2)
   }
 
-  @Test("a fused bias is added to every row on every path", arguments: KernelPath.allCases)
-  func fusedBias(path: KernelPath) throws {
-    try #require(path.isSupported)
+  @Test("a fused bias is added to every row on every supported path", arguments: supportedPaths)
+  func fusedBias(path: KernelPath) {
     let (m, n, k) = (13, 45, 7)
     let a = testValues(m * k, seed: 3)
     let b = testValues(k * n, seed: 4)

@@ -17,24 +17,16 @@ typedef enum {
   SADDLE_KERNEL_PATH_AVX512 = 2,
 } saddle_kernel_path;
 
-/// The fastest path this CPU supports, detected once with `__builtin_cpu_supports`.
+/// The fastest path this CPU supports, detected once with `__builtin_cpu_supports` on x86;
+/// SADDLE_KERNEL_PATH_PORTABLE on every other architecture (the C paths are x86-only, and the
+/// caller's portable implementation runs there).
 int saddle_kernels_best_path(void);
 
-/// Row-major single-precision GEMM on the best path:
-/// C = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T, op(A) is MxK, op(B) is KxN.
-/// When beta == 0, C is not read (it may hold NaN).
-void saddle_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
-                  const float *a, long lda, const float *b, long ldb, float beta,
-                  float *c, long ldc);
-
-/// Same as `saddle_sgemm` on an explicit path; returns 0 on success and -1 when the CPU lacks
-/// the path (or the path is SADDLE_KERNEL_PATH_PORTABLE), in which case C is untouched.
-int saddle_sgemm_path(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
-                      const float *a, long lda, const float *b, long ldb, float beta,
-                      float *c, long ldc);
-
-/// `saddle_sgemm_path` with a row-vector bias fused into the epilogue:
-/// C = alpha * op(A) * op(B) + beta * C + 1 * bias^T (bias has n entries; NULL for none).
+/// Row-major single-precision GEMM on an explicit path with a row-vector bias fused into the
+/// epilogue: C = alpha * op(A) * op(B) + beta * C + 1 * bias^T, op(X) = X or X^T, op(A) is MxK,
+/// op(B) is KxN, bias has n entries (NULL for none). When beta == 0, C is not read (it may hold
+/// NaN). Returns 0 on success and -1 when the CPU lacks the path (or the path is
+/// SADDLE_KERNEL_PATH_PORTABLE), in which case C is untouched.
 int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
                            float alpha, const float *a, long lda, const float *b, long ldb,
                            float beta, float *c, long ldc, const float *bias);

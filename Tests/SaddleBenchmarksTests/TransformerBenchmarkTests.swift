@@ -1,7 +1,7 @@
 import Foundation
+import SaddleBenchmarks
+import SaddleKit
 import Testing
-
-@testable import SaddleTensor
 
 @Suite("Transformer benchmark")
 struct TransformerBenchmarkTests {

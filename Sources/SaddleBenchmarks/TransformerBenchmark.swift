@@ -1,3 +1,5 @@
+import SaddleKit
+
 /// Timing of the reference Transformer's gradient, for `saddle bench transformer`.
 public enum TransformerBenchmark {
   /// Median wall-clock times of one run.
@@ -46,13 +48,13 @@ public enum TransformerBenchmark {
     let plus = UnsafeMutableBufferPointer(rebasing: parameters[n..<(2 * n)])
     let minus = UnsafeMutableBufferPointer(rebasing: parameters[(2 * n)..<(3 * n)])
     model.initializeParameters(x, seed: 0)
-    var sampler = NormalSampler(seed: 1)
+    var generator = SeededGenerator(seed: 1)
     for i in 0..<tokenCount {
-      tokens[i] = Int32(sampler.nextUInt64() % UInt64(configuration.vocabularySize))
+      tokens[i] = Int32(generator.next() % UInt64(configuration.vocabularySize))
     }
     var squaredNorm = 0.0
     for i in 0..<n {
-      let v = sampler.next()
+      let v = generator.nextGaussian()
       direction[i] = Float(v)
       squaredNorm += v * v
     }
