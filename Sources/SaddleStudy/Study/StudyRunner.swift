@@ -157,6 +157,12 @@ public struct StudyRunner: Sendable {
         })
       if let delta = spec.escapeDelta { threshold = saddle.value - delta }
       saddleValue = saddle.value
+    } else if !(model is any ClosedFormProblem), let declaring = model as? any SaddleDeclaring,
+      let value = declaring.saddleValue, let delta = spec.escapeDelta ?? declaring.escapeDepth
+    {
+      // Any other model that declares its saddle (EscapeRunner's definition).
+      threshold = value - delta
+      saddleValue = value
     }
     var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
     var points: [[Double]] = []
