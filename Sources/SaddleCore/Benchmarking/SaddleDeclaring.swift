@@ -7,7 +7,8 @@
 /// near the saddle (e.g. the saddle plus a small seeded perturbation): a run starting exactly
 /// on a saddle has a zero gradient and never moves. Closed-form problems conform already:
 /// their ``saddleValue`` is the value of their first listed saddle and their ``escapeDepth``
-/// is `nil` (a study gives it as `escapeDelta`).
+/// is `nil`. In a study, `δ` is always the problem's `escapeDelta` (no `escapeDelta`, no
+/// escape measured); ``escapeDepth`` is the default depth of `EscapeRunner`.
 public protocol SaddleDeclaring: Model {
   /// `f(θ_s)`, the loss at the saddle the runs start near; `nil` if the model declares none.
   var saddleValue: Double? { get }
