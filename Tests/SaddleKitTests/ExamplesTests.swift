@@ -58,7 +58,8 @@ struct ExamplesTests {
     let rows = output.split(separator: "\n").filter { $0.hasPrefix("| quartic double well |") }
     #expect(rows.count == 3)
     #expect(rows.contains { $0.contains("| axis-curvature | 3 | 3/3") })
-    #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("report.md").path))
+    #expect(
+      FileManager.default.fileExists(atPath: directory.appendingPathComponent("report.md").path))
     // Resuming the same study directory redoes nothing.
     let again = try Self.run("RegisterEstimator", ["--quick", "--out", directory.path])
     #expect(again.output.contains("study: 0 trials run, 9 already done"))

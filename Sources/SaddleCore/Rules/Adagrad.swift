@@ -78,8 +78,7 @@ public struct Adagrad: ElementwiseUpdateRule {
     @usableFromInline let epsilonOutside: Float
 
     @inlinable
-    init(s: UnsafeMutablePointer<Float>, eta: Float, epsilonInside: Float, epsilonOutside: Float)
-    {
+    init(s: UnsafeMutablePointer<Float>, eta: Float, epsilonInside: Float, epsilonOutside: Float) {
       self.s = s
       self.eta = eta
       self.epsilonInside = epsilonInside

@@ -11,7 +11,9 @@ enum OptaxRuleCase: String, CaseIterable, Sendable {
     switch self {
     case .rmspropEpsilonInside:
       try visitor.visit(
-        Optimizer { RMSProp(learningRate: 0.01, alpha: 0.99, epsilon: 0.1, epsilonInsideRoot: true) }
+        Optimizer {
+          RMSProp(learningRate: 0.01, alpha: 0.99, epsilon: 0.1, epsilonInsideRoot: true)
+        }
       )
     case .rmspropEpsilonOutside:
       try visitor.visit(Optimizer { RMSProp(learningRate: 0.01, alpha: 0.99, epsilon: 0.1) })
@@ -27,7 +29,9 @@ enum OptaxRuleCase: String, CaseIterable, Sendable {
     case .rmspropDefaults:
       // optax.rmsprop(0.01): decay 0.9, eps 1e-8 inside the root.
       try visitor.visit(
-        Optimizer { RMSProp(learningRate: 0.01, alpha: 0.9, epsilon: 1e-8, epsilonInsideRoot: true) }
+        Optimizer {
+          RMSProp(learningRate: 0.01, alpha: 0.9, epsilon: 1e-8, epsilonInsideRoot: true)
+        }
       )
     case .adagradEpsilonInside:
       try visitor.visit(
@@ -61,7 +65,8 @@ struct OptaxRulesTests {
     return worst
   }
 
-  @Test("every iterate matches optax within float32 accumulation", arguments: OptaxRuleCase.allCases)
+  @Test(
+    "every iterate matches optax within float32 accumulation", arguments: OptaxRuleCase.allCases)
   func matchesOptax(_ rule: OptaxRuleCase) throws {
     let reference = try #require(optaxRulesReference[rule.rawValue])
     let path = try rule.accept(Trajectory(model: QuarticSaddle.reference, steps: 10))
