@@ -2,10 +2,10 @@ import SaddleCore
 import SaddleModels
 
 /// Measures the cost of escaping a saddle with any optimizer on any `Model` that declares the
-/// saddle (``SaddleDeclaring``) — or on any model at all, given the saddle's value and an
+/// saddle (`SaddleDeclaring`) — or on any model at all, given the saddle's value and an
 /// escape depth — with exactly the definition a study uses (``StudyRunner``):
 ///
-/// - the run starts at the model's ``Model/initialParameters(seed:)``; a closed-form problem
+/// - the run starts at the model's `Model/initialParameters(seed:)`; a closed-form problem
 ///   starts, as in a study with `start: "saddle"`, at its first listed saddle plus a seeded
 ///   perturbation of norm ``perturbation``;
 /// - it runs until the budget (cost and/or steps) is spent, with `dataSeed` = the seed;
@@ -124,7 +124,7 @@ public struct EscapeRunner: Sendable {
 
   /// Runs `optimizer` on a model that declares its saddle, from its start for `seed` (a
   /// closed-form problem: its first saddle plus the seeded ``perturbation``). `depth`
-  /// overrides the model's ``SaddleDeclaring/escapeDepth``.
+  /// overrides the model's `SaddleDeclaring/escapeDepth`.
   ///
   /// - Throws: `SpecError` if the model declares no saddle value, or neither it nor the caller
   ///   gives a depth.
