@@ -410,8 +410,11 @@ struct FigureTests {
     #expect(page.components(separatedBy: "<svg ").count - 1 == figures.count)
     #expect(page.contains("<h1>Study &apos;t&apos;</h1>"))
     #expect(page.contains("<th>problem</th>") && page.contains("<th>optimizer</th>"))
-    // One table row per report row, numbers right-aligned.
-    #expect(page.components(separatedBy: "<td>qdw</td>").count - 1 == report.rows.count)
+    // One table row per report row and per paired comparison, numbers right-aligned.
+    #expect(
+      page.components(separatedBy: "<td>qdw</td>").count - 1
+        == report.rows.count + report.paired.filter { $0.problem == "qdw" }.count)
+    #expect(report.rows.count == 3)
     #expect(page.contains("<td class=\"num\">3</td>"))
     #expect(page.contains("saddle study run a&amp;b/study.json --out a&amp;b"))
     #expect(page.contains("<th>host</th><td>&lt;test&gt;</td>"))
