@@ -1,3 +1,4 @@
+import Foundation
 import SaddleCore
 import Testing
 
@@ -119,5 +120,31 @@ struct OptaxRulesTests {
     let state = RMSProp(centered: true).makeState(for: layout)
     #expect(state.gradientAverage?.count == 11)
     #expect(RMSProp().makeState(for: layout).gradientAverage == nil)
+    // A non-centered state encodes as before the option existed (no `gradientAverage` key),
+    // so older checkpoints decode; a centered one round-trips with its gradient average.
+    var plain = RMSProp().makeState(for: layout)
+    plain.count = 3
+    let plainJSON = try JSONEncoder().encode(plain)
+    #expect(!String(decoding: plainJSON, as: UTF8.self).contains("gradientAverage"))
+    #expect(try JSONDecoder().decode(RMSProp.State.self, from: plainJSON) == plain)
+    var centered = state
+    centered.gradientAverage![4] = 0.25
+    let decoded = try JSONDecoder().decode(
+      RMSProp.State.self, from: try JSONEncoder().encode(centered))
+    #expect(decoded == centered)
+  }
+
+  @Test("a centered RMSProp resumed from a non-centered state starts its gradient average at 0")
+  func centeredFromPlainState() throws {
+    let model = QuarticSaddle.reference
+    let centered = Optimizer {
+      RMSProp(learningRate: 0.01, alpha: 0.9, epsilon: 0.1, centered: true)
+    }
+    var fresh = centered.makeState(for: model)
+    var resumed = fresh
+    resumed.rule.gradientAverage = nil
+    try centered.step(&fresh, model: model)
+    try centered.step(&resumed, model: model)
+    #expect(fresh.parameters.isBitwiseEqual(to: resumed.parameters))
   }
 }
