@@ -55,6 +55,10 @@ let package = Package(
       name: "ComposeOptimizer", dependencies: ["SaddleKit"], path: "Examples/ComposeOptimizer"),
     .executableTarget(
       name: "DEOOnTransformer", dependencies: ["SaddleKit"], path: "Examples/DEOOnTransformer"),
+    .executableTarget(
+      name: "RegisterEstimator", dependencies: ["SaddleKit"], path: "Examples/RegisterEstimator"),
+    .executableTarget(
+      name: "AblationStudy", dependencies: ["SaddleKit"], path: "Examples/AblationStudy"),
 
     // MARK: - Tests
     .testTarget(name: "SaddleCoreTests", dependencies: ["SaddleCore"]),

@@ -1,23 +1,38 @@
 // Trains a small Transformer on the induction (in-context copy) task with Adam, writes the loss
-// curve as CSV and reports where the loss plateau ends.
+// curve as CSV and reports where the loss plateau ends. Then the same with corrected DEO over
+// Adam (`Presets.deoAdam`: a per-tensor forward dimer every 10 steps, projection of the
+// negative-curvature direction, Adam, a small descending step along it), so the two curves can
+// be compared; `--adam-only` skips the DEO run. Parameters and arithmetic are float32.
 //
-// Run:   swift run -c release DEOOnTransformer [--output PATH] [--steps N] [--quick]
-// Flags: --output PATH        CSV path (default Benchmarks/Induction/loss-curve.csv; with
-//                             --quick a file in the temporary directory)
-//        --steps N            optimizer steps (default 2000; 40 with --quick)
-//        --eval-every K       steps between held-out evaluations (default 25; 10 with --quick)
-//        --learning-rate LR   Adam's learning rate (default 5e-4)
-//        --vocabulary V, --sequence-length T, --width D, --periods MIN-MAX
-//                             task and model sizes (default 256, 32, 32, 8-16)
-//        --seed S             initialization and data seed (default 0)
-//        --quick              a tiny model and a few dozen steps (for tests; runs in seconds)
-//        --adam-only          skip the DEO run
-//
-// Then the same with corrected DEO over Adam (`Presets.deoAdam`: a per-tensor forward dimer every
-// 10 steps, projection of the negative-curvature direction, Adam, a small descending step along
-// it), so the two curves can be compared; `--adam-only` skips the DEO run.
+// The committed curve was made with
+//   swift run -c release DEOOnTransformer --output Benchmarks/Induction/loss-curve.csv
+// (`--output` is required except with --quick, so a run never overwrites it by accident).
+// `--help` prints every flag (the `usage` text below).
 import Foundation
 import SaddleKit
+
+let usage = """
+  usage: DEOOnTransformer --output PATH [options]
+         DEOOnTransformer --quick [--output PATH] [options]
+
+  Adam, then corrected DEO over Adam, on the induction task; writes the loss curve as CSV
+  (optimizer,step,train_loss,eval_loss,eval_accuracy). Float32 parameters and kernels.
+
+    --output PATH          CSV path (required, except with --quick: then a new file in a new
+                           temporary directory, printed at the end)
+    --steps N              optimizer steps (default 2000; 40 with --quick)
+    --eval-every K         steps between held-out evaluations (default 25; 10 with --quick)
+    --learning-rate LR     Adam's learning rate (default 5e-4)
+    --vocabulary V         vocabulary size (default 256)
+    --sequence-length T    sequence length (default 32)
+    --width D              model width; the MLP is 4·D wide (default 32)
+    --periods MIN-MAX      range of the repeated block's length (default 8-16)
+    --seed S               initialization and data seed (default 0)
+    --quick                a tiny model and a few dozen steps (for tests; runs in seconds;
+                           ignores --vocabulary, --sequence-length, --width and --periods)
+    --adam-only            skip the DEO run
+    -h, --help             this text
+  """
 
 struct Options {
   var output: String?
@@ -65,8 +80,7 @@ struct Options {
         }
         periods = parts[0]...parts[1]
       case "--help", "-h":
-        print("usage: DEOOnTransformer [--output PATH] [--steps N] [--eval-every K]")
-        print("                        [--learning-rate LR] [--seed S] [--quick]")
+        print(usage)
         exit(0)
       default: throw UsageError("unknown argument '\(arguments[i])' (see --help)")
       }
@@ -126,11 +140,17 @@ func main() throws {
   let quick = options.quick
   let steps = options.steps ?? (quick ? 40 : 2000)
   let interval = options.evaluationInterval ?? (quick ? 10 : 25)
-  let output =
-    options.output
-    ?? (quick
-      ? FileManager.default.temporaryDirectory.appendingPathComponent("induction-quick.csv").path
-      : "Benchmarks/Induction/loss-curve.csv")
+  let output: String
+  if let given = options.output {
+    output = given
+  } else if quick {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("DEOOnTransformer-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    output = directory.appendingPathComponent("loss-curve.csv").path
+  } else {
+    throw UsageError("--output PATH is required (without --quick); see --help")
+  }
   let task =
     quick
     ? InductionTask(vocabularySize: 16, sequenceLength: 12, periods: 3...6)
@@ -232,6 +252,9 @@ func main() throws {
 
 do {
   try main()
+} catch let error as UsageError {
+  FileHandle.standardError.write(Data("DEOOnTransformer: \(error)\n".utf8))
+  exit(2)
 } catch {
   FileHandle.standardError.write(Data("DEOOnTransformer: \(error)\n".utf8))
   exit(1)

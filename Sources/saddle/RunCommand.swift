@@ -17,7 +17,11 @@ enum RunCommand {
       name: "optimizer", valueName: "SPEC",
       help: "Inline JSON (a list of stages) or a path to a JSON file."),
     OptionSpec(name: "steps", valueName: "N", help: "Number of optimizer steps."),
-    OptionSpec(name: "seed", valueName: "S", help: "Seed for the optimizer's random draws (0)."),
+    OptionSpec(
+      name: "seed", valueName: "S",
+      help:
+        "Seed for random draws (0); for a closed-form problem's default start, seeds other "
+        + "than 0 start 1e-8 off it."),
     OptionSpec(
       name: "start", valueName: "X1,X2,...", help: "Starting point (default: the problem's)."),
     OptionSpec(
@@ -79,7 +83,8 @@ enum RunCommand {
     if args.has("help") {
       print(
         helpText(
-          usage: usage, summary: "Runs one optimizer on one problem and prints a summary.",
+          usage: usage,
+          summary: "Runs one optimizer on one problem and prints a summary (float32 parameters).",
           options: options))
       return
     }

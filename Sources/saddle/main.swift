@@ -22,7 +22,8 @@ let topLevelHelp = """
     study      Ablation studies: run, report, status, merge (saddle study --help).
     bench      Time kernels: update steps, the Transformer gradient (build with -c release).
 
-  Run `saddle COMMAND --help` for a command's options.
+  Parameters, optimizer state and update kernels are float32 (closed-form problems evaluate
+  in float64 and round). Run `saddle COMMAND --help` for a command's options.
   """
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -11,7 +11,7 @@ struct ReadmeExampleTests {
     let deo = Optimizer {
       Dimer(separation: 1e-3, rotations: 1).every(10)  // estimate the minimum-curvature direction
       ProjectOutMinimumCurvature(strength: 1, when: .negative)  // d ← d − (d·N)N where C < 0
-      Adam(learningRate: 1e-2)  // consecutive elementwise stages fuse
+      Adam(learningRate: 1e-2)  // adaptive step, applied per element
       NegativeCurvatureStep(size: .fixed(0.1))  // and step down along N
     }
     let model = QuarticDoubleWell()  // saddle at the origin, minima at (0, ±1)

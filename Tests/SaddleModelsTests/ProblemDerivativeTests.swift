@@ -92,11 +92,14 @@ struct ProblemDerivativeTests {
     }
   }
 
-  @Test("initialParameters is the default start and start(perturbation:seed:) is seeded")
+  @Test("initialParameters: default start for seed 0, 1e-8 off it otherwise; starts are seeded")
   func startingPoints() {
     for item in ProblemCase.all {
       let problem = item.problem
-      #expect(problem.initialParameters(seed: 42).array == problem.defaultStart.map { Float($0) })
+      #expect(problem.initialParameters(seed: 0).array == problem.defaultStart.map { Float($0) })
+      #expect(
+        problem.initialParameters(seed: 42).array
+          == problem.start(perturbation: 1e-8, seed: 42).array)
       let a = problem.perturbedStart(perturbation: 1e-3, seed: 7)
       let b = problem.perturbedStart(perturbation: 1e-3, seed: 7)
       let c = problem.perturbedStart(perturbation: 1e-3, seed: 8)

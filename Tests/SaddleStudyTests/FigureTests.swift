@@ -415,6 +415,7 @@ struct FigureTests {
     let markdownRows = report.markdown(title: "t").components(separatedBy: "| qdw |").count - 1
     #expect(markdownRows >= report.rows.count)
     #expect(page.components(separatedBy: "<td>qdw</td>").count - 1 == markdownRows)
+    #expect(report.rows.count == 3)
     #expect(page.contains("<td class=\"num\">3</td>"))
     #expect(page.contains("saddle study run a&amp;b/study.json --out a&amp;b"))
     #expect(page.contains("<th>host</th><td>&lt;test&gt;</td>"))

@@ -55,7 +55,9 @@ extension Registry {
       RMSProp(
         learningRate: try p.learningRate(default: 1e-2),
         alpha: try p.double("alpha", default: 0.99, in: .halfOpen(0, 1)),
-        epsilon: try p.double("epsilon", default: 1e-8, in: .greaterThan(0)))
+        epsilon: try p.double("epsilon", default: 1e-8, in: .greaterThan(0)),
+        epsilonInsideRoot: try p.bool("epsilonInsideRoot", default: false),
+        centered: try p.bool("centered", default: false))
     }
     register(rule: "adagrad", summary: "s ← s + g², d ← η·g/(√s + ε) (Duchi et al. 2011; PyTorch)")
     { p in
@@ -63,7 +65,8 @@ extension Registry {
         learningRate: try p.learningRate(default: 1e-2),
         epsilon: try p.double("epsilon", default: 1e-10, in: .greaterThan(0)),
         initialAccumulatorValue: try p.double(
-          "initialAccumulatorValue", default: 0, in: .atLeast(0)))
+          "initialAccumulatorValue", default: 0, in: .atLeast(0)),
+        epsilonInsideRoot: try p.bool("epsilonInsideRoot", default: false))
     }
     register(rule: "lion", summary: "d ← η(sign(β₁m + (1−β₁)g) + λθ) (Chen et al. 2023)") { p in
       Lion(

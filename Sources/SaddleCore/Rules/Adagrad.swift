@@ -1,23 +1,30 @@
-/// Adagrad (Duchi, Hazan & Singer 2011), in the PyTorch `torch.optim.Adagrad` convention:
-/// `ε` added outside the square root, no learning-rate decay (use a schedule instead).
+/// Adagrad (Duchi, Hazan & Singer 2011, eq. (1) with diagonal `G`), by default in the PyTorch
+/// `torch.optim.Adagrad` convention: `ε` added outside the square root, no learning-rate decay
+/// (use a schedule instead).
 ///
 /// With `g` the incoming direction: `s ← s + g²`, `d ← η(t)·g / (√s + ε)`, with `s` starting
-/// at `initialAccumulatorValue` (0 by default, as in PyTorch).
+/// at `initialAccumulatorValue` (0 by default, as in PyTorch). `epsilonInsideRoot: true`
+/// gives optax's form `d ← η(t)·g / √(s + ε)` (optax `adagrad` always puts ε inside; its
+/// defaults are `ε = 1e-7` and an initial accumulator of `0.1`).
 public struct Adagrad: ElementwiseUpdateRule {
   /// The learning rate `η`.
   public var learningRate: LearningRate
-  /// `ε`, added to `√s`.
+  /// `ε`, added to `√s` (or to `s` under the root, see ``epsilonInsideRoot``).
   public var epsilon: Double
   /// The starting value of every element of the accumulator `s`.
   public var initialAccumulatorValue: Double
+  /// Whether `ε` is added inside the square root (optax) rather than to it (PyTorch, the
+  /// default).
+  public var epsilonInsideRoot: Bool
 
-  /// Adagrad with PyTorch's defaults `η = 0.01`, `ε = 1e-10`, initial accumulator 0.
+  /// Adagrad with PyTorch's defaults `η = 0.01`, `ε = 1e-10` outside the root, initial
+  /// accumulator 0.
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `ε > 0` and `initialAccumulatorValue ≥ 0` (both finite).
   public init(
     learningRate: LearningRate = 1e-2, epsilon: Double = 1e-10,
-    initialAccumulatorValue: Double = 0
+    initialAccumulatorValue: Double = 0, epsilonInsideRoot: Bool = false
   ) {
     precondition(
       learningRate.validationProblem() == nil,
@@ -30,6 +37,7 @@ public struct Adagrad: ElementwiseUpdateRule {
     self.learningRate = learningRate
     self.epsilon = epsilon
     self.initialAccumulatorValue = initialAccumulatorValue
+    self.epsilonInsideRoot = epsilonInsideRoot
   }
 
   /// The sum of squared gradients and the update count.
@@ -49,8 +57,10 @@ public struct Adagrad: ElementwiseUpdateRule {
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
     let eta = learningRate.value(at: state.count)
     state.count += 1
+    let e = Float(epsilon)
     return Kernel(
-      s: state.sumOfSquares.unsafeMutableBaseAddress(), eta: Float(eta), epsilon: Float(epsilon))
+      s: state.sumOfSquares.unsafeMutableBaseAddress(), eta: Float(eta),
+      epsilonInside: epsilonInsideRoot ? e : 0, epsilonOutside: epsilonInsideRoot ? 0 : e)
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -60,17 +70,19 @@ public struct Adagrad: ElementwiseUpdateRule {
     ]
   }
 
-  /// `s ← s + d²`, `d ← η·d / (√s + ε)`.
+  /// `s ← s + d²`, `d ← η·d / (√(s + ε_in) + ε_out)`, with one of `ε_in`, `ε_out` zero.
   public struct Kernel: ElementwiseKernel {
     @usableFromInline let s: UnsafeMutablePointer<Float>
     @usableFromInline let eta: Float
-    @usableFromInline let epsilon: Float
+    @usableFromInline let epsilonInside: Float
+    @usableFromInline let epsilonOutside: Float
 
     @inlinable
-    init(s: UnsafeMutablePointer<Float>, eta: Float, epsilon: Float) {
+    init(s: UnsafeMutablePointer<Float>, eta: Float, epsilonInside: Float, epsilonOutside: Float) {
       self.s = s
       self.eta = eta
-      self.epsilon = epsilon
+      self.epsilonInside = epsilonInside
+      self.epsilonOutside = epsilonOutside
     }
 
     @inlinable @inline(__always)
@@ -78,7 +90,7 @@ public struct Adagrad: ElementwiseUpdateRule {
       let g = direction
       let sv = loadLanes(s, index) + g * g
       storeLanes(sv, s, index)
-      direction = eta * g / (clampedSquareRoot(sv) + epsilon)
+      direction = eta * g / (clampedSquareRoot(sv + epsilonInside) + epsilonOutside)
     }
 
     @inlinable @inline(__always)
@@ -86,7 +98,8 @@ public struct Adagrad: ElementwiseUpdateRule {
       let g = direction
       let sv = s[index] + g * g
       s[index] = sv
-      direction = eta * g / ((sv < 0 ? 0 : sv).squareRoot() + epsilon)
+      let inner = sv + epsilonInside
+      direction = eta * g / ((inner < 0 ? 0 : inner).squareRoot() + epsilonOutside)
     }
   }
 }

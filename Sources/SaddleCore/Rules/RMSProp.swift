@@ -1,22 +1,35 @@
-/// RMSProp (Tieleman & Hinton 2012, Coursera lecture 6.5), in the PyTorch
-/// `torch.optim.RMSprop` default convention: not centered, no momentum, no bias correction,
-/// and `ε` added outside the square root.
+/// RMSProp (Tieleman & Hinton 2012, Coursera lecture 6.5), by default in the PyTorch
+/// `torch.optim.RMSprop` convention: not centered, no momentum, no bias correction, and `ε`
+/// added outside the square root.
 ///
 /// With `g` the incoming direction: `v ← αv + (1 − α)g²`, `d ← η(t)·g / (√v + ε)`, with `v`
-/// starting at zero. (optax `rmsprop` differs: it puts `ε` inside the square root.)
+/// starting at zero. `epsilonInsideRoot: true` gives optax's `rmsprop` form (its default,
+/// `eps_in_sqrt=True`): `d ← η(t)·g / √(v + ε)`. `centered: true` (Graves 2013, eq. 38–40;
+/// PyTorch and optax `centered=True`) also keeps `m ← αm + (1 − α)g` and divides by the
+/// estimated standard deviation: `√(v − m²) + ε`, or `√(v − m² + ε)` with ε inside.
+/// (optax's default decay is `α = 0.9`, PyTorch's `0.99`.)
 public struct RMSProp: ElementwiseUpdateRule {
   /// The learning rate `η`.
   public var learningRate: LearningRate
   /// The smoothing constant `α` of the squared-gradient average.
   public var alpha: Double
-  /// `ε`, added to `√v`.
+  /// `ε`, added to `√v` (or to `v` under the root, see ``epsilonInsideRoot``).
   public var epsilon: Double
+  /// Whether `ε` is added inside the square root (optax, `eps_in_sqrt=True`) rather than to
+  /// it (PyTorch, the default).
+  public var epsilonInsideRoot: Bool
+  /// Whether to divide by the centered second moment `v − m²` (an estimate of the variance).
+  public var centered: Bool
 
-  /// RMSProp with PyTorch's defaults `η = 0.01`, `α = 0.99`, `ε = 1e-8`.
+  /// RMSProp with PyTorch's defaults `η = 0.01`, `α = 0.99`, `ε = 1e-8` outside the root,
+  /// not centered.
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `0 ≤ α < 1` and `ε > 0` (finite).
-  public init(learningRate: LearningRate = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8) {
+  public init(
+    learningRate: LearningRate = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+    epsilonInsideRoot: Bool = false, centered: Bool = false
+  ) {
     precondition(
       learningRate.validationProblem() == nil,
       "RMSProp: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
@@ -26,27 +39,40 @@ public struct RMSProp: ElementwiseUpdateRule {
     self.learningRate = learningRate
     self.alpha = alpha
     self.epsilon = epsilon
+    self.epsilonInsideRoot = epsilonInsideRoot
+    self.centered = centered
   }
 
-  /// The squared-gradient average and the update count.
+  /// The squared-gradient average, the gradient average when centered, and the update count.
   public struct State: Codable, Sendable, Equatable {
     /// `v`, the running average of `g²`.
     public var squareAverage: ParameterVector
     /// Updates made so far.
     public var count = 0
+    /// `m`, the running average of `g` (only when ``RMSProp/centered``).
+    public var gradientAverage: ParameterVector?
   }
 
   public func makeState(for layout: ParameterLayout) -> State {
-    State(squareAverage: ParameterVector(count: layout.count))
+    State(
+      squareAverage: ParameterVector(count: layout.count),
+      gradientAverage: centered ? ParameterVector(count: layout.count) : nil)
   }
 
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
     let eta = learningRate.value(at: state.count)
     state.count += 1
+    if centered && state.gradientAverage == nil {
+      state.gradientAverage = ParameterVector(count: state.squareAverage.count)
+    }
+    let e = Float(epsilon)
     return Kernel(
-      v: state.squareAverage.unsafeMutableBaseAddress(), eta: Float(eta), alpha: Float(alpha),
+      v: state.squareAverage.unsafeMutableBaseAddress(),
+      m: centered ? state.gradientAverage!.unsafeMutableBaseAddress() : nil, eta: Float(eta),
+      alpha: Float(alpha),
       // 1 − α in Double: Float(0.99) is off by 1e-8, which would be 1e-6 of 1 − α.
-      oneMinusAlpha: Float(1 - alpha), epsilon: Float(epsilon))
+      oneMinusAlpha: Float(1 - alpha), epsilonInside: epsilonInsideRoot ? e : 0,
+      epsilonOutside: epsilonInsideRoot ? 0 : e)
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -56,24 +82,30 @@ public struct RMSProp: ElementwiseUpdateRule {
     ]
   }
 
-  /// `v ← αv + (1 − α)d²`, `d ← η·d / (√v + ε)`.
+  /// `v ← αv + (1 − α)d²` (and `m ← αm + (1 − α)d` when centered),
+  /// `d ← η·d / (√(v − m² + ε_in) + ε_out)` with `m = 0` when not centered and one of
+  /// `ε_in`, `ε_out` zero.
   public struct Kernel: ElementwiseKernel {
     @usableFromInline let v: UnsafeMutablePointer<Float>
+    @usableFromInline let m: UnsafeMutablePointer<Float>?
     @usableFromInline let eta: Float
     @usableFromInline let alpha: Float
     @usableFromInline let oneMinusAlpha: Float
-    @usableFromInline let epsilon: Float
+    @usableFromInline let epsilonInside: Float
+    @usableFromInline let epsilonOutside: Float
 
     @inlinable
     init(
-      v: UnsafeMutablePointer<Float>, eta: Float, alpha: Float, oneMinusAlpha: Float,
-      epsilon: Float
+      v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>?, eta: Float, alpha: Float,
+      oneMinusAlpha: Float, epsilonInside: Float, epsilonOutside: Float
     ) {
       self.v = v
+      self.m = m
       self.eta = eta
       self.alpha = alpha
       self.oneMinusAlpha = oneMinusAlpha
-      self.epsilon = epsilon
+      self.epsilonInside = epsilonInside
+      self.epsilonOutside = epsilonOutside
     }
 
     @inlinable @inline(__always)
@@ -81,7 +113,13 @@ public struct RMSProp: ElementwiseUpdateRule {
       let g = direction
       let vv = alpha * loadLanes(v, index) + oneMinusAlpha * (g * g)
       storeLanes(vv, v, index)
-      direction = eta * g / (clampedSquareRoot(vv) + epsilon)
+      var variance = vv
+      if let m {
+        let mm = alpha * loadLanes(m, index) + oneMinusAlpha * g
+        storeLanes(mm, m, index)
+        variance = vv - mm * mm
+      }
+      direction = eta * g / (clampedSquareRoot(variance + epsilonInside) + epsilonOutside)
     }
 
     @inlinable @inline(__always)
@@ -89,7 +127,14 @@ public struct RMSProp: ElementwiseUpdateRule {
       let g = direction
       let vv = alpha * v[index] + oneMinusAlpha * (g * g)
       v[index] = vv
-      direction = eta * g / ((vv < 0 ? 0 : vv).squareRoot() + epsilon)
+      var variance = vv
+      if let m {
+        let mm = alpha * m[index] + oneMinusAlpha * g
+        m[index] = mm
+        variance = vv - mm * mm
+      }
+      let inner = variance + epsilonInside
+      direction = eta * g / ((inner < 0 ? 0 : inner).squareRoot() + epsilonOutside)
     }
   }
 }

@@ -13,11 +13,23 @@ extension ClosedFormProblem {
   /// One segment named `"x"` of ``dimension`` parameters.
   public var layout: ParameterLayout { ParameterLayout(count: dimension) }
 
-  /// ``defaultStart`` exactly, rounded to `Float`; `seed` is ignored (use
-  /// ``start(perturbation:seed:)`` for a seeded perturbation).
+  /// Seed 0: ``defaultStart`` exactly, rounded to `Float`. Any other seed:
+  /// ``start(perturbation:seed:)`` with ``seededStartPerturbation`` (`1e-8`), so a seeded
+  /// `Optimizer.makeState(for:seed:)` + `Trainer` run starts just off the saddle that
+  /// ``defaultStart`` usually is, instead of exactly on it where the gradient is zero and
+  /// gradient methods never move.
+  ///
+  /// As with ``start(perturbation:seed:)``, the perturbation survives the rounding to `Float`
+  /// only at coordinates whose `Float` spacing is below it (near zero); start elsewhere with
+  /// ``start(perturbation:seed:)`` and a larger perturbation.
   public func initialParameters(seed: UInt64) -> ParameterVector {
-    ParameterVector(defaultStart.map { Float($0) })
+    guard seed != 0 else { return ParameterVector(defaultStart.map { Float($0) }) }
+    return start(perturbation: Self.seededStartPerturbation, seed: seed)
   }
+
+  /// The norm `1e-8` of the perturbation ``initialParameters(seed:)`` adds for seeds other
+  /// than 0 (the escape metric's perturbation in `reference/test-problems.md`).
+  public static var seededStartPerturbation: Double { 1e-8 }
 
   /// ``defaultStart`` plus `perturbation · u`, with `u` uniform on the unit sphere (a normalized
   /// standard Gaussian vector drawn from `SeededGenerator(seed:)`), rounded to `Float`.
@@ -75,4 +87,9 @@ extension ClosedFormProblem {
 
   /// The registry name of this problem's type.
   public var name: String { Self.name }
+}
+
+extension ClosedFormProblem {
+  /// The value of the first listed saddle (``saddles``), or `nil` if none is listed.
+  public var saddleValue: Double? { saddles.first?.value }
 }

@@ -6,8 +6,9 @@ import SaddleCore
 ///
 /// A conforming type writes only ``value(at:)``, ``gradient(at:)`` and ``hessian(at:)`` (in
 /// `Double`); the `Model` requirements (`Float` loss, gradient and exact Hessian-vector
-/// product) come from the default implementations in `ClosedFormProblem+Model.swift`.
-public protocol ClosedFormProblem: Model, Sendable where Batch == Void {
+/// product) come from the default implementations in `ClosedFormProblem+Model.swift`, and
+/// the `SaddleDeclaring` value (the first listed saddle's) from there too.
+public protocol ClosedFormProblem: SaddleDeclaring, Sendable where Batch == Void {
   /// The registry name used by ``ProblemCatalog``, e.g. `"rosenbrock"`.
   static var name: String { get }
 
@@ -33,6 +34,7 @@ public protocol ClosedFormProblem: Model, Sendable where Batch == Void {
   /// Known minima (a representative point of each family when minima form a manifold).
   var minima: [CriticalPoint] { get }
 
-  /// Where `Model.initialParameters(seed:)` starts, exactly (usually a saddle).
+  /// Where `Model.initialParameters(seed:)` starts: exactly for seed 0, perturbed by `1e-8`
+  /// for other seeds (usually a saddle).
   var defaultStart: [Double] { get }
 }

@@ -157,6 +157,13 @@ public struct StudyRunner: Sendable {
         })
       if let delta = spec.escapeDelta { threshold = saddle.value - delta }
       saddleValue = saddle.value
+    } else if !(model is any ClosedFormProblem), let declaring = model as? any SaddleDeclaring,
+      let value = declaring.saddleValue, let delta = spec.escapeDelta
+    {
+      // Any other model that declares its saddle, started at its initialParameters(seed:)
+      // (EscapeRunner's definition; δ is the spec's escapeDelta, as for closed-form problems).
+      threshold = value - delta
+      saddleValue = value
     }
     var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
     var points: [[Double]] = []
