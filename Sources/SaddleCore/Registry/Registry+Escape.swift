@@ -4,6 +4,7 @@ extension Registry {
     registerEstimators()
     registerEscapeRules()
     registerPresets()
+    registerSeedMethods()
   }
 
   static func hvpMethod(_ p: StageParameters) throws(SpecError) -> HVPMethod {
@@ -95,10 +96,10 @@ extension Registry {
         hvp: try Registry.hvpMethod(p))
     }
     register(
-      estimator: "zeroth-order",
-      summary: "negative-curvature finding from loss values only (finite differences)"
+      estimator: "random-subspace-ritz",
+      summary: "Rayleigh–Ritz on loss second differences in a random subspace (loss values only)"
     ) { p in
-      ZerothOrderNegativeCurvature(
+      RandomSubspaceRitz(
         probes: try p.int("probes", default: 4, in: .closed(1, 10_000)),
         smoothing: try p.double("smoothing", default: 1e-2, in: .greaterThan(0)))
     }

@@ -82,7 +82,7 @@ enum CostCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
       // p(p + 1) losses with p = m on the first call, m + 1 afterwards.
       let first = EvaluationCounts(gradients: 1, losses: 6)
       let warm = EvaluationCounts(gradients: 1, losses: 12)
-      return (try stage(ZerothOrderNegativeCurvature(probes: 2)), [first, warm, warm])
+      return (try stage(RandomSubspaceRitz(probes: 2)), [first, warm, warm])
     case .deoSGD:
       return (try perStepCounts(Presets.deoSGD(period: 2), model: model), [g(2), g(1), g(2)])
     case .deoReference:
@@ -241,7 +241,7 @@ enum EstimatorKind: String, CaseIterable, Sendable, CustomTestStringConvertible 
     case .randomProbe:
       return try rule.build(RandomProbe(probes: 2, refinements: 1), adam: adam, model: model)
     case .zerothOrder:
-      return try rule.build(ZerothOrderNegativeCurvature(probes: 2), adam: adam, model: model)
+      return try rule.build(RandomSubspaceRitz(probes: 2), adam: adam, model: model)
     }
   }
 }
