@@ -89,15 +89,16 @@ public enum Presets {
     }
   }
 
-  /// SSRGD (Li 2019): `θ ← θ − ηv`, `v_t = ∇f(θ_t) − ∇f(θ_{t−1}) + v_{t−1}` on the same batch,
+  /// The simplified recursive-gradient + PGD-trigger rule (not Li 2019's SSRGD; see
+  /// ``SSRGD``): `θ ← θ − ηv`, `v_t = ∇f(θ_t) − ∇f(θ_{t−1}) + v_{t−1}` on the same batch,
   /// refreshed every `refreshPeriod` steps, with the PGD perturbation trigger on `‖v‖`.
   /// Cost: 1 g per step (0 on refresh steps).
-  public static func ssrgd(
+  public static func perturbedRecursiveGD(
     learningRate: LearningRate = 1e-2, refreshPeriod: Int = 10, threshold: Double = 1e-3,
     radius: Double = 1e-2, waitingSteps: Int = 10
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
-      SSRGD(
+      PerturbedRecursiveGradient(
         refreshPeriod: refreshPeriod, threshold: threshold, radius: radius,
         waitingSteps: waitingSteps)
       SGD(learningRate: learningRate)

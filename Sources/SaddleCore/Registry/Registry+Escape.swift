@@ -139,8 +139,11 @@ extension Registry {
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
         waitingSteps: try p.int("waitingSteps", default: 10, in: .atLeast(0)))
     }
-    register(rule: "ssrgd", summary: "recursive gradient estimator + PGD trigger (Li 2019)") { p in
-      SSRGD(
+    register(
+      rule: "perturbed-recursive-gradient",
+      summary: "SARAH recursive estimator + PGD trigger on ‖v‖ (simplified SSRGD, not Li 2019's)"
+    ) { p in
+      PerturbedRecursiveGradient(
         refreshPeriod: try p.int("refreshPeriod", default: 10, in: .atLeast(1)),
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
@@ -290,9 +293,11 @@ extension Registry {
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
         waitingSteps: try p.int("waitingSteps", default: 10, in: .atLeast(0)))
     }
-    register(preset: "ssrgd", summary: "SSRGD: recursive gradients + perturbations (Li 2019)") {
-      p in
-      Presets.ssrgd(
+    register(
+      preset: "perturbed-recursive-gd",
+      summary: "recursive gradients + PGD trigger + SGD (simplified; `ssrgd` is Li 2019's)"
+    ) { p in
+      Presets.perturbedRecursiveGD(
         learningRate: try p.learningRate(default: 1e-2),
         refreshPeriod: try p.int("refreshPeriod", default: 10, in: .atLeast(1)),
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),

@@ -3,6 +3,7 @@ extension Registry {
   /// NCF, super-epoch SSRGD, compressed SGD with noise, the constrained second-order method.
   mutating func registerSeedMethods() {
     registerZerothOrder()
+    registerSSRGD()
   }
 
   static func zerothOrderGradient(_ p: StageParameters) throws(SpecError) -> ZerothOrderGradient {
@@ -39,6 +40,29 @@ extension Registry {
           search: try Registry.zerothOrderSearch(p),
           curvatureThreshold: try p.double("curvatureThreshold", default: 1e-2, in: .atLeast(0)),
           size: try Registry.stepSize(p, default: 0.1)))
+    }
+  }
+}
+
+extension Registry {
+  mutating func registerSSRGD() {
+    register(
+      preset: "ssrgd",
+      summary: "SSRGD with super-epochs, f_thres/t_thres, finite-sum or online (Li 2019)"
+    ) { p in
+      let form = try p.choice("form", default: "finite-sum", from: ["finite-sum", "online"])
+      let batch = try p.int("batchSize", default: 100, in: .atLeast(1))
+      return Optimizer(
+        rule: SSRGD(
+          learningRate: try p.learningRate(default: 1e-2),
+          epochLength: try p.int("epochLength", default: 10, in: .atLeast(1)),
+          randomEpochLength: try p.bool("randomEpochLength", default: true),
+          minibatchSize: try p.int("minibatchSize", default: 1, in: .atLeast(1)),
+          form: form == "online" ? .online(batchSize: batch) : .finiteSum,
+          gradientThreshold: try p.double("gradientThreshold", default: 1e-3, in: .atLeast(0)),
+          radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
+          escapeThreshold: try p.double("escapeThreshold", default: 1e-4, in: .greaterThan(0)),
+          escapeSteps: try p.int("escapeSteps", default: 100, in: .atLeast(1))))
     }
   }
 }

@@ -102,7 +102,8 @@ enum CostCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
       return (try perStepCounts(Presets.samSGD(), model: model), Array(repeating: g(2), count: 3))
     case .ssrgd:
       return (
-        try perStepCounts(Presets.ssrgd(refreshPeriod: 2), model: model), [g(1), g(2), g(1)]
+        try perStepCounts(Presets.perturbedRecursiveGD(refreshPeriod: 2), model: model),
+        [g(1), g(2), g(1)]
       )
     case .perturbedGD:
       return (
@@ -261,7 +262,8 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case .dimerReference: return try run(estimator, DimerReferenceStep(), adam, model)
     case .perturbed:
       return try run(estimator, PerturbedGradient(threshold: 10, radius: 0.01), adam, model)
-    case .ssrgd: return try run(estimator, SSRGD(refreshPeriod: 2), adam, model)
+    case .ssrgd:
+      return try run(estimator, PerturbedRecursiveGradient(refreshPeriod: 2), adam, model)
     case .saddleFreeNewton:
       return try run(estimator, SaddleFreeNewton(rank: 3, dampings: [0.1, 1]), adam, model)
     case .sam: return try run(estimator, SAM(), adam, model)

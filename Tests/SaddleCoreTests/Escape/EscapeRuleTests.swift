@@ -185,7 +185,7 @@ struct EscapeRuleTests {
         }, loss: { _ in 0 })
     }
     let optimizer = Optimizer {
-      SSRGD(refreshPeriod: 10, threshold: 0, radius: 0, waitingSteps: 0)
+      PerturbedRecursiveGradient(refreshPeriod: 10, threshold: 0, radius: 0, waitingSteps: 0)
       SGD(learningRate: 0.1)
     }
     var state = optimizer.makeState(
