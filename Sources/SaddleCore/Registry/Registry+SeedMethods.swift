@@ -4,6 +4,7 @@ extension Registry {
   mutating func registerSeedMethods() {
     registerZerothOrder()
     registerSSRGD()
+    registerNoisyCompressedSGD()
   }
 
   static func zerothOrderGradient(_ p: StageParameters) throws(SpecError) -> ZerothOrderGradient {
@@ -63,6 +64,26 @@ extension Registry {
           radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
           escapeThreshold: try p.double("escapeThreshold", default: 1e-4, in: .greaterThan(0)),
           escapeSteps: try p.int("escapeSteps", default: 100, in: .atLeast(1))))
+    }
+  }
+}
+
+extension Registry {
+  mutating func registerNoisyCompressedSGD() {
+    register(
+      preset: "compressed-sgd-noisy",
+      summary: "compressed SGD + injected noise + periodic error reset (Avdiukhin & Yaroslavtsev)"
+    ) { p in
+      let k = try p.int("k", default: 1, in: .atLeast(1))
+      let kind = try p.choice("compression", default: "top-k", from: ["top-k", "random-k"])
+      let reset = try p.int("resetPeriod", default: 100, in: .atLeast(0))
+      return Optimizer(
+        rule: NoisyCompressedSGD(
+          learningRate: try p.learningRate(default: 1e-2),
+          compressor: kind == "top-k" ? .topK(k) : .randomK(k),
+          noise: try p.double("noise", default: 1e-2, in: .atLeast(0)),
+          errorFeedback: try p.bool("errorFeedback", default: kind == "top-k"),
+          resetPeriod: reset == 0 ? nil : reset))
     }
   }
 }
