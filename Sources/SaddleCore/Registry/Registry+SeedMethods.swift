@@ -5,6 +5,7 @@ extension Registry {
     registerZerothOrder()
     registerSSRGD()
     registerNoisyCompressedSGD()
+    registerConstrainedSecondOrder()
   }
 
   static func zerothOrderGradient(_ p: StageParameters) throws(SpecError) -> ZerothOrderGradient {
@@ -84,6 +85,41 @@ extension Registry {
           noise: try p.double("noise", default: 1e-2, in: .atLeast(0)),
           errorFeedback: try p.bool("errorFeedback", default: kind == "top-k"),
           resetPeriod: reset == 0 ? nil : reset))
+    }
+  }
+}
+
+extension Registry {
+  mutating func registerConstrainedSecondOrder() {
+    register(
+      preset: "constrained-second-order",
+      summary: "first-order phase to gap ≤ ε, then min q(u) on C ∩ {gᵀ(u−x)=0} (Mokhtari et al.)"
+    ) { p in
+      let kind = try p.choice("set", default: "box", from: ["box", "ball"])
+      let lower = try p.double("lower", default: -1)
+      let upper = try p.double("upper", default: 1)
+      let radius = try p.double("radius", default: 1, in: .atLeast(0))
+      guard lower <= upper else {
+        throw SpecError(location: p.location, field: "upper", "\(upper) is below lower \(lower)")
+      }
+      let firstOrder = try p.choice(
+        "firstOrder", default: "projected-gradient", from: ["projected-gradient", "frank-wolfe"])
+      let eta = try p.double("learningRate", default: 0.1, in: .greaterThan(0))
+      if firstOrder == "frank-wolfe" && eta > 1 {
+        throw SpecError(
+          location: p.location, field: "learningRate",
+          "\(eta) is out of range for frank-wolfe (accepted: 0 < x ≤ 1)")
+      }
+      return Optimizer(
+        rule: ConstrainedSecondOrder(
+          set: kind == "box" ? .box(lower: lower, upper: upper) : .ball(radius: radius),
+          firstOrder: firstOrder == "frank-wolfe" ? .frankWolfe : .projectedGradient,
+          learningRate: eta,
+          gapTolerance: try p.double("gapTolerance", default: 1e-3, in: .atLeast(0)),
+          curvatureTolerance: try p.double("curvatureTolerance", default: 1e-3, in: .atLeast(0)),
+          stepFraction: try p.double("stepFraction", default: 0.5, in: .open(0, 1.000_000_1)),
+          exactFaceLimit: try p.int("exactFaceLimit", default: 8, in: .closed(0, 12)),
+          hvp: try Registry.hvpMethod(p)))
     }
   }
 }

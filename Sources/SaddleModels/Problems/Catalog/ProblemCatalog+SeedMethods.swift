@@ -12,6 +12,9 @@ extension ProblemCatalog {
           dimension: $0.integer("dimension"), components: $0.integer("components"),
           spread: $0.real("spread"), lambda: $0.real("lambda"),
           seed: UInt64($0.integer("seed")))
-      })
+      }),
+    Entry(
+      name: BoxSaddle.name, parameters: [.integer("dimension", 2, in: 1...1000)],
+      build: { try BoxSaddle(dimension: $0.integer("dimension")) }),
   ]
 }
