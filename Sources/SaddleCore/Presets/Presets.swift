@@ -71,9 +71,13 @@ public enum Presets {
   /// Lanczos Ritz pairs, `λ` chosen per step from `dampings` by the lowest loss.
   /// Cost: `rank` HVPs (`2·rank` g with finite differences) + `dampings.count` ℓ.
   public static func saddleFreeNewton(
-    rank: Int = 10, dampings: [Double] = [1e-3, 1e-2, 1e-1, 1], hvp: HVPMethod = .automatic
+    rank: Int = 10, dampings: [Double] = [1e-3, 1e-2, 1e-1, 1], hvp: HVPMethod = .automatic,
+    innerSteps: Int = 1, start: SaddleFreeNewton.Start = .gradient
   ) -> Optimizer<some UpdateRule> {
-    Optimizer { SaddleFreeNewton(rank: rank, dampings: dampings, hvp: hvp) }
+    Optimizer {
+      SaddleFreeNewton(
+        rank: rank, dampings: dampings, hvp: hvp, innerSteps: innerSteps, start: start)
+    }
   }
 
   /// Perturbed gradient descent (Jin et al. 2017): `θ ← θ − ηg`, plus `θ ← θ + ξ`,

@@ -156,7 +156,8 @@ extension Registry {
       SaddleFreeNewton(
         rank: try p.int("rank", default: 10, in: .closed(1, 1000)),
         dampings: try p.doubles("dampings", default: [1e-3, 1e-2, 1e-1, 1], in: .greaterThan(0)),
-        hvp: try Registry.hvpMethod(p))
+        hvp: try Registry.hvpMethod(p), innerSteps: try Registry.sfnInnerSteps(p),
+        start: try Registry.sfnStart(p))
     }
     register(rule: "sam", summary: "gradient at θ + ρg/‖g‖ (Foret et al. 2021)") { p in
       SAM(
@@ -283,7 +284,8 @@ extension Registry {
       Presets.saddleFreeNewton(
         rank: try p.int("rank", default: 10, in: .closed(1, 1000)),
         dampings: try p.doubles("dampings", default: [1e-3, 1e-2, 1e-1, 1], in: .greaterThan(0)),
-        hvp: try Registry.hvpMethod(p))
+        hvp: try Registry.hvpMethod(p), innerSteps: try Registry.sfnInnerSteps(p),
+        start: try Registry.sfnStart(p))
     }
     register(preset: "perturbed-gd", summary: "perturbed gradient descent (Jin et al. 2017)") {
       p in

@@ -123,3 +123,22 @@ extension Registry {
     }
   }
 }
+
+extension Registry {
+  /// Saddle-free Newton's `innerSteps` (subspace reuse, Dauphin et al. 2014, Algorithm 1).
+  static func sfnInnerSteps(_ p: StageParameters) throws(SpecError) -> Int {
+    try p.int("innerSteps", default: 1, in: .closed(1, 1_000_000))
+  }
+
+  /// Saddle-free Newton's Krylov start: `gradient`, `random` or `perturbed` (`startScale`).
+  static func sfnStart(_ p: StageParameters) throws(SpecError) -> SaddleFreeNewton.Start {
+    let kind = try p.choice(
+      "start", default: "gradient", from: ["gradient", "random", "perturbed"])
+    let scale = try p.double("startScale", default: 1, in: .atLeast(0))
+    switch kind {
+    case "random": return .random
+    case "perturbed": return .perturbed(scale: scale)
+    default: return .gradient
+    }
+  }
+}
