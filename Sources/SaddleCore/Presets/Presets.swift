@@ -115,12 +115,14 @@ public enum Presets {
   /// Cost: `iterations` g on steps with a small gradient, nothing otherwise.
   public static func neonGD(
     learningRate: LearningRate = 1e-2, threshold: Double = 1e-3, radius: Double = 1e-3,
-    iterations: Int = 10, rate: Double = 0.1, size: NegativeCurvatureStep.Size = .fixed(1e-2)
+    iterations: Int = 10, rate: Double = 0.1, size: NegativeCurvatureStep.Size = .fixed(1e-2),
+    search: NEONStep.Search = .normalizedPower
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       SGD(learningRate: learningRate)
       NEONStep(
-        threshold: threshold, radius: radius, iterations: iterations, rate: rate, size: size)
+        threshold: threshold, radius: radius, iterations: iterations, rate: rate, size: size,
+        search: search)
     }
   }
 

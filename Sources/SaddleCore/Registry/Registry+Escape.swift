@@ -190,14 +190,15 @@ extension Registry {
     }
     register(
       rule: "neon",
-      summary: "NEON negative-curvature search when ‖g‖ is small (Xu, Jin & Yang 2018)"
+      summary: "normalized power iteration on gradient differences, or NEON2's Oja search"
     ) { p in
-      NEONStep(
+      let radius = try p.double("radius", default: 1e-3, in: .greaterThan(0))
+      return NEONStep(
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
-        radius: try p.double("radius", default: 1e-3, in: .greaterThan(0)),
+        radius: radius,
         iterations: try p.int("iterations", default: 10, in: .closed(1, 10_000)),
         rate: try p.double("rate", default: 0.1, in: .greaterThan(0)),
-        size: try Registry.stepSize(p))
+        size: try Registry.stepSize(p), search: try Registry.neonSearch(p, radius: radius))
     }
   }
 
@@ -306,15 +307,18 @@ extension Registry {
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
         waitingSteps: try p.int("waitingSteps", default: 10, in: .atLeast(0)))
     }
-    register(preset: "neon-gd", summary: "GD with NEON negative-curvature search (Xu et al. 2018)")
-    { p in
-      Presets.neonGD(
+    register(
+      preset: "neon-gd",
+      summary: "GD + negative-curvature search (normalized power, or NEON2's Oja) when ‖g‖ small"
+    ) { p in
+      let radius = try p.double("radius", default: 1e-3, in: .greaterThan(0))
+      return Presets.neonGD(
         learningRate: try p.learningRate(default: 1e-2),
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
-        radius: try p.double("radius", default: 1e-3, in: .greaterThan(0)),
+        radius: radius,
         iterations: try p.int("iterations", default: 10, in: .closed(1, 10_000)),
         rate: try p.double("rate", default: 0.1, in: .greaterThan(0)),
-        size: try Registry.stepSize(p))
+        size: try Registry.stepSize(p), search: try Registry.neonSearch(p, radius: radius))
     }
     register(preset: "sam-sgd", summary: "SAM over SGD (Foret et al. 2021)") { p in
       Presets.samSGD(

@@ -142,3 +142,20 @@ extension Registry {
     }
   }
 }
+
+extension Registry {
+  /// The `neon` search: `power` (normalized power iteration) or `oja` (NEON2, `startRadius`).
+  static func neonSearch(_ p: StageParameters, radius: Double) throws(SpecError)
+    -> NEONStep.Search
+  {
+    let kind = try p.choice("search", default: "power", from: ["power", "oja"])
+    let sigma = try p.double("startRadius", default: radius * 1e-3, in: .greaterThan(0))
+    guard kind == "oja" else { return .normalizedPower }
+    guard sigma < radius else {
+      throw SpecError(
+        location: p.location, field: "startRadius",
+        "\(sigma) is out of range (accepted: 0 < x < radius = \(radius))")
+    }
+    return .oja(startRadius: sigma)
+  }
+}

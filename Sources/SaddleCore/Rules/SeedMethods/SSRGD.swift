@@ -88,8 +88,9 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
     public var previous: ParameterVector?
     /// `x̃`, the point where the current (or last) super-epoch started.
     public var anchor: ParameterVector?
-    /// `f(x̃)` (full, or on ``superBatch`` in the online form).
-    public var anchorLoss = Double.nan
+    /// `f(x̃)` (full, or on ``superBatch`` in the online form); `nil` before the first
+    /// super-epoch.
+    public var anchorLoss: Double?
     /// The iteration `t` (the number of iterates so far).
     public var iteration = 0
     /// `t_init`.
@@ -137,7 +138,7 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
     prepareScratch(&state.past, count: n)
     if state.returned {
       context.parameters.assign(state.anchor!)
-      context.loss = state.anchorLoss
+      context.loss = state.anchorLoss ?? .nan
       context.direction.fill(with: 0)
       return
     }
@@ -152,14 +153,14 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
       if state.inSuperEpoch {
         let f = functionValue(at: context.parameters, &objective, &state)
         context.loss = f
-        if state.anchorLoss - f >= escapeThreshold {
+        if (state.anchorLoss ?? .infinity) - f >= escapeThreshold {
           state.inSuperEpoch = false
           state.escapes += 1
           endEpoch = true
         } else if state.iteration - state.superEpochStart >= escapeSteps {
           state.returned = true
           context.parameters.assign(state.anchor!)
-          context.loss = state.anchorLoss
+          context.loss = state.anchorLoss ?? .nan
           context.direction.fill(with: 0)
           context.metrics["ssrgd.returned"] = 1
           return
@@ -212,7 +213,12 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
       state.superEpochs += 1
       prepareScratch(&state.noise, count: context.parameters.count)
       fillUniformBall(&state.noise!, radius: radius, using: &state.generator)
-      context.parameters.add(state.noise!)
+      state.noise!.add(context.parameters)
+      guard state.noise!.isFinite else {
+        context.reportNonFinite(.update, stage: "ssrgd")
+        return
+      }
+      context.parameters.assign(state.noise!)
       loss = anchorGradient(at: context.parameters, &objective, &state)
       context.metrics["perturbed"] = 1
     }
