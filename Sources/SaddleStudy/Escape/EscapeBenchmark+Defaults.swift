@@ -161,8 +161,9 @@ extension EscapeBenchmark {
   }
 
   /// Every method of the escape benchmark.
-  public static let standardMethods: [Method] = [
-    gradientDescent, adam, deoSGD, deoAdam, deoReference, saddleFreeNewton, perturbedGD, neonGD,
-    samSGD,
-  ]
+  public static let standardMethods: [Method] =
+    [
+      gradientDescent, adam, deoSGD, deoAdam, deoReference, saddleFreeNewton, perturbedGD, neonGD,
+      samSGD,
+    ] + seedMethods
 }
