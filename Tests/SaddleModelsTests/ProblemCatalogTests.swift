@@ -17,6 +17,7 @@ struct ProblemCatalogTests {
         "hyperbolic-saddle", "quartic-double-well", "two-well", "monkey-saddle",
         "scalar-factorization", "matrix-factorization", "symmetric-factorization",
         "deep-linear-network", "rosenbrock", "rastrigin", "ill-conditioned-saddle", "octopus",
+        "finite-sum-saddle", "box-saddle",
       ])
     #expect(ProblemCatalog.describe().map(\.name) == ProblemCatalog.names)
     let octopus = ProblemCatalog.describe().first { $0.name == "octopus" }!

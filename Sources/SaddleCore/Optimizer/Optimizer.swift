@@ -54,11 +54,18 @@ public struct Optimizer<Rule: UpdateRule> {
   ) throws(NonFiniteValueError) -> Double {
     let before = objective.counts
     defer { state.evaluations = state.evaluations + (objective.counts - before) }
-    let loss = objective.lossAndGradient(
-      at: state.context.parameters, into: &state.context.gradient)
+    let oracle = stepOracle(of: rule)  // SeedMethods/StepOracle.swift
+    var loss = Double.nan
+    switch oracle {
+    case .lossAndGradient:
+      loss = objective.lossAndGradient(at: state.context.parameters, into: &state.context.gradient)
+    case .loss: loss = objective.loss(at: state.context.parameters)
+    case .nothing: break
+    }
+    if oracle != .lossAndGradient { state.context.gradient.fill(with: 0) }
     state.context.loss = loss
     let step = state.context.step
-    guard loss.isFinite else {
+    guard loss.isFinite || oracle == .nothing else {
       throw NonFiniteValueError(step: step, quantity: .loss, stage: nil, segment: nil)
     }
     guard state.context.gradient.isFinite else {
@@ -79,7 +86,7 @@ public struct Optimizer<Rule: UpdateRule> {
       throw NonFiniteValueError(step: step, quantity: .update, stage: nil, segment: segment)
     }
     state.context.step += 1
-    return loss
+    return oracle == .nothing ? state.context.loss : loss
   }
 
   /// Scalars worth logging from the stages' state (learning rates, counters, …).

@@ -71,9 +71,13 @@ public enum Presets {
   /// Lanczos Ritz pairs, `λ` chosen per step from `dampings` by the lowest loss.
   /// Cost: `rank` HVPs (`2·rank` g with finite differences) + `dampings.count` ℓ.
   public static func saddleFreeNewton(
-    rank: Int = 10, dampings: [Double] = [1e-3, 1e-2, 1e-1, 1], hvp: HVPMethod = .automatic
+    rank: Int = 10, dampings: [Double] = [1e-3, 1e-2, 1e-1, 1], hvp: HVPMethod = .automatic,
+    innerSteps: Int = 1, start: SaddleFreeNewton.Start = .gradient
   ) -> Optimizer<some UpdateRule> {
-    Optimizer { SaddleFreeNewton(rank: rank, dampings: dampings, hvp: hvp) }
+    Optimizer {
+      SaddleFreeNewton(
+        rank: rank, dampings: dampings, hvp: hvp, innerSteps: innerSteps, start: start)
+    }
   }
 
   /// Perturbed gradient descent (Jin et al. 2017): `θ ← θ − ηg`, plus `θ ← θ + ξ`,
@@ -89,15 +93,16 @@ public enum Presets {
     }
   }
 
-  /// SSRGD (Li 2019): `θ ← θ − ηv`, `v_t = ∇f(θ_t) − ∇f(θ_{t−1}) + v_{t−1}` on the same batch,
+  /// The simplified recursive-gradient + PGD-trigger rule (not Li 2019's SSRGD; see
+  /// ``SSRGD``): `θ ← θ − ηv`, `v_t = ∇f(θ_t) − ∇f(θ_{t−1}) + v_{t−1}` on the same batch,
   /// refreshed every `refreshPeriod` steps, with the PGD perturbation trigger on `‖v‖`.
   /// Cost: 1 g per step (0 on refresh steps).
-  public static func ssrgd(
+  public static func perturbedRecursiveGD(
     learningRate: LearningRate = 1e-2, refreshPeriod: Int = 10, threshold: Double = 1e-3,
     radius: Double = 1e-2, waitingSteps: Int = 10
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
-      SSRGD(
+      PerturbedRecursiveGradient(
         refreshPeriod: refreshPeriod, threshold: threshold, radius: radius,
         waitingSteps: waitingSteps)
       SGD(learningRate: learningRate)
@@ -110,12 +115,14 @@ public enum Presets {
   /// Cost: `iterations` g on steps with a small gradient, nothing otherwise.
   public static func neonGD(
     learningRate: LearningRate = 1e-2, threshold: Double = 1e-3, radius: Double = 1e-3,
-    iterations: Int = 10, rate: Double = 0.1, size: NegativeCurvatureStep.Size = .fixed(1e-2)
+    iterations: Int = 10, rate: Double = 0.1, size: NegativeCurvatureStep.Size = .fixed(1e-2),
+    search: NEONStep.Search = .normalizedPower
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       SGD(learningRate: learningRate)
       NEONStep(
-        threshold: threshold, radius: radius, iterations: iterations, rate: rate, size: size)
+        threshold: threshold, radius: radius, iterations: iterations, rate: rate, size: size,
+        search: search)
     }
   }
 

@@ -4,6 +4,7 @@ extension Registry {
     registerEstimators()
     registerEscapeRules()
     registerPresets()
+    registerSeedMethods()
   }
 
   static func hvpMethod(_ p: StageParameters) throws(SpecError) -> HVPMethod {
@@ -95,10 +96,10 @@ extension Registry {
         hvp: try Registry.hvpMethod(p))
     }
     register(
-      estimator: "zeroth-order",
-      summary: "negative-curvature finding from loss values only (finite differences)"
+      estimator: "random-subspace-ritz",
+      summary: "Rayleigh–Ritz on loss second differences in a random subspace (loss values only)"
     ) { p in
-      ZerothOrderNegativeCurvature(
+      RandomSubspaceRitz(
         probes: try p.int("probes", default: 4, in: .closed(1, 10_000)),
         smoothing: try p.double("smoothing", default: 1e-2, in: .greaterThan(0)))
     }
@@ -138,8 +139,11 @@ extension Registry {
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
         waitingSteps: try p.int("waitingSteps", default: 10, in: .atLeast(0)))
     }
-    register(rule: "ssrgd", summary: "recursive gradient estimator + PGD trigger (Li 2019)") { p in
-      SSRGD(
+    register(
+      rule: "perturbed-recursive-gradient",
+      summary: "SARAH recursive estimator + PGD trigger on ‖v‖ (simplified SSRGD, not Li 2019's)"
+    ) { p in
+      PerturbedRecursiveGradient(
         refreshPeriod: try p.int("refreshPeriod", default: 10, in: .atLeast(1)),
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
@@ -153,7 +157,8 @@ extension Registry {
       SaddleFreeNewton(
         rank: try p.int("rank", default: 10, in: .closed(1, 1000)),
         dampings: try p.doubles("dampings", default: [1e-3, 1e-2, 1e-1, 1], in: .greaterThan(0)),
-        hvp: try Registry.hvpMethod(p))
+        hvp: try Registry.hvpMethod(p), innerSteps: try Registry.sfnInnerSteps(p),
+        start: try Registry.sfnStart(p))
     }
     register(rule: "sam", summary: "gradient at θ + ρg/‖g‖ (Foret et al. 2021)") { p in
       SAM(
@@ -186,14 +191,15 @@ extension Registry {
     }
     register(
       rule: "neon",
-      summary: "NEON negative-curvature search when ‖g‖ is small (Xu, Jin & Yang 2018)"
+      summary: "normalized power iteration on gradient differences, or NEON2's Oja search"
     ) { p in
-      NEONStep(
+      let radius = try p.double("radius", default: 1e-3, in: .greaterThan(0))
+      return NEONStep(
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
-        radius: try p.double("radius", default: 1e-3, in: .greaterThan(0)),
+        radius: radius,
         iterations: try p.int("iterations", default: 10, in: .closed(1, 10_000)),
         rate: try p.double("rate", default: 0.1, in: .greaterThan(0)),
-        size: try Registry.stepSize(p))
+        size: try Registry.stepSize(p), search: try Registry.neonSearch(p, radius: radius))
     }
   }
 
@@ -280,7 +286,8 @@ extension Registry {
       Presets.saddleFreeNewton(
         rank: try p.int("rank", default: 10, in: .closed(1, 1000)),
         dampings: try p.doubles("dampings", default: [1e-3, 1e-2, 1e-1, 1], in: .greaterThan(0)),
-        hvp: try Registry.hvpMethod(p))
+        hvp: try Registry.hvpMethod(p), innerSteps: try Registry.sfnInnerSteps(p),
+        start: try Registry.sfnStart(p))
     }
     register(preset: "perturbed-gd", summary: "perturbed gradient descent (Jin et al. 2017)") {
       p in
@@ -290,24 +297,29 @@ extension Registry {
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
         waitingSteps: try p.int("waitingSteps", default: 10, in: .atLeast(0)))
     }
-    register(preset: "ssrgd", summary: "SSRGD: recursive gradients + perturbations (Li 2019)") {
-      p in
-      Presets.ssrgd(
+    register(
+      preset: "perturbed-recursive-gd",
+      summary: "recursive gradients + PGD trigger + SGD (simplified; `ssrgd` is Li 2019's)"
+    ) { p in
+      Presets.perturbedRecursiveGD(
         learningRate: try p.learningRate(default: 1e-2),
         refreshPeriod: try p.int("refreshPeriod", default: 10, in: .atLeast(1)),
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
         radius: try p.double("radius", default: 1e-2, in: .atLeast(0)),
         waitingSteps: try p.int("waitingSteps", default: 10, in: .atLeast(0)))
     }
-    register(preset: "neon-gd", summary: "GD with NEON negative-curvature search (Xu et al. 2018)")
-    { p in
-      Presets.neonGD(
+    register(
+      preset: "neon-gd",
+      summary: "GD + negative-curvature search (normalized power, or NEON2's Oja) when ‖g‖ small"
+    ) { p in
+      let radius = try p.double("radius", default: 1e-3, in: .greaterThan(0))
+      return Presets.neonGD(
         learningRate: try p.learningRate(default: 1e-2),
         threshold: try p.double("threshold", default: 1e-3, in: .atLeast(0)),
-        radius: try p.double("radius", default: 1e-3, in: .greaterThan(0)),
+        radius: radius,
         iterations: try p.int("iterations", default: 10, in: .closed(1, 10_000)),
         rate: try p.double("rate", default: 0.1, in: .greaterThan(0)),
-        size: try Registry.stepSize(p))
+        size: try Registry.stepSize(p), search: try Registry.neonSearch(p, radius: radius))
     }
     register(preset: "sam-sgd", summary: "SAM over SGD (Foret et al. 2021)") { p in
       Presets.samSGD(

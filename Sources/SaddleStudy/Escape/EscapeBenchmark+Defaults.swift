@@ -161,7 +161,10 @@ extension EscapeBenchmark {
   }
 
   /// Every method of the escape benchmark.
-  public static let standardMethods: [Method] = [
+  public static let standardMethods: [Method] = classicMethods + seedMethods
+
+  /// The methods of the benchmark before issue 11's seed methods.
+  public static let classicMethods: [Method] = [
     gradientDescent, adam, deoSGD, deoAdam, deoReference, saddleFreeNewton, perturbedGD, neonGD,
     samSGD,
   ]

@@ -208,9 +208,15 @@ public struct EscapeBenchmark: Sendable {
       }
       finalLoss = loss
       if loss < threshold {
-        // The step's own gradient evaluation saw the escape: count what came before it, plus it.
+        // The step's own evaluation saw the escape: count what came before it, plus it (a
+        // gradient, a loss for function-value pipelines, or — when the pipeline evaluates its
+        // own oracle, `StepOracle.nothing` — the whole step).
         var counts = before
-        counts.gradients += 1
+        switch stepOracle(of: optimizer.rule) {
+        case .lossAndGradient: counts.gradients += 1
+        case .loss: counts.losses += 1
+        case .nothing: counts = state.evaluations
+        }
         return RunResult(
           escaped: true, cost: counts.cost, counts: counts, finalLoss: loss)
       }

@@ -82,7 +82,7 @@ enum CostCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
       // p(p + 1) losses with p = m on the first call, m + 1 afterwards.
       let first = EvaluationCounts(gradients: 1, losses: 6)
       let warm = EvaluationCounts(gradients: 1, losses: 12)
-      return (try stage(ZerothOrderNegativeCurvature(probes: 2)), [first, warm, warm])
+      return (try stage(RandomSubspaceRitz(probes: 2)), [first, warm, warm])
     case .deoSGD:
       return (try perStepCounts(Presets.deoSGD(period: 2), model: model), [g(2), g(1), g(2)])
     case .deoReference:
@@ -102,7 +102,8 @@ enum CostCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
       return (try perStepCounts(Presets.samSGD(), model: model), Array(repeating: g(2), count: 3))
     case .ssrgd:
       return (
-        try perStepCounts(Presets.ssrgd(refreshPeriod: 2), model: model), [g(1), g(2), g(1)]
+        try perStepCounts(Presets.perturbedRecursiveGD(refreshPeriod: 2), model: model),
+        [g(1), g(2), g(1)]
       )
     case .perturbedGD:
       return (
@@ -241,7 +242,7 @@ enum EstimatorKind: String, CaseIterable, Sendable, CustomTestStringConvertible 
     case .randomProbe:
       return try rule.build(RandomProbe(probes: 2, refinements: 1), adam: adam, model: model)
     case .zerothOrder:
-      return try rule.build(ZerothOrderNegativeCurvature(probes: 2), adam: adam, model: model)
+      return try rule.build(RandomSubspaceRitz(probes: 2), adam: adam, model: model)
     }
   }
 }
@@ -261,7 +262,8 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case .dimerReference: return try run(estimator, DimerReferenceStep(), adam, model)
     case .perturbed:
       return try run(estimator, PerturbedGradient(threshold: 10, radius: 0.01), adam, model)
-    case .ssrgd: return try run(estimator, SSRGD(refreshPeriod: 2), adam, model)
+    case .ssrgd:
+      return try run(estimator, PerturbedRecursiveGradient(refreshPeriod: 2), adam, model)
     case .saddleFreeNewton:
       return try run(estimator, SaddleFreeNewton(rank: 3, dampings: [0.1, 1]), adam, model)
     case .sam: return try run(estimator, SAM(), adam, model)

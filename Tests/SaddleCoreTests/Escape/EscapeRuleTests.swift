@@ -173,7 +173,7 @@ struct EscapeRuleTests {
     #expect(s.parameters.array == [10, 0, 0])
   }
 
-  @Test("SSRGD's estimator is v_t = ∇f_t(θ_t) − ∇f_t(θ_{t−1}) + v_{t−1} on the same batch")
+  @Test("PerturbedRecursiveGradient: v_t = ∇f_t(θ_t) − ∇f_t(θ_{t−1}) + v_{t−1} on the same batch")
   func ssrgdRecursion() throws {
     // f_t(θ) = ½a_t‖θ‖² with a batch-dependent a_t.
     let scales: [Float] = [1, 3, 0.5]
@@ -185,7 +185,7 @@ struct EscapeRuleTests {
         }, loss: { _ in 0 })
     }
     let optimizer = Optimizer {
-      SSRGD(refreshPeriod: 10, threshold: 0, radius: 0, waitingSteps: 0)
+      PerturbedRecursiveGradient(refreshPeriod: 10, threshold: 0, radius: 0, waitingSteps: 0)
       SGD(learningRate: 0.1)
     }
     var state = optimizer.makeState(

@@ -67,7 +67,7 @@ struct ProbeAccuracyTests {
     let model = DenseQuadratic(eigenvalues: testSpectrum(20), seed: 5)
     // One probe, first call: the basis is a single random u, so C = q(u).
     let state = try runAtFixedPoint(
-      EstimatorStage(ZerothOrderNegativeCurvature(probes: 1)), model: model, steps: 1)
+      EstimatorStage(RandomSubspaceRitz(probes: 1)), model: model, steps: 1)
     let estimate = try #require(state.context.curvature)
     // Rounding: ≈ 4ε_double·|L|/h² plus θ's Float rounding ≈ 6e-8‖θ‖‖g‖/h² ≈ 1e-7 here.
     #expect(abs(estimate.curvature - model.rayleigh(estimate.direction)) < 1e-4)
@@ -79,7 +79,7 @@ struct ProbeAccuracyTests {
     let n = 20
     let spectrum = testSpectrum(n)
     let model = DenseQuadratic(eigenvalues: spectrum, seed: 6)
-    let estimator = ZerothOrderNegativeCurvature(probes: 4)
+    let estimator = RandomSubspaceRitz(probes: 4)
     let optimizer = Optimizer(rule: Chain(EstimatorStage(estimator), SGD(learningRate: 0)))
     var state = optimizer.makeState(for: model, seed: 8)
     var previous = Double.infinity

@@ -182,7 +182,8 @@ struct SpecFuzzTests {
         for _ in 0..<2 {
           do { try optimizer.step(&state, model: model) } catch { break }
         }
-        #expect(state.parameters.isFinite)
+        #expect(
+          state.parameters.isFinite, "\(String(decoding: data, as: UTF8.self).prefix(300))")
       } catch {
         rejected += 1
         let message = error.description

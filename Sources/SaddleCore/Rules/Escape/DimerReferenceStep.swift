@@ -26,7 +26,14 @@ public struct DimerReferenceStep: UpdateRule, Sendable {
     forEachCurvatureGroup(of: estimate, layout: context.layout) { range, _ in
       let gn = context.gradient.dot(estimate.direction, in: range)
       guard gn < 0 else { return }
-      context.parameters.add(estimate.direction, scaledBy: Float(strength * gn), in: range)
+      // The move writes θ directly: refuse one that would make a parameter non-finite.
+      let scale = Float(strength * gn)
+      let p = context.parameters
+      guard range.allSatisfy({ (p[$0] + scale * estimate.direction[$0]).isFinite }) else {
+        context.reportNonFinite(.update, stage: "dimer-reference-step")
+        return
+      }
+      context.parameters.add(estimate.direction, scaledBy: scale, in: range)
       moved += 1
     }
     context.metrics["dimerReferenceStep.moved"] = Double(moved)

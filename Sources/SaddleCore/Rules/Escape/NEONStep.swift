@@ -1,17 +1,39 @@
-/// NEON-style negative-curvature finding and escape as one stage (Xu, Jin & Yang 2018,
-/// "First-order stochastic algorithms for escaping from saddle points in almost linear time").
+/// Negative-curvature search from gradient differences and escape as one stage (`neon`), with
+/// two searches:
 ///
-/// When `‖g‖ ≤ g_thres`, iterate `u ← u − η(∇L(θ + u) − ∇L(θ))` for `iterations` steps from
-/// the previous `u` (warm start; a seeded random one at first), rescaling `‖u‖` to `radius`
-/// after each step (the normalized form: a power iteration on `I − ηH` at scale `r`, where the
-/// gradient difference `≈ Hu`). The curvature along `u` is `C = u·(∇L(θ + u) − ∇L(θ))/‖u‖²`
-/// from the last evaluation. The stage stores `(û, C)` in ``StepContext/curvature`` and, if
-/// `C < −ε`, moves as ``NegativeCurvatureStep`` does: `d ← d + s·sign(g·û)·û`.
+/// - ``Search/normalizedPower`` (default): a **normalized power iteration on `I − ηH`** with
+///   `Hu ≈ ∇L(θ + u) − ∇L(θ)` — `u ← u − η(∇L(θ + u) − ∇L(θ))`, `‖u‖` rescaled to `radius` after
+///   each step, warm-started from the previous `u`. This is a NEON-*style* search (Xu, Jin &
+///   Yang 2018, "First-order stochastic algorithms for escaping from saddle points in almost
+///   linear time", use the unnormalized iteration with a function-decrease test); the
+///   curvature along `u` is `C = u·(∇L(θ + u) − ∇L(θ))/‖u‖²` from the last evaluation.
+/// - ``Search/oja``: **NEON2's Oja-based search** (Allen-Zhu & Li 2018, "NEON2: Finding Local
+///   Minima via First-Order Oracles", NEON2^online): from a fresh seeded random `w₀` with
+///   `‖w₀‖ = σ` (`startRadius`, tiny), iterate Oja's update with gradient-difference HVPs
+///   `w ← w − η(∇L(θ + w) − ∇L(θ))` **without normalizing**, for at most `iterations` steps; if
+///   `‖w‖ ≥ radius` the growth certifies negative curvature and `v = w/‖w‖` is returned
+///   (curvature `C` = the Rayleigh quotient of the last difference), otherwise the search
+///   returns nothing (⊥: no negative curvature below about `−log(radius/σ)/(η·iterations)`) and
+///   no move is made. On the step's batch for stochastic models, as NEON2^online samples one
+///   component per iteration.
+///
+/// The stage stores `(û, C)` in ``StepContext/curvature`` and, if `C < −ε`, moves as
+/// ``NegativeCurvatureStep`` does: `d ← d + s·sign(g·û)·û`. It runs only when `‖g‖ ≤ g_thres`.
 ///
 /// Place it after the base rule. Valid ranges: `threshold ≥ 0`, `radius > 0`, `iterations ≥ 1`,
-/// `rate ∈ (0, 2/(λ_max − λ_min))`, `curvatureThreshold ≥ 0`. Cost: `iterations` gradient
-/// evaluations on steps where it triggers, none otherwise.
+/// `rate ∈ (0, 2/(λ_max − λ_min))`, `curvatureThreshold ≥ 0`, `0 < startRadius < radius`.
+/// Cost: at most `iterations` gradient evaluations on steps where it triggers, none otherwise.
 public struct NEONStep: UpdateRule, Sendable {
+  /// Which negative-curvature search.
+  public enum Search: Sendable, Hashable, Codable {
+    /// Normalized power iteration at scale `radius`, warm-started (NEON-style).
+    case normalizedPower
+    /// NEON2's Oja iteration from `‖w₀‖ = startRadius`, stopping when `‖w‖ ≥ radius`.
+    case oja(startRadius: Double)
+  }
+
+  /// The search.
+  public var search: Search = .normalizedPower
   /// `g_thres ≥ 0`: run only when `‖g‖ ≤ g_thres`.
   public var threshold: Double
   /// `‖u‖ = r > 0`.
@@ -28,8 +50,13 @@ public struct NEONStep: UpdateRule, Sendable {
   /// A NEON stage.
   public init(
     threshold: Double = 1e-3, radius: Double = 1e-3, iterations: Int = 10, rate: Double = 0.1,
-    curvatureThreshold: Double = 0, size: NegativeCurvatureStep.Size = .fixed(1e-2)
+    curvatureThreshold: Double = 0, size: NegativeCurvatureStep.Size = .fixed(1e-2),
+    search: Search = .normalizedPower
   ) {
+    if case .oja(let sigma) = search {
+      precondition(sigma > 0 && sigma < radius, "NEONStep: 0 < startRadius < radius")
+    }
+    self.search = search
     precondition(threshold >= 0, "NEONStep: threshold must be ≥ 0")
     precondition(radius > 0 && radius.isFinite, "NEONStep: radius must be > 0")
     precondition(iterations >= 1, "NEONStep: iterations must be ≥ 1")
@@ -76,8 +103,37 @@ public struct NEONStep: UpdateRule, Sendable {
     prepareScratch(&state.point, count: n)
     prepareScratch(&state.difference, count: n)
     prepareScratch(&state.unit, count: n)
-    normalizeTo(&state.direction!, radius)
     var curvature = 0.0
+    if case .oja(let sigma) = search {
+      var generator = SeededGenerator(seed: mixSeed(state.seed, UInt64(state.searches)))
+      fillUnitGaussian(&state.direction!, groups: [0..<n], using: &generator)
+      state.direction!.scale(by: Float(sigma))
+      var found = false
+      for _ in 0..<iterations {
+        state.point!.assign(context.parameters)
+        state.point!.add(state.direction!)
+        _ = objective.lossAndGradient(at: state.point!, into: &state.difference!)
+        state.difference!.add(context.gradient, scaledBy: -1)
+        let norm = state.direction!.norm
+        let c = state.direction!.dot(state.difference!) / (norm * norm)
+        guard c.isFinite else { break }
+        curvature = c
+        state.direction!.add(state.difference!, scaledBy: Float(-rate))
+        if state.direction!.norm >= radius {
+          found = true
+          break
+        }
+      }
+      state.searches += 1
+      context.metrics["neon2.found"] = found ? 1 : 0
+      guard found else { return }
+      state.curvature = curvature
+      state.unit!.assign(state.direction!)
+      state.unit!.normalize()
+      move(&context, curvature: curvature, unit: state.unit!)
+      return
+    }
+    normalizeTo(&state.direction!, radius)
     for _ in 0..<iterations {
       state.point!.assign(context.parameters)
       state.point!.add(state.direction!)
@@ -96,12 +152,21 @@ public struct NEONStep: UpdateRule, Sendable {
     let estimate = CurvatureEstimate(
       direction: state.unit!, curvature: curvature, step: context.step)
     context.curvature = estimate
+    move(&context, curvature: curvature, unit: state.unit!)
+  }
+
+  /// Records the estimate's curvature and, when `C < −ε`, adds `s·sign(g·û)·û`.
+  private func move(_ context: inout StepContext, curvature: Double, unit: ParameterVector) {
     context.metrics["curvature"] = curvature
+    if context.curvature == nil {
+      context.curvature = CurvatureEstimate(
+        direction: unit, curvature: curvature, step: context.step)
+    }
     guard curvature < -curvatureThreshold else { return }
     let s = size.distance(curvature: curvature)
     guard s > 0, s.isFinite else { return }
-    let sign = signOrRandom(context.gradient.dot(state.unit!), using: &context.random)
-    context.direction.add(state.unit!, scaledBy: Float(s) * sign)
+    let sign = signOrRandom(context.gradient.dot(unit), using: &context.random)
+    context.direction.add(unit, scaledBy: Float(s) * sign)
     context.metrics["negativeCurvatureStep.taken"] = 1
   }
 

@@ -198,7 +198,9 @@ extension ProblemCatalog {
 
   static let seedParameter = Parameter.integer("seed", 0, in: 0...(1 << 53))
 
-  static let entries: [Entry] = [
+  static let entries: [Entry] = tableEntries + seedMethodEntries  // + Catalog+SeedMethods.swift
+
+  static let tableEntries: [Entry] = [
     Entry(
       name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
       build: { try HyperbolicSaddle(a: $0.real("a"), b: $0.real("b")) }),

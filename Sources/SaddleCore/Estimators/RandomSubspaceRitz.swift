@@ -1,5 +1,11 @@
-/// Negative-curvature finding from loss values only: second differences of the loss along a
-/// few random directions and the previous direction, combined by Rayleigh–Ritz.
+/// Random-subspace Rayleigh–Ritz on second differences of the loss (`random-subspace-ritz`):
+/// a minimum-curvature estimate from loss values only, along a few random directions and the
+/// previous direction.
+///
+/// This is *not* the zeroth-order negative-curvature finding of Zhang, Xiong & Gu (2022) —
+/// that is ``ZerothOrderNCFSearch`` (NEON-style power iteration with zeroth-order HVPs) inside
+/// the ``ZerothOrderNCF`` optimizer; this estimator was shipped under that name earlier and is
+/// kept under its own.
 ///
 /// The curvature along a direction `a` is `q(a) = (L(θ + ha) − 2L(θ) + L(θ − ha))/h² ≈ aᵀHa`
 /// (exact on quadratics; error `O(h²‖∇⁴L‖)` plus rounding about `4ε·|L|/h²` and the `Float`
@@ -20,7 +26,7 @@
 ///
 /// Cost per call: `p(p + 1)` loss evaluations with `p = m + 1` basis vectors (`m` on the first
 /// call), e.g. 30 for `m = 4`; no gradients.
-public struct ZerothOrderNegativeCurvature: CurvatureEstimator, Sendable {
+public struct RandomSubspaceRitz: CurvatureEstimator, Sendable {
   /// Random directions per call, `m ≥ 1`.
   public var probes: Int
   /// The finite-difference distance `h > 0`.
@@ -28,9 +34,9 @@ public struct ZerothOrderNegativeCurvature: CurvatureEstimator, Sendable {
 
   /// A loss-only estimator with `probes ≥ 1` random directions and distance `smoothing > 0`.
   public init(probes: Int = 4, smoothing: Double = 1e-2) {
-    precondition(probes >= 1, "ZerothOrderNegativeCurvature: probes must be ≥ 1, got \(probes)")
+    precondition(probes >= 1, "RandomSubspaceRitz: probes must be ≥ 1, got \(probes)")
     precondition(
-      smoothing > 0 && smoothing.isFinite, "ZerothOrderNegativeCurvature: smoothing must be > 0")
+      smoothing > 0 && smoothing.isFinite, "RandomSubspaceRitz: smoothing must be > 0")
     self.probes = probes
     self.smoothing = smoothing
   }

@@ -1,4 +1,4 @@
-/// SSRGD (Li 2019, "SSRGD: Simple Stochastic Recursive Gradient Descent for Escaping Saddle
+/// SSRGD (Li 2019, "PerturbedRecursiveGradient: Simple Stochastic Recursive Gradient Descent for Escaping Saddle
 /// Points"): a SARAH/SPIDER recursive gradient estimator plus the perturbed-GD trigger.
 ///
 /// `v_t = ∇f_B(θ_t) − ∇f_B(θ_{t−1}) + v_{t−1}` with both gradients on the step's batch `B`
@@ -11,7 +11,7 @@
 /// next step refreshes `v`.
 ///
 /// Cost per step: 1 extra gradient evaluation, 0 on refresh steps.
-public struct SSRGD: UpdateRule, Sendable {
+public struct PerturbedRecursiveGradient: UpdateRule, Sendable {
   /// Steps between refreshes `q ≥ 1`.
   public var refreshPeriod: Int
   /// `g_thres ≥ 0`.
@@ -26,10 +26,10 @@ public struct SSRGD: UpdateRule, Sendable {
     refreshPeriod: Int = 10, threshold: Double = 1e-3, radius: Double = 1e-2,
     waitingSteps: Int = 10
   ) {
-    precondition(refreshPeriod >= 1, "SSRGD: refreshPeriod must be ≥ 1")
+    precondition(refreshPeriod >= 1, "PerturbedRecursiveGradient: refreshPeriod must be ≥ 1")
     precondition(
       threshold >= 0 && radius >= 0 && waitingSteps >= 0,
-      "SSRGD: threshold, radius and waitingSteps must be ≥ 0")
+      "PerturbedRecursiveGradient: threshold, radius and waitingSteps must be ≥ 0")
     self.refreshPeriod = refreshPeriod
     self.threshold = threshold
     self.radius = radius

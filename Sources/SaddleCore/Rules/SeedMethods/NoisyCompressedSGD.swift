@@ -1,0 +1,135 @@
+/// Compressed SGD with noise and periodically reset error feedback — Avdiukhin & Yaroslavtsev
+/// (2021), "Escaping Saddle Points with Compressed SGD" (NeurIPS 2021; seed 001); preset
+/// `compressed-sgd-noisy`.
+///
+/// Each step, with error memory `e` (zero at start) and step `η`:
+/// `ζ ~ N(0, (r²/d)I)` (so `E‖ζ‖² = r²`), `p = e + η(g + ζ)`, `c = C(p)`, `θ ← θ − c`,
+/// `e ← p − c`; and every `resetPeriod` steps the memory is cleared, `e ← 0` (the paper's
+/// periodic reset that keeps the accumulated error, and with it the iterate's drift from
+/// plain SGD, bounded). The injected noise is the escape mechanism: a compressor that never
+/// selects the escape coordinate (top-k at a point whose escape component is exactly 0) leaves
+/// the iterate at the saddle forever without it.
+///
+/// Compressors: ``Compressor/topK(_:)`` keeps the `k` largest `|pᵢ|` (biased, a
+/// `k/d`-contraction); ``Compressor/randomK(_:)`` keeps `k` uniformly random coordinates scaled
+/// by `d/k` (unbiased, `E C(p) = p`; use it without error feedback — with it, the memory
+/// `e = p − (d/k)p` on kept coordinates grows and the iteration diverges). The seed text holds only the abstract, so the equation
+/// numbers are not cited; the update is the error-feedback form the paper analyses.
+/// Cost: no evaluations beyond the step's gradient; `O(d)` time.
+public struct NoisyCompressedSGD: UpdateRule, Sendable {
+  /// The compression operator.
+  public enum Compressor: Sendable, Hashable, Codable {
+    /// The `k ≥ 1` largest magnitudes (biased).
+    case topK(Int)
+    /// `k ≥ 1` uniformly random coordinates, scaled by `d/k` (unbiased).
+    case randomK(Int)
+  }
+
+  /// The step `η`.
+  public var learningRate: LearningRate
+  /// The compressor.
+  public var compressor: Compressor
+  /// The noise scale `r ≥ 0` (`E‖ζ‖² = r²`); `0` is compressed SGD without noise.
+  public var noise: Double
+  /// Whether the dropped part is remembered (error feedback).
+  public var errorFeedback: Bool
+  /// Clear the error memory every `resetPeriod ≥ 1` steps (`nil`: never).
+  public var resetPeriod: Int?
+
+  /// Compressed SGD with noise `noise` and error reset every `resetPeriod` steps.
+  public init(
+    learningRate: LearningRate, compressor: Compressor = .topK(1), noise: Double = 1e-2,
+    errorFeedback: Bool = true, resetPeriod: Int? = 100
+  ) {
+    switch compressor {
+    case .topK(let k), .randomK(let k): precondition(k >= 1, "NoisyCompressedSGD: k ≥ 1")
+    }
+    precondition(noise >= 0 && noise.isFinite, "NoisyCompressedSGD: noise must be ≥ 0")
+    precondition((resetPeriod ?? 1) >= 1, "NoisyCompressedSGD: resetPeriod must be ≥ 1")
+    self.learningRate = learningRate
+    self.compressor = compressor
+    self.noise = noise
+    self.errorFeedback = errorFeedback
+    self.resetPeriod = resetPeriod
+  }
+
+  /// The error memory, the step count and the random stream.
+  public struct State: Codable, Sendable {
+    /// `e`.
+    public var error: ParameterVector?
+    /// Steps taken.
+    public var count = 0
+    /// Noise and random-k draws.
+    public var generator: SeededGenerator
+    var magnitudes: [Float] = []
+    var indices: [Int] = []
+    var kept: [Bool] = []
+
+    enum CodingKeys: String, CodingKey { case error, count, generator }
+
+    init(generator: SeededGenerator) { self.generator = generator }
+  }
+
+  public func makeState(for layout: ParameterLayout) -> State { makeState(for: layout, seed: 0) }
+
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
+    State(generator: SeededGenerator(seed: mixSeed(seed, 0xC0_5E)))
+  }
+
+  public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
+    let n = context.direction.count
+    guard n > 0 else { return }
+    let eta = Float(learningRate.value(at: state.count))
+    state.count += 1
+    prepareScratch(&state.error, count: n)
+    if state.kept.count != n { state.kept = Array(repeating: false, count: n) }
+    let sigma = Float(noise / Double(n).squareRoot())
+    let d = context.direction.unsafeMutableBaseAddress()
+    let e = state.error!.unsafeMutableBaseAddress()
+    // p = e + η(g + ζ), written into the direction.
+    for i in 0..<n {
+      let zeta = noise > 0 ? sigma * Float(state.generator.nextGaussian()) : 0
+      d[i] = (errorFeedback ? e[i] : 0) + eta * (d[i] + zeta)
+      state.kept[i] = false
+    }
+    var scale: Float = 1
+    switch compressor {
+    case .topK(let requested):
+      let k = Swift.min(requested, n)
+      if state.magnitudes.count != n { state.magnitudes = Array(repeating: 0, count: n) }
+      for i in 0..<n { state.magnitudes[i] = d[i].isNaN ? -1 : abs(d[i]) }
+      let tau = kthLargest(&state.magnitudes, k)
+      var taken = 0
+      for i in 0..<n where abs(d[i]) > tau {
+        state.kept[i] = true
+        taken += 1
+      }
+      for i in 0..<n where taken < k && !state.kept[i] && abs(d[i]) == tau {
+        state.kept[i] = true
+        taken += 1
+      }
+    case .randomK(let requested):
+      let k = Swift.min(requested, n)
+      scale = Float(n) / Float(k)
+      if state.indices.count != n { state.indices = Array(0..<n) }
+      for i in 0..<n { state.indices[i] = i }
+      for i in 0..<k {
+        let j = i + Int(state.generator.next() % UInt64(n - i))
+        state.indices.swapAt(i, j)
+        state.kept[state.indices[i]] = true
+      }
+    }
+    // c = C(p) into the direction, e ← p − c.
+    for i in 0..<n {
+      let p = d[i]
+      let c = state.kept[i] ? scale * p : 0
+      e[i] = errorFeedback ? p - c : 0
+      d[i] = c
+    }
+    if let resetPeriod, state.count % resetPeriod == 0 { state.error!.fill(with: 0) }
+  }
+
+  public func summary(of state: State) -> [String: Double] {
+    ["compressed-sgd-noisy.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0))]
+  }
+}
