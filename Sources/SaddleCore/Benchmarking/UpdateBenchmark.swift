@@ -57,11 +57,7 @@ public enum UpdateBenchmark {
     state.context.gradient.fillGaussian(using: &generator, scale: 1)
     var objective = Objective(lossAndGradient: { _, _ in 0 }, loss: { _ in 0 })
     let ms = median(repeats: repeats) {
-      state.context.directionIsGradient = true
-      state.context.beginUpdate()
-      optimizer.rule.applyAndUpdateParameters(
-        to: &state.context, objective: &objective, state: &state.rule)
-      _ = state.context.commitUpdate()
+      _ = optimizer.update(&state, objective: &objective)
     }
     return Measurement(
       name: name, milliseconds: ms, bytesPerParameter: bytesPerParameter,

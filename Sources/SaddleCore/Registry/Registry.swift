@@ -26,8 +26,21 @@ public struct Registry: Sendable {
     public var kind: Kind
     /// One line: what it is, its formula or paper.
     public var summary: String
-    let makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?
-    let makeModel: (@Sendable (StageParameters) throws -> any Model)?
+    @usableFromInline let makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?
+    @usableFromInline let makeModel: (@Sendable (StageParameters) throws -> any Model)?
+
+    @usableFromInline
+    init(
+      name: String, kind: Kind, summary: String,
+      makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?,
+      makeModel: (@Sendable (StageParameters) throws -> any Model)?
+    ) {
+      self.name = name
+      self.kind = kind
+      self.summary = summary
+      self.makeStage = makeStage
+      self.makeModel = makeModel
+    }
   }
 
   /// Fields every stage accepts, handled by the registry: `every`, `offset`, `after`, `name`,
@@ -36,7 +49,7 @@ public struct Registry: Sendable {
     "stage", "every", "offset", "after", "name", "segments",
   ]
 
-  private var entries: [String: Entry] = [:]
+  @usableFromInline var entries: [String: Entry] = [:]
 
   /// An empty registry.
   public init() {}
@@ -62,7 +75,9 @@ public struct Registry: Sendable {
   }
 
   /// Registers an elementwise update rule under `name`: consecutive elementwise stages of a
-  /// spec run as one blocked pass over memory.
+  /// spec run as one blocked pass over memory. Inlinable, so a rule defined in another module
+  /// runs its kernel specialized, at its DSL speed.
+  @inlinable
   public mutating func register<R: ElementwiseUpdateRule>(
     rule name: String, summary: String = "",
     _ factory: @escaping @Sendable (StageParameters) throws -> R
@@ -89,7 +104,7 @@ public struct Registry: Sendable {
   ) {
     entries[name] = Entry(
       name: name, kind: .preset, summary: summary,
-      makeStage: { AnyUpdateRule(try factory($0).rule) }, makeModel: nil)
+      makeStage: { AnyUpdateRule(planned: try factory($0)) }, makeModel: nil)
   }
 
   /// Registers a model or problem under `name`.

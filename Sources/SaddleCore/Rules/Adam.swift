@@ -37,7 +37,7 @@ public struct Adam: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
       firstMoment: ParameterVector(count: layout.count),
       secondMoment: ParameterVector(count: layout.count))

@@ -36,7 +36,7 @@ public struct RMSProp: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(squareAverage: ParameterVector(count: layout.count))
   }
 

@@ -49,7 +49,7 @@ public struct SaddleFreeNewton: UpdateRule, Sendable {
     enum CodingKeys: String, CodingKey { case damping, ritzValues }
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let n = context.parameters.count
