@@ -42,7 +42,13 @@ public struct DynamicChain: UpdateRule {
     context: inout StepContext, objective: inout Objective, state: inout [AnyRuleState],
     last: Bool
   ) {
-    let program = plannedProgram(&context)
+    let cached = plannedProgram(&context)
+    // A copy of the state (a snapshot) shares the cached program; if another thread is
+    // running it right now, this step uses a fresh one.
+    let program =
+      cached.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+      ? cached : BlockProgram(stages: stages, identity: identity)
+    defer { if program === cached { cached.busy.store(false, ordering: .releasing) } }
     for group in program.groups {
       switch group {
       case .stage(let i):
@@ -62,7 +68,7 @@ public struct DynamicChain: UpdateRule {
   /// The program cached in `context`, planned now if there is none for these stages.
   func plannedProgram(_ context: inout StepContext) -> BlockProgram {
     if let cache = context.program, let program = cache.program as? BlockProgram,
-      program.identity === identity, isKnownUniquelyReferenced(&context.program!)
+      program.identity === identity
     {
       return program
     }
@@ -161,7 +167,7 @@ final class ChainIdentity: Sendable {
 
 /// Holds a planned program in a ``StepContext`` (not encoded; rebuilt after decoding).
 @usableFromInline
-final class ProgramCache: @unchecked Sendable {
+package final class ProgramCache: @unchecked Sendable {
   let program: AnyObject
   init(_ program: AnyObject) { self.program = program }
 }
@@ -176,6 +182,8 @@ final class BlockProgram {
 
   let identity: ChainIdentity
   let groups: [Group]
+  /// Set while a step runs the program.
+  let busy = Atomic<Bool>(false)
   /// Whether each stage of the run being executed acts in this step.
   let active: UnsafeMutablePointer<Bool>
   private var scratchBuffer: UnsafeMutablePointer<Float>?

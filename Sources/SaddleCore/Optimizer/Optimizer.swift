@@ -141,31 +141,28 @@ extension Optimizer where Rule: ElementwiseUpdateRule {
   public init(rule: Rule) { self.init(rule: rule, plan: .fused) }
 }
 
-extension Optimizer {
+extension Optimizer where Rule: StagePair, Rule.Second: ElementwiseUpdateRule {
   /// An optimizer from a block ending in an elementwise stage (fused with the update).
   @inlinable
-  public init<A, B: ElementwiseUpdateRule>(@OptimizerBuilder _ stages: () -> Chain<A, B>)
-  where Rule == Chain<A, B> {
-    self.init(rule: stages(), plan: StepPlan<Rule>.chained())
+  public init(@OptimizerBuilder _ stages: () -> Rule) {
+    self.init(rule: stages(), plan: .chained)
   }
 
   /// An optimizer from a chain ending in an elementwise stage (fused with the update).
   @inlinable
-  public init<A, B: ElementwiseUpdateRule>(rule: Chain<A, B>) where Rule == Chain<A, B> {
-    self.init(rule: rule, plan: StepPlan<Rule>.chained())
-  }
+  public init(rule: Rule) { self.init(rule: rule, plan: .chained) }
+}
 
+extension Optimizer where Rule: StagePair {
   /// An optimizer from a block ending in any stage (an erased last stage runs its program).
   @inlinable
-  public init<A, B>(@OptimizerBuilder _ stages: () -> Chain<A, B>) where Rule == Chain<A, B> {
-    self.init(rule: stages(), plan: StepPlan<Rule>.chainedErased())
+  public init(@OptimizerBuilder _ stages: () -> Rule) {
+    self.init(rule: stages(), plan: .chainedErased)
   }
 
   /// An optimizer from a chain ending in any stage (an erased last stage runs its program).
   @inlinable
-  public init<A, B>(rule: Chain<A, B>) where Rule == Chain<A, B> {
-    self.init(rule: rule, plan: StepPlan<Rule>.chainedErased())
-  }
+  public init(rule: Rule) { self.init(rule: rule, plan: .chainedErased) }
 }
 
 /// Everything an optimizer carries between steps: the context (parameters, step, RNG, last

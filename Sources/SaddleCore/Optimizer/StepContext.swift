@@ -82,7 +82,7 @@ public struct StepContext: Sendable {
 
   /// The erased pipeline's block program, planned on the first step and reused (see
   /// ``DynamicChain``). Not encoded; per state, so two states never share one.
-  @usableFromInline var program: ProgramCache?
+  @usableFromInline package var program: ProgramCache?
 
   /// A context for `parameters`, with zero gradient and direction.
   public init(parameters: ParameterVector, layout: ParameterLayout, seed: UInt64) {

@@ -3,7 +3,7 @@
 /// - ``fused``: the whole pipeline is elementwise (plain stages, ``FusedChain``s, and wrappers
 ///   and control flow around them): one pass over memory computes every stage and writes
 ///   `θ ← θ − d`.
-/// - ``chained()``: a ``Chain`` whose last stage is elementwise: the stages before it run, then
+/// - ``chained``: a ``Chain`` whose last stage is elementwise: the stages before it run, then
 ///   the elementwise tail and the update run as one pass.
 /// - ``sequential``: anything else: the stages run in order and `θ ← θ − d` is its own pass —
 ///   except for erased pipelines (``DynamicChain``, ``AnyUpdateRule``), which carry a block
@@ -44,26 +44,43 @@ extension StepPlan where Rule: ElementwiseUpdateRule {
   }
 }
 
-extension StepPlan {
+extension StepPlan where Rule: StagePair, Rule.Second: ElementwiseUpdateRule {
   /// `first`'s stages, then `second` fused with the update in one pass.
   @inlinable
-  public static func chained<A, B: ElementwiseUpdateRule>() -> StepPlan<Chain<A, B>> {
-    StepPlan<Chain<A, B>> { rule, context, objective, state in
+  public static var chained: StepPlan {
+    StepPlan { rule, context, objective, state in
       rule.first.apply(to: &context, objective: &objective, state: &state.first)
       context.runFinalElementwise(rule.second.makeKernel(for: context, state: &state.second))
     }
   }
+}
 
+extension StepPlan where Rule: StagePair {
   /// `first`'s stages, then `second` as the last stage (fused with the update when it is an
   /// erased pipeline that can be).
   @inlinable
-  public static func chainedErased<A, B>() -> StepPlan<Chain<A, B>> {
-    StepPlan<Chain<A, B>> { rule, context, objective, state in
+  public static var chainedErased: StepPlan {
+    StepPlan { rule, context, objective, state in
       rule.first.apply(to: &context, objective: &objective, state: &state.first)
       runAsLastStage(rule.second, context: &context, objective: &objective, state: &state.second)
     }
   }
 }
+
+/// A rule made of two stages run one after the other (``Chain``), which the executor can
+/// split to fuse the second with the update.
+public protocol StagePair: UpdateRule where State == ChainState<First.State, Second.State> {
+  /// The stage run first.
+  associatedtype First: UpdateRule
+  /// The stage run second.
+  associatedtype Second: UpdateRule
+  /// The stage run first.
+  var first: First { get }
+  /// The stage run second.
+  var second: Second { get }
+}
+
+extension Chain: StagePair {}
 
 /// Runs `rule` as the last stage of a step: an erased rule or chain runs its block program
 /// (which writes the update when it ends in elementwise stages); any other rule just applies,
