@@ -135,7 +135,7 @@ public func fusedUpdatePass<K: ElementwiseKernel>(
     // x − x is 0 exactly for finite x and NaN otherwise.
     let bad = (nv - nv) .!= 0
     if any(bad) {
-      if firstBad < 0 { firstBad = i }
+      if firstBad < 0 { firstBad = i + (0..<8).first { bad[$0] }! }
       nv.replace(with: pv, where: bad)
     }
     storeLanes(nv, p, i)
