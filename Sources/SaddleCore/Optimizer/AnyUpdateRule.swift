@@ -183,7 +183,8 @@ extension AnyUpdateRule {
                   let inside = k < ranges.count && ranges.bounds[2 * k] <= i
                   let end =
                     k < ranges.count
-                    ? Swift.min(range.upperBound, inside ? ranges.bounds[2 * k + 1] : ranges.bounds[2 * k])
+                    ? Swift.min(
+                      range.upperBound, inside ? ranges.bounds[2 * k + 1] : ranges.bounds[2 * k])
                     : range.upperBound
                   if !inside { (d + i).update(from: source + i, count: end - i) }
                   i = end
@@ -225,18 +226,21 @@ protocol AnyRuleBox: Sendable {
 final class ErasedLanes: @unchecked Sendable {
   @usableFromInline let prepare: (StepContext, inout AnyRuleState) -> Bool
   @usableFromInline let apply:
-    (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-      Range<Int>) -> Void
+    (
+      UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+      Range<Int>
+    ) -> Void
   @usableFromInline let update:
     ((UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int)?
 
   @inlinable
   init(
     prepare: @escaping (StepContext, inout AnyRuleState) -> Bool,
-    apply: @escaping (
-      UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
-      Range<Int>
-    ) -> Void,
+    apply:
+      @escaping (
+        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+        Range<Int>
+      ) -> Void,
     update: (
       (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int
     )?

@@ -20,7 +20,9 @@ public struct Optimizer<Rule: UpdateRule> {
 
   /// An optimizer from a block of stages.
   @inlinable
-  public init(@OptimizerBuilder _ stages: () -> Rule) { self.init(rule: stages(), plan: .sequential) }
+  public init(@OptimizerBuilder _ stages: () -> Rule) {
+    self.init(rule: stages(), plan: .sequential)
+  }
 
   /// An optimizer from an already built rule.
   @inlinable
@@ -118,7 +120,8 @@ public struct Optimizer<Rule: UpdateRule> {
   /// update, without evaluating anything itself and without advancing the step (for timing
   /// the update alone). Returns whether every new parameter was finite.
   @inlinable
-  public func update(_ state: inout OptimizerState<Rule.State>, objective: inout Objective) -> Bool {
+  public func update(_ state: inout OptimizerState<Rule.State>, objective: inout Objective) -> Bool
+  {
     state.context.directionIsGradient = true
     state.context.beginUpdate()
     plan.run(rule, &state.context, &objective, &state.rule)

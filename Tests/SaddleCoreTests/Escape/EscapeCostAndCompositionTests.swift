@@ -374,8 +374,7 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
       }
       return (points, state.evaluations, estimate)
     }
-    func byHand<B: UpdateRule>(_ base: B) -> (points: [ParameterVector], counts: EvaluationCounts)
-    {
+    func byHand<B: UpdateRule>(_ base: B) -> (points: [ParameterVector], counts: EvaluationCounts) {
       let root = mixSeed(seed, 0x71)
       var context = StepContext(
         parameters: model.initialParameters(seed: seed), layout: model.layout, seed: seed)
