@@ -324,8 +324,9 @@ class StateStorage: @unchecked Sendable {
   func encode(to encoder: any Encoder) throws {}
   /// The stored state, type-erased (nil while still pending JSON).
   var anyValue: Any? { nil }
-  /// Replaces the stored state with `value` if it has the stored type; returns whether it did.
-  func setAnyValue(_ value: Any) -> Bool { false }
+  /// New storage holding `value`, if it has the stored type (the original is left alone:
+  /// copies of the state share it).
+  func replacing(with value: Any) -> StateStorage? { nil }
 }
 
 @usableFromInline
@@ -334,10 +335,8 @@ final class TypedStateStorage<S: Codable & Sendable>: StateStorage, @unchecked S
   @usableFromInline init(_ value: S) { self.value = value }
   override func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
   override var anyValue: Any? { value }
-  override func setAnyValue(_ value: Any) -> Bool {
-    guard let typed = value as? S else { return false }
-    self.value = typed
-    return true
+  override func replacing(with value: Any) -> StateStorage? {
+    (value as? S).map { TypedStateStorage($0) }
   }
 }
 

@@ -91,8 +91,11 @@ func replaceStageState<S>(_ value: inout Any, path: [String]?, value new: S) -> 
     return true
   }
   if let erased = value as? AnyRuleState, var inner = erased.storage.anyValue {
-    guard replaceStageState(&inner, path: path, value: new) else { return false }
-    return erased.storage.setAnyValue(inner)
+    guard replaceStageState(&inner, path: path, value: new),
+      let storage = erased.storage.replacing(with: inner)
+    else { return false }
+    value = AnyRuleState(storage: storage)
+    return true
   }
   guard let container = value as? any StageStateNode else { return false }
   for (index, child) in container.children.enumerated() {
