@@ -353,6 +353,9 @@ public struct AnyRuleState: Codable, Sendable {
   @usableFromInline
   init(storage: StateStorage) { self.storage = storage }
 
+  /// The identity of the box holding the state (changes when a shared box is copied).
+  package var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
+
   /// The wrapped state, if it has the type `S`.
   public func value<S: Codable & Sendable>(as type: S.Type) -> S? {
     (storage as? TypedStateStorage<S>)?.value
@@ -368,15 +371,13 @@ public struct AnyRuleState: Codable, Sendable {
   /// from pending checkpoint JSON on first use.
   @inlinable
   mutating func typedStorage<S: Codable & Sendable>(_ type: S.Type) -> TypedStateStorage<S> {
-    if let typed = storage as? TypedStateStorage<S> {
-      if !isKnownUniquelyReferenced(&storage) {
-        let copy = TypedStateStorage(typed.value)
-        storage = copy
-        return copy
-      }
-      return typed
-    }
-    return decodeStorage(type)
+    // Uniqueness first: a reference held by a cast result would make it look shared.
+    let unique = isKnownUniquelyReferenced(&storage)
+    guard let typed = storage as? TypedStateStorage<S> else { return decodeStorage(type) }
+    if unique { return typed }
+    let copy = TypedStateStorage(typed.value)
+    storage = copy
+    return copy
   }
 
   @usableFromInline

@@ -325,6 +325,15 @@ struct ExecutorSemanticsTests {
     for _ in 0..<10 { try optimizer.step(&state, model: model) }
     #expect(state.context.program === planned)
     #expect(state.context.passCount == 1)
+    // The stages' state boxes are updated in place, not copied each step.
+    let boxes = state.rule.map(\.storageIdentity)
+    try optimizer.step(&state, model: model)
+    #expect(state.rule.map(\.storageIdentity) == boxes)
+    // A copy of the state (a snapshot) still gets its own boxes when it steps.
+    var snapshot = state
+    try optimizer.step(&snapshot, model: model)
+    #expect(snapshot.rule.map(\.storageIdentity) != boxes)
+    #expect(state.rule.map(\.storageIdentity) == boxes)
     // Changing the stages replans.
     var changed = optimizer
     changed.rule.stages.removeLast()
