@@ -79,7 +79,7 @@ public struct DynamicChain: UpdateRule {
 
   /// Elements per block: a block of the direction and of every buffer the stages touch stays
   /// in the L1/L2 cache while all the stages of the run pass over it.
-  static let blockSize = 2048
+  static let blockSize = 1024
 
   /// Runs the erased elementwise stages `run` as one blocked pass.
   func runBlocked(
