@@ -19,7 +19,7 @@ let package = Package(
   ],
   targets: [
     // MARK: - Libraries
-    .target(name: "SaddleCore"),
+    .target(name: "SaddleCore", dependencies: ["_SaddleKernels"]),
     .target(name: "_SaddleKernels"),
     .target(name: "SaddleTensor", dependencies: ["_SaddleKernels"]),
     .target(name: "SaddleModels", dependencies: ["SaddleCore", "SaddleTensor"]),

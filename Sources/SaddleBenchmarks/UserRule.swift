@@ -33,11 +33,6 @@ public struct SoftSignMomentum: ElementwiseUpdateRule {
     State(momentum: ParameterVector(count: layout.count))
   }
 
-  /// The same state (the rule draws nothing at random).
-  public func makeState(for layout: ParameterLayout) -> State {
-    makeState(for: layout, seed: 0)
-  }
-
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
     Kernel(
       m: state.momentum.unsafeMutableBaseAddress(), beta: Float(beta),

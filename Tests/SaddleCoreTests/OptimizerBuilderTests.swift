@@ -27,7 +27,7 @@ struct OptimizerBuilderTests {
         == Chain<EstimatorStage<ConstantEstimator>, FusedChain<Adam, SGD>>.self)
   }
 
-  @Test("if, if/else and for build Optional, Either and StageArray stages")
+  @Test("if, if/else and for build Optional, Either and StageArray stages; elementwise ones fuse")
   func controlFlow() {
     let useAdam = true
     let extra: [any UpdateRule] = [SGD(learningRate: 1), SGD(learningRate: 2)]
@@ -38,7 +38,7 @@ struct OptimizerBuilderTests {
     }
     #expect(
       type(of: optimizer.rule)
-        == Chain<Chain<Adam?, Either<SGD, Adam>>, StageArray<AnyUpdateRule>>.self)
+        == Chain<FusedChain<Adam?, Either<SGD, Adam>>, StageArray<AnyUpdateRule>>.self)
   }
 
   @Test("SGD through the builder equals θ − ηλθ on a quadratic")

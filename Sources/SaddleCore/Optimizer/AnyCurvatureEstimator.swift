@@ -50,22 +50,7 @@ struct EstimatorBox<E: CurvatureEstimator>: AnyEstimatorBox, @unchecked Sendable
   func estimate(at context: StepContext, objective: inout Objective, state: inout AnyRuleState)
     -> CurvatureEstimate
   {
-    let storage: TypedStateStorage<E.State>
-    if let typed = state.storage as? TypedStateStorage<E.State> {
-      if isKnownUniquelyReferenced(&state.storage) {
-        storage = typed
-      } else {
-        storage = TypedStateStorage(typed.value)
-        state.storage = storage
-      }
-    } else {
-      do {
-        storage = TypedStateStorage(try state.decodePending(as: E.State.self))
-      } catch {
-        preconditionFailure("checkpointed state does not fit estimator \(E.self): \(error)")
-      }
-      state.storage = storage
-    }
+    let storage = state.typedStorage(E.State.self)
     return estimator.estimate(at: context, objective: &objective, state: &storage.value)
   }
 }

@@ -6,8 +6,16 @@ import Foundation
 /// Its state stays typed inside a copy-on-write box, so a step neither copies nor allocates.
 /// Decoded state (from a checkpoint) is kept as JSON until the stage first runs, when it is
 /// decoded as the wrapped rule's `State`.
+///
+/// Erasure keeps what the executor needs: an elementwise rule erased with its static type
+/// known brings a specialized lane program, so consecutive erased elementwise stages of a
+/// ``DynamicChain`` run as one blocked pass at the speed of the statically fused chain; an
+/// erased optimizer (``init(planned:)``) keeps its ``StepPlan``.
 public struct AnyUpdateRule: UpdateRule {
   @usableFromInline let box: any AnyRuleBox
+
+  @inlinable
+  init(box: any AnyRuleBox) { self.box = box }
 
   /// Erases `rule`. An existential (`any UpdateRule`) is opened into this initializer; an
   /// elementwise rule whose static type is not known here still joins blocked passes, through
@@ -15,165 +23,321 @@ public struct AnyUpdateRule: UpdateRule {
   ///
   /// There is deliberately no `init(_: any UpdateRule)`: Swift ranks an existential overload
   /// above generic ones, so it would capture every call and lose the elementwise kernels.
+  @inlinable
   public init<R: UpdateRule>(_ rule: R) {
     if let already = rule as? AnyUpdateRule {
       box = already.box
     } else if let elementwise = rule as? any ElementwiseUpdateRule {
       func open<E: ElementwiseUpdateRule>(_ e: E) -> any AnyRuleBox {
-        RuleBox(
-          e, blockKernel: { context, storage in e.blockKernel(for: context, storage: storage) })
+        RuleBox(e, plan: .fused, lanes: { ErasedLanes.make(e) })
       }
       box = open(elementwise)
     } else {
-      box = RuleBox(rule)
+      box = RuleBox(rule, plan: .sequential, lanes: nil)
     }
   }
 
-  /// Erases an elementwise `rule`, keeping a specialized kernel so that consecutive erased
-  /// elementwise stages still run as one blocked pass (see ``DynamicChain``).
+  /// Erases an elementwise `rule`, keeping its specialized kernel so that consecutive erased
+  /// elementwise stages still run as one blocked pass (see ``DynamicChain``). Inlinable, so a
+  /// rule defined in another module runs specialized, at its DSL speed.
+  @inlinable
   public init<R: ElementwiseUpdateRule>(_ rule: R) {
-    box = RuleBox(
-      rule,
-      blockKernel: { context, storage in rule.blockKernel(for: context, storage: storage) })
+    box = RuleBox(rule, plan: .fused, lanes: { ErasedLanes.make(rule) })
+  }
+
+  /// Erases a whole optimizer's stages together with its ``StepPlan`` (a preset registered by
+  /// name keeps its fused passes).
+  @inlinable
+  public init<R: UpdateRule>(planned optimizer: Optimizer<R>) {
+    if let already = optimizer.rule as? AnyUpdateRule {
+      box = already.box
+    } else {
+      box = RuleBox(optimizer.rule, plan: optimizer.plan, lanes: nil)
+    }
   }
 
   /// The wrapped rule.
   public var base: any UpdateRule { box.base }
 
   /// Whether the wrapped rule can join a blocked fused pass (it is elementwise and was erased
-  /// with its static type known).
-  public var isElementwise: Bool { box.isElementwise }
-
-  public func makeState(for layout: ParameterLayout) -> AnyRuleState {
-    box.makeState(for: layout, seed: 0)
-  }
+  /// with its static type known, or is a wrapper around such a stage).
+  public var isElementwise: Bool { box.makeLanes != nil }
 
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> AnyRuleState {
-    box.makeState(for: layout, seed: seed)
+    box.makeState(for: layout, base: seed)
   }
 
   public func apply(
     to context: inout StepContext, objective: inout Objective, state: inout AnyRuleState
   ) {
-    box.apply(to: &context, objective: &objective, state: &state, updatingParameters: false)
+    box.apply(to: &context, objective: &objective, state: &state, last: false)
   }
 
-  public func applyAndUpdateParameters(
-    to context: inout StepContext, objective: inout Objective, state: inout AnyRuleState
+  /// Runs the stage as the last of a step, with the wrapped rule's plan (fusing the update
+  /// when it can).
+  public func runAsLastStage(
+    context: inout StepContext, objective: inout Objective, state: inout AnyRuleState
   ) {
-    box.apply(to: &context, objective: &objective, state: &state, updatingParameters: true)
+    box.apply(to: &context, objective: &objective, state: &state, last: true)
   }
 
   public func summary(of state: AnyRuleState) -> [String: Double] { box.summary(of: state) }
 }
 
+extension AnyUpdateRule: StageContainer {
+  var leafStageCount: Int { box.leafStageCount }
+}
+
+// MARK: - Wrappers that keep the lane program
+
+extension AnyUpdateRule {
+  /// Applies the stage only every `period` steps, starting at `offset` (still fusable).
+  public func every(_ period: Int, offset: Int = 0) -> AnyUpdateRule {
+    let wrapped = Every(self, period: period, offset: offset)
+    let inner = box.makeLanes
+    return AnyUpdateRule(
+      box: RuleBox(
+        wrapped, plan: .sequential,
+        lanes: inner.map { make in
+          {
+            let lanes = make()
+            return ErasedLanes(
+              prepare: { context, state in
+                let storage = state.typedStorage(AnyRuleState.self)
+                guard wrapped.isActive(at: context.step) else { return false }
+                return lanes.prepare(context, &storage.value)
+              }, apply: lanes.apply, update: lanes.update)
+          }
+        }))
+  }
+
+  /// Applies the stage only from step `start` on (still fusable); before, the identity.
+  public func after(_ start: Int) -> AnyUpdateRule {
+    let wrapped = After(self, start: start)
+    let inner = box.makeLanes
+    return AnyUpdateRule(
+      box: RuleBox(
+        wrapped, plan: .sequential,
+        lanes: inner.map { make in
+          {
+            let lanes = make()
+            return ErasedLanes(
+              prepare: { context, state in
+                let storage = state.typedStorage(AnyRuleState.self)
+                guard context.step >= start else { return false }
+                return lanes.prepare(context, &storage.value)
+              }, apply: lanes.apply, update: lanes.update)
+          }
+        }))
+  }
+
+  /// Files the stage's state and metrics under `name` (still fusable).
+  public func named(_ name: String) -> AnyUpdateRule {
+    let wrapped = Named(self, name: name)
+    let inner = box.makeLanes
+    return AnyUpdateRule(
+      box: RuleBox(
+        wrapped, plan: .sequential,
+        lanes: inner.map { make in
+          {
+            let lanes = make()
+            return ErasedLanes(
+              prepare: { context, state in
+                let storage = state.typedStorage(NamedState<AnyRuleState>.self)
+                return lanes.prepare(context, &storage.value.state)
+              }, apply: lanes.apply, update: lanes.update)
+          }
+        }))
+  }
+
+  /// Restricts the stage to the segments named in `segments` (still fusable: the mask is a
+  /// per-segment range check inside the blocked pass).
+  public func on(segments: Set<String>) -> AnyUpdateRule {
+    let wrapped = Masked(self, segments: segments)
+    let inner = box.makeLanes
+    return AnyUpdateRule(
+      box: RuleBox(
+        wrapped, plan: .sequential,
+        lanes: inner.map { make in
+          {
+            let lanes = make()
+            let table = RangeTableSlot()
+            return ErasedLanes(
+              prepare: { context, state in
+                let storage = state.typedStorage(Masked<AnyUpdateRule>.State.self)
+                if table.ranges?.layoutCount != context.layout.count {
+                  table.ranges = SegmentRanges(
+                    context.layout.segments.filter { segments.contains($0.name) }.map(\.range),
+                    layoutCount: context.layout.count)
+                }
+                return lanes.prepare(context, &storage.value.base)
+              },
+              apply: { source, d, p, range in
+                lanes.apply(source, d, p, range)
+                // Undo what the stage wrote outside the included segments (source ≠ d here).
+                let ranges = table.ranges!
+                var i = range.lowerBound
+                var k = 0
+                while i < range.upperBound {
+                  while k < ranges.count && ranges.bounds[2 * k + 1] <= i { k += 1 }
+                  let inside = k < ranges.count && ranges.bounds[2 * k] <= i
+                  let end =
+                    k < ranges.count
+                    ? Swift.min(
+                      range.upperBound, inside ? ranges.bounds[2 * k + 1] : ranges.bounds[2 * k])
+                    : range.upperBound
+                  if !inside { (d + i).update(from: source + i, count: end - i) }
+                  i = end
+                }
+              }, update: nil)
+          }
+        }))
+  }
+}
+
+/// Holds a ``SegmentRanges`` computed on the first step of a masked erased stage.
+final class RangeTableSlot: @unchecked Sendable {
+  var ranges: SegmentRanges?
+}
+
+// MARK: - Boxes
+
 @usableFromInline
 protocol AnyRuleBox: Sendable {
   var base: any UpdateRule { get }
-  var isElementwise: Bool { get }
-  func makeState(for layout: ParameterLayout, seed: UInt64) -> AnyRuleState
+  var leafStageCount: Int { get }
+  /// Creates a fresh lane program for the wrapped rule (one per planned pipeline and state),
+  /// or `nil` if it is not elementwise.
+  var makeLanes: (() -> ErasedLanes)? { get }
+  func makeState(for layout: ParameterLayout, base: UInt64) -> AnyRuleState
   func apply(
     to context: inout StepContext, objective: inout Objective, state: inout AnyRuleState,
-    updatingParameters: Bool)
+    last: Bool)
   func summary(of state: AnyRuleState) -> [String: Double]
-  /// For an elementwise rule: advances its per-step state and returns its kernel as closures
-  /// over raw ranges, so a ``DynamicChain`` can run several erased stages block by block.
-  func makeBlockKernel(for context: StepContext, state: inout AnyRuleState) -> BlockKernel?
 }
 
-/// An erased elementwise kernel over raw buffers (see ``DynamicChain``).
+/// An erased elementwise stage's program over raw blocks, planned once and reused every step.
+///
+/// `prepare` advances the stage's per-step state and stores its kernel (returns whether the
+/// stage acts in this step); `apply` writes `d[r] ← kernel(source[r], θ[r])` (`source ≠ d`);
+/// `update`, when present, writes `θ[r] ← θ[r] − s·kernel(source[r], θ[r])` in place and
+/// returns the first non-finite index or −1.
 @usableFromInline
-struct BlockKernel {
-  /// `dest[r] ← kernel(source[r], θ[r])`.
-  let apply:
+final class ErasedLanes: @unchecked Sendable {
+  @usableFromInline let prepare: (StepContext, inout AnyRuleState) -> Bool
+  @usableFromInline let apply:
     (
       UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
       Range<Int>
     ) -> Void
-  /// `θ[r] ← θ[r] − kernel(source[r], θ[r])` in place; returns the first non-finite index or −1.
-  let update: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int
-}
+  @usableFromInline let update:
+    ((UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int)?
 
-extension ElementwiseUpdateRule {
-  func blockKernel(for context: StepContext, storage: StateStorage) -> BlockKernel {
-    let typed = storage as! TypedStateStorage<State>
-    let kernel = makeKernel(for: context, state: &typed.value)
-    return BlockKernel(
-      apply: { source, dest, p, range in elementwisePass(kernel, source, dest, p, range) },
+  @inlinable
+  init(
+    prepare: @escaping (StepContext, inout AnyRuleState) -> Bool,
+    apply:
+      @escaping (
+        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+        Range<Int>
+      ) -> Void,
+    update: (
+      (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int
+    )?
+  ) {
+    self.prepare = prepare
+    self.apply = apply
+    self.update = update
+  }
+
+  /// The lane program of `rule`, specialized for its kernel (inlinable: specialized in the
+  /// module that erases the rule).
+  @inlinable
+  static func make<R: ElementwiseUpdateRule>(_ rule: R) -> ErasedLanes {
+    let slot = KernelSlot<R.Kernel>()
+    return ErasedLanes(
+      prepare: { context, state in
+        let storage = state.typedStorage(R.State.self)
+        slot.kernel = rule.makeKernel(for: context, state: &storage.value)
+        return true
+      },
+      apply: { source, d, p, range in
+        elementwisePass(slot.kernel.unsafelyUnwrapped, source, d, p, range)
+      },
       update: { source, p, range, scale in
-        fusedUpdatePass(kernel, source, p, range, scale: scale)
+        slot.kernel.unsafelyUnwrapped.updateParameters(
+          source: source, parameters: p, range: range, scale: scale)
       })
   }
 }
 
+/// This step's kernel of one erased stage (reused every step: no allocation).
+@usableFromInline
+final class KernelSlot<K: ElementwiseKernel>: @unchecked Sendable {
+  @usableFromInline var kernel: K?
+  @inlinable init() {}
+}
+
+@usableFromInline
 struct RuleBox<R: UpdateRule>: AnyRuleBox, @unchecked Sendable {
-  let rule: R
-  let blockKernel: ((StepContext, StateStorage) -> BlockKernel)?
+  @usableFromInline let rule: R
+  @usableFromInline let plan: StepPlan<R>
+  @usableFromInline let makeLanes: (() -> ErasedLanes)?
 
-  init(_ rule: R, blockKernel: ((StepContext, StateStorage) -> BlockKernel)? = nil) {
+  @inlinable
+  init(_ rule: R, plan: StepPlan<R>, lanes: (() -> ErasedLanes)?) {
     self.rule = rule
-    self.blockKernel = blockKernel
+    self.plan = plan
+    self.makeLanes = lanes
   }
 
-  var base: any UpdateRule { rule }
-  var isElementwise: Bool { blockKernel != nil }
+  @usableFromInline var base: any UpdateRule { rule }
+  @usableFromInline var leafStageCount: Int { stageCount(of: rule) }
 
-  func makeState(for layout: ParameterLayout, seed: UInt64) -> AnyRuleState {
-    AnyRuleState(storage: TypedStateStorage(rule.makeState(for: layout, seed: seed)))
+  @usableFromInline
+  func makeState(for layout: ParameterLayout, base: UInt64) -> AnyRuleState {
+    AnyRuleState(storage: TypedStateStorage(makeChildState(rule, for: layout, base: base)))
   }
 
-  func typedStorage(_ state: inout AnyRuleState) -> TypedStateStorage<R.State> {
-    if let typed = state.storage as? TypedStateStorage<R.State> {
-      if !isKnownUniquelyReferenced(&state.storage) {
-        let copy = TypedStateStorage(typed.value)
-        state.storage = copy
-        return copy
-      }
-      return typed
-    }
-    // Decoded from a checkpoint: decode the JSON as this rule's state type.
-    let decoded: R.State
-    do {
-      decoded = try state.decodePending(as: R.State.self)
-    } catch {
-      preconditionFailure("checkpointed state does not fit stage \(R.self): \(error)")
-    }
-    let storage = TypedStateStorage(decoded)
-    state.storage = storage
-    return storage
-  }
-
+  @usableFromInline
   func apply(
     to context: inout StepContext, objective: inout Objective, state: inout AnyRuleState,
-    updatingParameters: Bool
+    last: Bool
   ) {
-    let storage = typedStorage(&state)
-    if updatingParameters {
-      rule.applyAndUpdateParameters(to: &context, objective: &objective, state: &storage.value)
+    let storage = state.typedStorage(R.State.self)
+    if last {
+      plan.run(rule, &context, &objective, &storage.value)
     } else {
       rule.apply(to: &context, objective: &objective, state: &storage.value)
     }
   }
 
+  @usableFromInline
   func summary(of state: AnyRuleState) -> [String: Double] {
     guard let typed = state.storage as? TypedStateStorage<R.State> else { return [:] }
     return rule.summary(of: typed.value)
   }
-
-  func makeBlockKernel(for context: StepContext, state: inout AnyRuleState) -> BlockKernel? {
-    guard let blockKernel else { return nil }
-    return blockKernel(context, typedStorage(&state))
-  }
 }
 
+@usableFromInline
 class StateStorage: @unchecked Sendable {
   func encode(to encoder: any Encoder) throws {}
+  /// The stored state, type-erased (nil while still pending JSON).
+  var anyValue: Any? { nil }
+  /// New storage holding `value`, if it has the stored type (the original is left alone:
+  /// copies of the state share it).
+  func replacing(with value: Any) -> StateStorage? { nil }
 }
 
+@usableFromInline
 final class TypedStateStorage<S: Codable & Sendable>: StateStorage, @unchecked Sendable {
-  var value: S
-  init(_ value: S) { self.value = value }
+  @usableFromInline var value: S
+  @usableFromInline init(_ value: S) { self.value = value }
   override func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+  override var anyValue: Any? { value }
+  override func replacing(with value: Any) -> StateStorage? {
+    (value as? S).map { TypedStateStorage($0) }
+  }
 }
 
 final class PendingStateStorage: StateStorage, @unchecked Sendable {
@@ -184,9 +348,13 @@ final class PendingStateStorage: StateStorage, @unchecked Sendable {
 
 /// The state of an ``AnyUpdateRule``: the wrapped rule's typed state, copy-on-write.
 public struct AnyRuleState: Codable, Sendable {
-  var storage: StateStorage
+  @usableFromInline var storage: StateStorage
 
+  @usableFromInline
   init(storage: StateStorage) { self.storage = storage }
+
+  /// The identity of the box holding the state (changes when a shared box is copied).
+  package var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
 
   /// The wrapped state, if it has the type `S`.
   public func value<S: Codable & Sendable>(as type: S.Type) -> S? {
@@ -198,6 +366,32 @@ public struct AnyRuleState: Codable, Sendable {
   }
 
   public func encode(to encoder: any Encoder) throws { try storage.encode(to: encoder) }
+
+  /// The typed storage for state of type `S`, made unique (copied if shared) and decoded
+  /// from pending checkpoint JSON on first use.
+  @inlinable
+  mutating func typedStorage<S: Codable & Sendable>(_ type: S.Type) -> TypedStateStorage<S> {
+    // Uniqueness first: a reference held by a cast result would make it look shared.
+    let unique = isKnownUniquelyReferenced(&storage)
+    guard let typed = storage as? TypedStateStorage<S> else { return decodeStorage(type) }
+    if unique { return typed }
+    let copy = TypedStateStorage(typed.value)
+    storage = copy
+    return copy
+  }
+
+  @usableFromInline
+  mutating func decodeStorage<S: Codable & Sendable>(_ type: S.Type) -> TypedStateStorage<S> {
+    let decoded: S
+    do {
+      decoded = try decodePending(as: S.self)
+    } catch {
+      preconditionFailure("checkpointed state does not fit stage state \(S.self): \(error)")
+    }
+    let typed = TypedStateStorage(decoded)
+    storage = typed
+    return typed
+  }
 
   func decodePending<S: Decodable>(as type: S.Type) throws -> S {
     guard let pending = storage as? PendingStateStorage else {

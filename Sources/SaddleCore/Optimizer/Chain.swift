@@ -1,7 +1,9 @@
 /// Two stages applied one after the other: `first`, then `second`.
 ///
 /// The builder folds a block of stages into nested chains. When both sides are elementwise it
-/// builds a ``FusedChain`` instead, which runs as one pass over memory.
+/// builds a ``FusedChain`` instead, which runs as one pass over memory. A `Chain` written by
+/// hand runs its stages one after the other (a pass each for elementwise stages); when its
+/// second stage is elementwise the optimizer still fuses that stage with the final update.
 public struct Chain<First: UpdateRule, Second: UpdateRule>: UpdateRule {
   /// The stage applied first.
   public var first: First
@@ -17,28 +19,16 @@ public struct Chain<First: UpdateRule, Second: UpdateRule>: UpdateRule {
 
   public typealias State = ChainState<First.State, Second.State>
 
-  public func makeState(for layout: ParameterLayout) -> State {
-    makeState(for: layout, seed: 0)
-  }
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
-      first: first.makeState(for: layout, seed: mixSeed(seed, 1)),
-      second: second.makeState(for: layout, seed: mixSeed(seed, 2)))
+      first: makeChildState(first, for: layout, base: seed),
+      second: makeChildState(second, for: layout, base: seed, offset: stageCount(of: first)))
   }
 
   @inlinable
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     first.apply(to: &context, objective: &objective, state: &state.first)
     second.apply(to: &context, objective: &objective, state: &state.second)
-  }
-
-  @inlinable
-  public func applyAndUpdateParameters(
-    to context: inout StepContext, objective: inout Objective, state: inout State
-  ) {
-    first.apply(to: &context, objective: &objective, state: &state.first)
-    second.applyAndUpdateParameters(to: &context, objective: &objective, state: &state.second)
   }
 
   public func summary(of state: State) -> [String: Double] {
@@ -83,14 +73,10 @@ public struct FusedChain<First: ElementwiseUpdateRule, Second: ElementwiseUpdate
 
   public typealias State = ChainState<First.State, Second.State>
 
-  public func makeState(for layout: ParameterLayout) -> State {
-    makeState(for: layout, seed: 0)
-  }
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
-      first: first.makeState(for: layout, seed: mixSeed(seed, 1)),
-      second: second.makeState(for: layout, seed: mixSeed(seed, 2)))
+      first: makeChildState(first, for: layout, base: seed),
+      second: makeChildState(second, for: layout, base: seed, offset: stageCount(of: first)))
   }
 
   @inlinable
@@ -138,4 +124,12 @@ public func mixSeed(_ seed: UInt64, _ salt: UInt64) -> UInt64 {
   z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
   z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
   return z ^ (z >> 31)
+}
+
+extension Chain: StageContainer {
+  var leafStageCount: Int { stageCount(of: first) + stageCount(of: second) }
+}
+
+extension FusedChain: StageContainer {
+  var leafStageCount: Int { stageCount(of: first) + stageCount(of: second) }
 }

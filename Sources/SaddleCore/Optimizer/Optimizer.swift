@@ -3,17 +3,46 @@
 /// Build one with the ``OptimizerBuilder`` DSL or from a JSON spec (``Registry``). One call
 /// of ``step(_:model:dataSeed:)`` evaluates the gradient on the step's batch, runs every stage
 /// and updates the parameters, counting every evaluation.
+///
+/// The optimizer plans how the stages run over memory (see ``StepPlan``): consecutive
+/// elementwise stages, whatever wraps them, run as one pass that ends in `θ ← θ − d`.
 public struct Optimizer<Rule: UpdateRule> {
   /// The stages, as one (possibly nested) rule.
   public var rule: Rule
 
+  /// How the stages run in a step, chosen from their static type when the optimizer is built.
+  public let plan: StepPlan<Rule>
+
+  /// Whether a step evaluates the gradient (`false` for zeroth-order pipelines, which only
+  /// evaluate losses: the step then evaluates the loss alone and the gradient is zero). See
+  /// ``withoutGradient()``.
+  public var needsGradient = true
+
   /// An optimizer from a block of stages.
   @inlinable
-  public init(@OptimizerBuilder _ stages: () -> Rule) { rule = stages() }
+  public init(@OptimizerBuilder _ stages: () -> Rule) {
+    self.init(rule: stages(), plan: .sequential)
+  }
 
   /// An optimizer from an already built rule.
   @inlinable
-  public init(rule: Rule) { self.rule = rule }
+  public init(rule: Rule) { self.init(rule: rule, plan: .sequential) }
+
+  /// An optimizer running `rule` with an explicit plan.
+  @inlinable
+  public init(rule: Rule, plan: StepPlan<Rule>) {
+    self.rule = rule
+    self.plan = plan
+  }
+
+  /// This optimizer, evaluating only the loss in each step (no gradient): for pipelines of
+  /// zeroth-order stages. The stages see a zero gradient.
+  @inlinable
+  public func withoutGradient() -> Self {
+    var copy = self
+    copy.needsGradient = false
+    return copy
+  }
 
   /// Fresh state at `parameters`; `seed` seeds every stage's random draws.
   public func makeState(
@@ -21,7 +50,7 @@ public struct Optimizer<Rule: UpdateRule> {
   ) -> OptimizerState<Rule.State> {
     OptimizerState(
       context: StepContext(parameters: parameters, layout: layout, seed: seed),
-      rule: rule.makeState(for: layout, seed: mixSeed(seed, 0x0071)))
+      rule: makeChildState(rule, for: layout, base: mixSeed(seed, 0x0071)))
   }
 
   /// Fresh state at the model's initial parameters for `seed`.
@@ -54,7 +83,8 @@ public struct Optimizer<Rule: UpdateRule> {
   ) throws(NonFiniteValueError) -> Double {
     let before = objective.counts
     defer { state.evaluations = state.evaluations + (objective.counts - before) }
-    let oracle = stepOracle(of: rule)  // SeedMethods/StepOracle.swift
+    var oracle = stepOracle(of: rule)  // SeedMethods/StepOracle.swift
+    if !needsGradient && oracle == .lossAndGradient { oracle = .loss }
     var loss = Double.nan
     switch oracle {
     case .lossAndGradient:
@@ -74,7 +104,7 @@ public struct Optimizer<Rule: UpdateRule> {
     }
     state.context.directionIsGradient = true
     state.context.beginUpdate()
-    rule.applyAndUpdateParameters(to: &state.context, objective: &objective, state: &state.rule)
+    plan.run(rule, &state.context, &objective, &state.rule)
     if let report = state.context.nonFiniteReport {
       throw NonFiniteValueError(step: step, quantity: report.quantity, stage: report.stage)
     }
@@ -89,10 +119,56 @@ public struct Optimizer<Rule: UpdateRule> {
     return oracle == .nothing ? state.context.loss : loss
   }
 
+  /// Runs the stages on the gradient already in `state.context.gradient` and writes the
+  /// update, without evaluating anything itself and without advancing the step (for timing
+  /// the update alone). Returns whether every new parameter was finite.
+  @inlinable
+  public func update(_ state: inout OptimizerState<Rule.State>, objective: inout Objective) -> Bool
+  {
+    state.context.directionIsGradient = true
+    state.context.beginUpdate()
+    plan.run(rule, &state.context, &objective, &state.rule)
+    return state.context.commitUpdate()
+  }
+
   /// Scalars worth logging from the stages' state (learning rates, counters, …).
   public func summary(of state: OptimizerState<Rule.State>) -> [String: Double] {
     rule.summary(of: state.rule)
   }
+}
+
+extension Optimizer where Rule: ElementwiseUpdateRule {
+  /// An optimizer from a block of elementwise stages: one pass per step.
+  @inlinable
+  public init(@OptimizerBuilder _ stages: () -> Rule) { self.init(rule: stages(), plan: .fused) }
+
+  /// An optimizer from an elementwise rule: one pass per step.
+  @inlinable
+  public init(rule: Rule) { self.init(rule: rule, plan: .fused) }
+}
+
+extension Optimizer where Rule: StagePair, Rule.Second: ElementwiseUpdateRule {
+  /// An optimizer from a block ending in an elementwise stage (fused with the update).
+  @inlinable
+  public init(@OptimizerBuilder _ stages: () -> Rule) {
+    self.init(rule: stages(), plan: .chained)
+  }
+
+  /// An optimizer from a chain ending in an elementwise stage (fused with the update).
+  @inlinable
+  public init(rule: Rule) { self.init(rule: rule, plan: .chained) }
+}
+
+extension Optimizer where Rule: StagePair {
+  /// An optimizer from a block ending in any stage (an erased last stage runs its program).
+  @inlinable
+  public init(@OptimizerBuilder _ stages: () -> Rule) {
+    self.init(rule: stages(), plan: .chainedErased)
+  }
+
+  /// An optimizer from a chain ending in any stage (an erased last stage runs its program).
+  @inlinable
+  public init(rule: Rule) { self.init(rule: rule, plan: .chainedErased) }
 }
 
 /// Everything an optimizer carries between steps: the context (parameters, step, RNG, last

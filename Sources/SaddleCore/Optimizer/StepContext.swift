@@ -40,6 +40,7 @@ public struct StepContext: Sendable {
   @inlinable
   mutating func materializeDirection() {
     if directionIsGradient {
+      passCount &+= 1
       directionStorage.assign(gradient)
       directionIsGradient = false
     }
@@ -73,6 +74,16 @@ public struct StepContext: Sendable {
   @usableFromInline var updateWritten = false
   @usableFromInline var firstNonFiniteUpdate = -1
 
+  /// Passes over memory made by the executor and by elementwise stages in the current step
+  /// (each fused group, separate elementwise pass, copy of the gradient into the direction
+  /// and final `θ ← θ − d` counts one). Tests read it to check that stages fuse; it is not
+  /// encoded.
+  @usableFromInline package var passCount = 0
+
+  /// The erased pipeline's block program, planned on the first step and reused (see
+  /// ``DynamicChain``). Not encoded; per state, so two states never share one.
+  @usableFromInline package var program: ProgramCache?
+
   /// A context for `parameters`, with zero gradient and direction.
   public init(parameters: ParameterVector, layout: ParameterLayout, seed: UInt64) {
     precondition(parameters.count == layout.count, "parameters do not match the layout")
@@ -96,6 +107,7 @@ public struct StepContext: Sendable {
     let d = directionSource()
     let p = parameters.unsafeMutableBaseAddress()
     let scale = updateScale
+    passCount &+= 1
     firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
       fusedUpdatePass(Identity.Kernel(), d, p, range, scale: scale)
     }
@@ -123,6 +135,7 @@ public struct StepContext: Sendable {
     updateWritten = false
     firstNonFiniteUpdate = -1
     nonFiniteReport = nil
+    passCount = 0
     metrics.values.removeAll(keepingCapacity: true)
   }
 
@@ -143,26 +156,11 @@ public struct StepContext: Sendable {
   }
 }
 
-/// Runs `body` over `0..<count` in up to two chunks (one per thread) and returns the smallest
-/// index any chunk reported, or −1 when none did.
+/// Runs `body` over `0..<count` (in parallel chunks) and returns the smallest index any
+/// chunk reported, or −1 when none did.
 @inlinable
 func firstNonFinite(count: Int, _ body: (Range<Int>) -> Int) -> Int {
-  if count < Kernels.parallelThreshold || Kernels.threadCount <= 1 { return body(0..<count) }
-  return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2) { found in
-    found[0] = -1
-    found[1] = -1
-    let box = UnsafeSendable(found)
-    let half = ((count + 1) / 2 + 15) & ~15
-    withoutActuallyEscaping(body) { body in
-      let work = UnsafeSendable(body)
-      DispatchQueue.concurrentPerform(iterations: 2) { t in
-        let lo = t * half
-        let hi = Swift.min(count, lo + half)
-        if lo < hi { box.value[t] = work.value(lo..<hi) }
-      }
-    }
-    return found[0] >= 0 ? found[0] : found[1]
-  }
+  Kernels.parallelFirstIndex(count, body)
 }
 
 /// Named scalar values that stages report for one step (read by observers).

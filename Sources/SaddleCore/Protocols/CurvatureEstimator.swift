@@ -24,10 +24,6 @@ public struct EstimatorStage<Estimator: CurvatureEstimator>: UpdateRule {
   /// A stage running `estimator` every time it is applied.
   public init(_ estimator: Estimator) { self.estimator = estimator }
 
-  public func makeState(for layout: ParameterLayout) -> Estimator.State {
-    estimator.makeState(for: layout, seed: 0)
-  }
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> Estimator.State {
     estimator.makeState(for: layout, seed: seed)
   }

@@ -1,9 +1,11 @@
-/// A rule whose update of element `i` depends only on element `i` (of the direction, the
-/// parameters and the rule's own per-element state) and on per-step scalars.
+/// The capability of a rule whose update of element `i` depends only on element `i` (of the
+/// direction, the parameters and the rule's own per-element state) and on per-step scalars.
 ///
 /// SGD, momentum, Adam's moments, weight decay, scaling and clipping by value are of this
-/// kind. A chain of elementwise rules is elementwise itself (``FusedChain``), and the optimizer
-/// runs it — with the final `θ ← θ − direction` — as one pass over memory.
+/// kind. Wrappers have the capability whenever what they wrap has it (`every`, `after`,
+/// `on(segments:)`, `named`, `if`, `if`/`else`, `for`), and so does a ``FusedChain`` of two
+/// such stages. The ``Optimizer`` runs consecutive elementwise stages — with the final
+/// `θ ← θ − direction` — as one pass over memory (see ``StepPlan``).
 public protocol ElementwiseUpdateRule: UpdateRule {
   /// The per-step kernel: scalars for this step and pointers to per-element state.
   associatedtype Kernel: ElementwiseKernel
@@ -21,48 +23,65 @@ public protocol ElementwiseKernel {
   func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int)
   /// Updates `direction[index]`, given the matching parameter (the tail of a pass).
   func apply(_ direction: inout Float, parameter: Float, at index: Int)
+  /// `θ[i] ← θ[i] − scale·kernel(source[i], θ[i])` over `range`, in place; an element whose
+  /// new value is not finite keeps its old value. Returns the first such index, or −1.
+  ///
+  /// The default is the generic lane loop; a kernel may supply a faster whole-range loop
+  /// with the same results (``Adam``'s uses a C loop chosen by CPU features).
+  func updateParameters(
+    source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
+    range: Range<Int>, scale: Float
+  ) -> Int
+}
+
+extension ElementwiseKernel {
+  @inlinable
+  public func updateParameters(
+    source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
+    range: Range<Int>, scale: Float
+  ) -> Int {
+    fusedUpdatePass(self, source, parameters, range, scale: scale)
+  }
 }
 
 extension ElementwiseUpdateRule {
+  /// Runs the kernel as its own pass over the direction (used when the stage is not part of
+  /// a fused group, e.g. before a stage that needs the whole direction).
   @inlinable
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let kernel = makeKernel(for: context, state: &state)
-    context.runElementwise(kernel, updatingParameters: false)
-  }
-
-  @inlinable
-  public func applyAndUpdateParameters(
-    to context: inout StepContext, objective: inout Objective, state: inout State
-  ) {
-    let kernel = makeKernel(for: context, state: &state)
-    context.runElementwise(kernel, updatingParameters: true)
+    context.runElementwise(kernel)
   }
 }
 
 extension StepContext {
-  /// Runs `kernel` over every element of the direction (on up to two threads). When
-  /// `updatingParameters`, the same pass writes `θ − direction` as the step's update and
-  /// leaves `direction` itself unspecified.
+  /// Runs `kernel` over every element of the direction, in place, as one pass (on up to
+  /// ``Kernels/threadCount`` threads).
   @inlinable
-  public mutating func runElementwise<K: ElementwiseKernel>(
-    _ kernel: K, updatingParameters: Bool
-  ) {
+  public mutating func runElementwise<K: ElementwiseKernel>(_ kernel: K) {
     let source = directionSource()
     let p = parameters.unsafeMutableBaseAddress()
-    let count = parameters.count
-    if updatingParameters {
-      updateWritten = true
-      if updateIsBlocked { return }
-      let scale = updateScale
-      firstNonFiniteUpdate = firstNonFinite(count: count) { range in
-        fusedUpdatePass(kernel, source, p, range, scale: scale)
-      }
-      directionIsGradient = false
-    } else {
-      let d = directionStorage.unsafeMutableBaseAddress()
-      Kernels.parallelFor(count) { range in elementwisePass(kernel, source, d, p, range) }
-      directionIsGradient = false
+    let d = directionStorage.unsafeMutableBaseAddress()
+    passCount &+= 1
+    Kernels.parallelFor(parameters.count) { range in elementwisePass(kernel, source, d, p, range) }
+    directionIsGradient = false
+  }
+
+  /// The final pass of a step: `θ ← θ − s·kernel(direction, θ)` in one pass over memory
+  /// (`s` is ``learningRateScale``). The direction itself is left unspecified. Elements whose
+  /// new value would not be finite keep their old value (the optimizer then reports them).
+  @inlinable
+  public mutating func runFinalElementwise<K: ElementwiseKernel>(_ kernel: K) {
+    updateWritten = true
+    if updateIsBlocked { return }
+    let source = directionSource()
+    let p = parameters.unsafeMutableBaseAddress()
+    let scale = updateScale
+    passCount &+= 1
+    firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
+      kernel.updateParameters(source: source, parameters: p, range: range, scale: scale)
     }
+    directionIsGradient = false
   }
 
   /// Runs `kernel` over the flat index range `range` only.
@@ -78,7 +97,7 @@ extension StepContext {
 /// `d ← kernel(source, θ)` over `range`, 8 lanes at a time (`source` may equal `d`).
 @inlinable
 @inline(__always)
-func elementwisePass<K: ElementwiseKernel>(
+public func elementwisePass<K: ElementwiseKernel>(
   _ kernel: K, _ source: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>,
   _ p: UnsafeMutablePointer<Float>, _ range: Range<Int>
 ) {
@@ -102,7 +121,7 @@ func elementwisePass<K: ElementwiseKernel>(
 /// would be NaN or infinite keeps its old value; returns the first such index, or −1.
 @inlinable
 @inline(__always)
-func fusedUpdatePass<K: ElementwiseKernel>(
+public func fusedUpdatePass<K: ElementwiseKernel>(
   _ kernel: K, _ source: UnsafeMutablePointer<Float>, _ p: UnsafeMutablePointer<Float>,
   _ range: Range<Int>, scale: Float
 ) -> Int {
@@ -116,7 +135,7 @@ func fusedUpdatePass<K: ElementwiseKernel>(
     // x − x is 0 exactly for finite x and NaN otherwise.
     let bad = (nv - nv) .!= 0
     if any(bad) {
-      if firstBad < 0 { firstBad = i }
+      if firstBad < 0 { firstBad = i + (0..<8).first { bad[$0] }! }
       nv.replace(with: pv, where: bad)
     }
     storeLanes(nv, p, i)

@@ -30,8 +30,22 @@ public struct Registry: Sendable {
     /// `raw-gradient`, a preset, …), so that `θ ← θ − d` does not run at rate 1. `nil`: a
     /// rule scales the step when its factory reads a `learningRate` field.
     public var scalesStep: Bool?
-    let makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?
-    let makeModel: (@Sendable (StageParameters) throws -> any Model)?
+    @usableFromInline let makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?
+    @usableFromInline let makeModel: (@Sendable (StageParameters) throws -> any Model)?
+
+    @usableFromInline
+    init(
+      name: String, kind: Kind, summary: String, scalesStep: Bool? = nil,
+      makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?,
+      makeModel: (@Sendable (StageParameters) throws -> any Model)?
+    ) {
+      self.name = name
+      self.kind = kind
+      self.summary = summary
+      self.scalesStep = scalesStep
+      self.makeStage = makeStage
+      self.makeModel = makeModel
+    }
   }
 
   /// The most stages a spec may have (unless `allowLarge`): a larger one is almost surely a
@@ -44,7 +58,7 @@ public struct Registry: Sendable {
     "stage", "every", "offset", "after", "name", "segments",
   ]
 
-  private var entries: [String: Entry] = [:]
+  @usableFromInline var entries: [String: Entry] = [:]
 
   /// An empty registry.
   public init() {}
@@ -74,7 +88,9 @@ public struct Registry: Sendable {
   }
 
   /// Registers an elementwise update rule under `name`: consecutive elementwise stages of a
-  /// spec run as one blocked pass over memory.
+  /// spec run as one blocked pass over memory. Inlinable, so a rule defined in another module
+  /// runs its kernel specialized, at its DSL speed.
+  @inlinable
   public mutating func register<R: ElementwiseUpdateRule>(
     rule name: String, summary: String = "", scalesStep: Bool? = nil,
     _ factory: @escaping @Sendable (StageParameters) throws -> R
@@ -101,7 +117,7 @@ public struct Registry: Sendable {
   ) {
     entries[name] = Entry(
       name: name, kind: .preset, summary: summary, scalesStep: true,
-      makeStage: { AnyUpdateRule(try factory($0).rule) }, makeModel: nil)
+      makeStage: { AnyUpdateRule(planned: try factory($0)) }, makeModel: nil)
   }
 
   /// Registers a model or problem under `name`.

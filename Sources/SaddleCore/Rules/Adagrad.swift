@@ -48,7 +48,7 @@ public struct Adagrad: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
       sumOfSquares: ParameterVector(
         count: layout.count, repeating: Float(initialAccumulatorValue)))

@@ -1,4 +1,5 @@
 import Foundation
+import _SaddleKernels
 
 /// Adam (Kingma & Ba 2015), with PyTorch/optax conventions: bias-corrected moments and `ε`
 /// added outside the square root.
@@ -47,7 +48,7 @@ public struct Adam: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
       firstMoment: ParameterVector(count: layout.count),
       secondMoment: ParameterVector(count: layout.count))
@@ -122,6 +123,19 @@ public struct Adam: ElementwiseUpdateRule {
       storeLanes(mv, m, index)
       storeLanes(vv, v, index)
       direction = stepSize * mv / (clampedSquareRoot(vv * secondCorrection) + epsilon)
+    }
+
+    /// The final fused pass, Adam alone: a C loop on the widest instruction set the CPU has
+    /// (AVX-512F, AVX2 or portable; the Swift lane loop is limited to the build's baseline
+    /// SSE2), with the same operations in the same order — so the same bits.
+    public func updateParameters(
+      source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
+      range: Range<Int>, scale: Float
+    ) -> Int {
+      Int(
+        saddle_adam_update(
+          source, parameters, m, v, range.lowerBound, range.upperBound, beta1, beta2,
+          oneMinusBeta1, oneMinusBeta2, stepSize, secondCorrection, epsilon, scale))
     }
 
     @inlinable @inline(__always)

@@ -49,7 +49,7 @@ public struct AdamW: ElementwiseUpdateRule {
   /// First and second moments and the update count (the same as ``Adam``'s).
   public typealias State = Adam.State
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
       firstMoment: ParameterVector(count: layout.count),
       secondMoment: ParameterVector(count: layout.count))

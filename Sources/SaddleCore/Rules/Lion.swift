@@ -45,7 +45,7 @@ public struct Lion: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(momentum: ParameterVector(count: layout.count))
   }
 

@@ -32,7 +32,7 @@ public struct Momentum: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(velocity: ParameterVector(count: layout.count))
   }
 

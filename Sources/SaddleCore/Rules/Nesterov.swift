@@ -27,7 +27,7 @@ public struct Nesterov: ElementwiseUpdateRule {
   /// The velocity buffer and the update count (the same as ``Momentum``'s).
   public typealias State = Momentum.State
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(velocity: ParameterVector(count: layout.count))
   }
 

@@ -53,7 +53,7 @@ public struct RMSProp: ElementwiseUpdateRule {
     public var gradientAverage: ParameterVector?
   }
 
-  public func makeState(for layout: ParameterLayout) -> State {
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(
       squareAverage: ParameterVector(count: layout.count),
       gradientAverage: centered ? ParameterVector(count: layout.count) : nil)

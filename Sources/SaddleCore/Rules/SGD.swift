@@ -22,7 +22,7 @@ public struct SGD: ElementwiseUpdateRule {
     public var count = 0
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func makeKernel(for context: StepContext, state: inout State) -> Kernel {
     let eta = learningRate.value(at: state.count)

@@ -22,25 +22,70 @@ public enum Kernels {
 
   @usableFromInline static let threadCountStorage = Atomic<Int>(2)
 
-  /// Runs `body(range)` over `0..<count` split into contiguous chunks, on up to
-  /// ``threadCount`` threads. Each element is visited exactly once.
+  /// Elements per chunk of a parallel pass: threads take chunks from a shared counter, so a
+  /// thread that the OS deschedules (on a loaded machine) delays the pass by at most one
+  /// chunk instead of half the pass. A multiple of 16, so chunk boundaries are 64-byte
+  /// apart and lane loops stay aligned.
+  public static let parallelChunk = 1 << 16
+
+  /// Runs `body(range)` over `0..<count`, on up to ``threadCount`` threads. Each element is
+  /// visited exactly once; ranges are contiguous chunks of ``parallelChunk`` elements (the
+  /// whole range on one thread), taken dynamically by the threads.
   @inlinable
   public static func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let threads = Swift.min(threadCount, Swift.max(1, count / (parallelThreshold / 2)))
+    let chunks = (count + parallelChunk - 1) / parallelChunk
+    let threads = Swift.min(threadCount, chunks)
     if threads <= 1 || count < parallelThreshold {
       body(0..<count)
       return
     }
-    // Chunk boundaries are multiples of 16 so SIMD loops stay aligned.
-    let chunk = ((count + threads - 1) / threads + 15) & ~15
+    let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in
       let box = UnsafeSendable(body)
-      DispatchQueue.concurrentPerform(iterations: threads) { t in
-        let lo = t * chunk
-        let hi = Swift.min(count, lo + chunk)
-        if lo < hi { box.value(lo..<hi) }
+      DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        while true {
+          let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          if c >= chunks { break }
+          let lo = c * parallelChunk
+          box.value(lo..<Swift.min(count, lo + parallelChunk))
+        }
       }
     }
+  }
+
+  /// Runs `body` over `0..<count` like ``parallelFor(_:_:)`` and returns the smallest index
+  /// any call reported (a call returns −1 when it has none), or −1: the same for every
+  /// thread count and chunking.
+  @inlinable
+  public static func parallelFirstIndex(_ count: Int, _ body: (Range<Int>) -> Int) -> Int {
+    parallelFirstIndex(count, threads: threadCount) { range, _ in body(range) }
+  }
+
+  /// ``parallelFirstIndex(_:_:)`` on at most `threads` threads; `body` also receives the
+  /// index of the worker running it (`0..<threads`), for per-worker scratch memory.
+  @inlinable
+  public static func parallelFirstIndex(
+    _ count: Int, threads: Int, _ body: (Range<Int>, _ worker: Int) -> Int
+  ) -> Int {
+    let chunks = (count + parallelChunk - 1) / parallelChunk
+    let threads = Swift.min(threads, chunks)
+    if threads <= 1 || count < parallelThreshold { return body(0..<count, 0) }
+    let next = Atomic<Int>(0)
+    let found = Atomic<Int>(Int.max)
+    withoutActuallyEscaping(body) { body in
+      let box = UnsafeSendable(body)
+      DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        while true {
+          let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          if c >= chunks { break }
+          let lo = c * parallelChunk
+          let bad = box.value(lo..<Swift.min(count, lo + parallelChunk), worker)
+          if bad >= 0 { found.min(bad, ordering: .relaxed) }
+        }
+      }
+    }
+    let first = found.load(ordering: .relaxed)
+    return first == Int.max ? -1 : first
   }
 
   /// Sum over fixed blocks of `partial(range)`, added in block order (deterministic).

@@ -60,4 +60,7 @@ int saddle_layernorm_backward(int path, long rows, long n, const float *x, const
 }
 #endif
 
+// The fused optimizer-update kernels (Adam), in their own header.
+#include "saddle_update.h"
+
 #endif

@@ -177,14 +177,38 @@ struct EscapeCostAndCompositionTests {
   }
 
   @Test(
-    "every estimator × every escape rule × {SGD, Adam} runs 5 finite steps with consistent counts",
+    "every estimator × every escape rule × {SGD, Adam}: the composed optimizer equals the stages run by hand",
     arguments: EstimatorKind.allCases, RuleKind.allCases)
   func composition(_ estimator: EstimatorKind, _ rule: RuleKind) throws {
     for adam in [false, true] {
-      let (parameters, counts, steps) = try estimator.build(rule: rule, adam: adam)
-      #expect(parameters.isFinite, "\(estimator) \(rule) adam: \(adam)")
-      #expect(counts.gradients >= steps)
-      #expect(counts.cost >= steps)
+      let run = try estimator.compare(rule: rule, adam: adam)
+      let label = "\(estimator) → \(rule) → \(adam ? "Adam" : "SGD")"
+      #expect(run.composed.last!.isFinite, "\(label)")
+      // Same bits, step by step: the executor runs each stage once, in order, on its own
+      // state, seeded from (seed, stage position, purpose), and fuses without changing a bit.
+      for (step, (a, b)) in zip(run.composed, run.hand).enumerated() {
+        #expect(a.isBitwiseEqual(to: b), "\(label): step \(step)")
+      }
+      // The counts are the stages' own evaluations plus one gradient per step.
+      #expect(run.composedCounts == run.handCounts, "\(label)")
+      #expect(run.composedCounts.gradients >= run.composed.count, "\(label)")
+      // The step moves the parameters (a stage dropped or a zero update would not).
+      #expect(!run.composed[0].isBitwiseEqual(to: run.start), "\(label)")
+    }
+  }
+
+  @Test(
+    "each estimator → projection → SGD takes the step θ − η(g − (g·N)N) with its own N",
+    arguments: EstimatorKind.allCases)
+  func projectionFormula(_ estimator: EstimatorKind) throws {
+    let run = try estimator.compare(rule: .projectOut, adam: false)
+    let n = try #require(run.firstEstimate).direction.array.map(Double.init)
+    let theta = run.start.array.map(Double.init)
+    let g = zip(theta, RuleKind.model.eigenvalues).map { Double(Float($0 * $1)) }
+    let gn = zip(g, n).map { $0 * $1 }.reduce(0, +)
+    for i in 0..<g.count {
+      let expected = theta[i] - 1e-2 * (g[i] - gn * n[i])
+      #expect(abs(Double(run.composed[0][i]) - expected) < 1e-6, "\(estimator) element \(i)")
     }
   }
 
@@ -247,6 +271,28 @@ enum EstimatorKind: String, CaseIterable, Sendable, CustomTestStringConvertible 
   }
 }
 
+extension EstimatorKind {
+  func compare(rule: RuleKind, adam: Bool, model: DiagonalQuadratic = RuleKind.model) throws
+    -> CompositionRun
+  {
+    switch self {
+    case .dimer: return try rule.compare(Dimer(), adam: adam, model: model)
+    case .dimerOptimalPerSegment:
+      return try rule.compare(
+        Dimer(rotation: .optimalAngle(), differences: .forward, scope: .perSegment), adam: adam,
+        model: model)
+    case .powerIteration:
+      return try rule.compare(
+        PowerIteration(iterations: 3, hvp: .finiteDifference()), adam: adam, model: model)
+    case .lanczos: return try rule.compare(Lanczos(rank: 3), adam: adam, model: model)
+    case .randomProbe:
+      return try rule.compare(RandomProbe(probes: 2, refinements: 1), adam: adam, model: model)
+    case .zerothOrder:
+      return try rule.compare(ZerothOrderNegativeCurvature(probes: 2), adam: adam, model: model)
+    }
+  }
+}
+
 enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
   case projectOut, negativeCurvatureStep, dimerReference, perturbed, ssrgd, saddleFreeNewton
   case sam, compressed, projectOntoSet, neon
@@ -277,26 +323,105 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
   private func run<E: CurvatureEstimator, R: UpdateRule>(
     _ estimator: E, _ rule: R, _ adam: Bool, _ model: DiagonalQuadratic
   ) throws -> (ParameterVector, EvaluationCounts, Int) {
-    let steps = 5
-    if adam {
+    let run = try compare(estimator, rule, adam, model)
+    return (run.composed.last!, run.composedCounts, run.composed.count)
+  }
+
+  static let model = DiagonalQuadratic(
+    eigenvalues: [-1, 0.5, 2, -0.2, 1, 3], start: [0.1, -0.2, 0.05, 0.01, 0.3, -0.1])
+
+  func compare<E: CurvatureEstimator>(_ estimator: E, adam: Bool, model: DiagonalQuadratic)
+    throws -> CompositionRun
+  {
+    switch self {
+    case .projectOut: return try compare(estimator, ProjectOutMinimumCurvature(), adam, model)
+    case .negativeCurvatureStep:
+      return try compare(estimator, NegativeCurvatureStep(size: .fixed(0.05)), adam, model)
+    case .dimerReference: return try compare(estimator, DimerReferenceStep(), adam, model)
+    case .perturbed:
+      return try compare(estimator, PerturbedGradient(threshold: 10, radius: 0.01), adam, model)
+    case .ssrgd: return try compare(estimator, SSRGD(refreshPeriod: 2), adam, model)
+    case .saddleFreeNewton:
+      return try compare(estimator, SaddleFreeNewton(rank: 3, dampings: [0.1, 1]), adam, model)
+    case .sam: return try compare(estimator, SAM(), adam, model)
+    case .compressed: return try compare(estimator, CompressedGradient(.topK(2)), adam, model)
+    case .projectOntoSet:
+      return try compare(estimator, ProjectOntoConvexSet(.ball(radius: 1)), adam, model)
+    case .neon: return try compare(estimator, NEONStep(threshold: 10, iterations: 3), adam, model)
+    }
+  }
+
+  /// Runs `estimator → rule → base` through the optimizer, and again by hand: each stage's
+  /// state made with the documented seed (`mixSeed(mixSeed(seed, 0x71), position)`), each
+  /// stage applied in turn, then `θ ← θ − d`.
+  private func compare<E: CurvatureEstimator, R: UpdateRule>(
+    _ estimator: E, _ rule: R, _ adam: Bool, _ model: DiagonalQuadratic, steps: Int = 5,
+    seed: UInt64 = 11
+  ) throws -> CompositionRun {
+    func composed<B: UpdateRule>(_ base: B) throws
+      -> (points: [ParameterVector], counts: EvaluationCounts, estimate: CurvatureEstimate?)
+    {
       let optimizer = Optimizer {
         estimator
         rule
-        Adam(learningRate: 1e-2)
+        base
       }
-      var state = optimizer.makeState(for: model, seed: 11)
-      for _ in 0..<steps { try optimizer.step(&state, model: model) }
-      return (state.parameters, state.evaluations, steps)
+      var state = optimizer.makeState(for: model, seed: seed)
+      var points: [ParameterVector] = []
+      var estimate: CurvatureEstimate?
+      for _ in 0..<steps {
+        try optimizer.step(&state, model: model)
+        points.append(state.parameters)
+        if estimate == nil { estimate = state.context.curvature }
+      }
+      return (points, state.evaluations, estimate)
     }
-    let optimizer = Optimizer {
-      estimator
-      rule
-      SGD(learningRate: 1e-2)
+    func byHand<B: UpdateRule>(_ base: B) -> (points: [ParameterVector], counts: EvaluationCounts) {
+      let root = mixSeed(seed, 0x71)
+      var context = StepContext(
+        parameters: model.initialParameters(seed: seed), layout: model.layout, seed: seed)
+      let stage = EstimatorStage(estimator)
+      var s0 = stage.makeState(for: model.layout, seed: mixSeed(root, 1))
+      var s1 = rule.makeState(for: model.layout, seed: mixSeed(root, 2))
+      var s2 = base.makeState(for: model.layout, seed: mixSeed(root, 3))
+      var counts = EvaluationCounts()
+      var points: [ParameterVector] = []
+      for _ in 0..<steps {
+        var objective = Objective(model: model, batch: ())
+        context.loss = objective.lossAndGradient(at: context.parameters, into: &context.gradient)
+        context.direction = context.gradient
+        stage.apply(to: &context, objective: &objective, state: &s0)
+        rule.apply(to: &context, objective: &objective, state: &s1)
+        base.apply(to: &context, objective: &objective, state: &s2)
+        context.updateParameters()
+        context.step += 1
+        counts = counts + objective.counts
+        points.append(context.parameters)
+      }
+      return (points, counts)
     }
-    var state = optimizer.makeState(for: model, seed: 11)
-    for _ in 0..<steps { try optimizer.step(&state, model: model) }
-    return (state.parameters, state.evaluations, steps)
+    let start = model.initialParameters(seed: seed)
+    if adam {
+      let (a, c, e) = try composed(Adam(learningRate: 1e-2))
+      let (b, d) = byHand(Adam(learningRate: 1e-2))
+      return CompositionRun(
+        start: start, composed: a, hand: b, composedCounts: c, handCounts: d, firstEstimate: e)
+    }
+    let (a, c, e) = try composed(SGD(learningRate: 1e-2))
+    let (b, d) = byHand(SGD(learningRate: 1e-2))
+    return CompositionRun(
+      start: start, composed: a, hand: b, composedCounts: c, handCounts: d, firstEstimate: e)
   }
+}
+
+/// One pipeline run through the optimizer and by hand.
+struct CompositionRun {
+  var start: ParameterVector
+  var composed: [ParameterVector]
+  var hand: [ParameterVector]
+  var composedCounts: EvaluationCounts
+  var handCounts: EvaluationCounts
+  var firstEstimate: CurvatureEstimate?
 }
 
 @Suite("Escape state checkpoints")

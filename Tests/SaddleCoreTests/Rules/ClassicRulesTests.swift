@@ -90,7 +90,7 @@ struct ClassicRulesTests {
     context.direction = ParameterVector((0..<11).map { $0 == 9 ? .nan : Float($0) - 5 })
     var state = EmptyState()
     let kernel = rule.makeKernel(for: context, state: &state)
-    context.runElementwise(kernel, updatingParameters: false)
+    context.runElementwise(kernel)
     let d = context.direction.array
     #expect(d[9].isNaN && d[10] == 1 && d[0] == -1 && d[5] == 0 && d[4] == -1)
   }

@@ -49,7 +49,7 @@ struct RuleStateCodingTests {
 
   @Test("decoded moment buffers equal the originals, signed zeros and NaN payloads included")
   func momentsKeepEveryBit() throws {
-    var state = AdamW().makeState(for: ParameterLayout(count: 5))
+    var state = AdamW().makeState(for: ParameterLayout(count: 5), seed: 0)
     state.firstMoment = [-0.0, .nan, .infinity, .leastNonzeroMagnitude, -3.25]
     state.secondMoment = [0, Float(bitPattern: 0x7FC0_1234), 1, 2, 3]
     state.count = 17
@@ -63,16 +63,16 @@ struct RuleStateCodingTests {
   @Test("every rule's state type is Equatable and survives a round trip unchanged")
   func equatableStates() throws {
     let layout = ParameterLayout(count: 3)
-    try expectRoundTrip(Momentum(learningRate: 0.1).makeState(for: layout))
-    try expectRoundTrip(Nesterov(learningRate: 0.1).makeState(for: layout))
-    try expectRoundTrip(AdamW().makeState(for: layout))
-    try expectRoundTrip(RMSProp().makeState(for: layout))
-    try expectRoundTrip(Adagrad(initialAccumulatorValue: 0.1).makeState(for: layout))
-    try expectRoundTrip(Lion().makeState(for: layout))
-    try expectRoundTrip(ClipByValue(limit: 1).makeState(for: layout))
-    try expectRoundTrip(ClipByGlobalNorm(maxNorm: 1).makeState(for: layout))
-    try expectRoundTrip(WeightDecay(rate: 0.1).makeState(for: layout))
-    try expectRoundTrip(Scale(factor: 2).makeState(for: layout))
+    try expectRoundTrip(Momentum(learningRate: 0.1).makeState(for: layout, seed: 0))
+    try expectRoundTrip(Nesterov(learningRate: 0.1).makeState(for: layout, seed: 0))
+    try expectRoundTrip(AdamW().makeState(for: layout, seed: 0))
+    try expectRoundTrip(RMSProp().makeState(for: layout, seed: 0))
+    try expectRoundTrip(Adagrad(initialAccumulatorValue: 0.1).makeState(for: layout, seed: 0))
+    try expectRoundTrip(Lion().makeState(for: layout, seed: 0))
+    try expectRoundTrip(ClipByValue(limit: 1).makeState(for: layout, seed: 0))
+    try expectRoundTrip(ClipByGlobalNorm(maxNorm: 1).makeState(for: layout, seed: 0))
+    try expectRoundTrip(WeightDecay(rate: 0.1).makeState(for: layout, seed: 0))
+    try expectRoundTrip(Scale(factor: 2).makeState(for: layout, seed: 0))
   }
 
   private func expectRoundTrip<S: Codable & Equatable>(_ state: S) throws {

@@ -42,7 +42,7 @@ public struct CompressedGradient: UpdateRule, Sendable {
     enum CodingKeys: String, CodingKey { case error }
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let n = context.direction.count

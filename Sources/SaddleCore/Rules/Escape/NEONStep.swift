@@ -86,8 +86,6 @@ public struct NEONStep: UpdateRule, Sendable {
     enum CodingKeys: String, CodingKey { case direction, curvature, searches, seed }
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { makeState(for: layout, seed: 0) }
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(seed: mixSeed(seed, 0x2E0_2))
   }

@@ -36,7 +36,7 @@ public struct PerturbedGradient: UpdateRule, Sendable {
     enum CodingKeys: String, CodingKey { case lastPerturbation, perturbations }
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let triggered = perturbIfDue(

@@ -126,7 +126,7 @@ public struct ProjectOntoConvexSet: UpdateRule, Sendable {
     enum CodingKeys: CodingKey {}
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     prepareScratch(&state.target, count: context.parameters.count)

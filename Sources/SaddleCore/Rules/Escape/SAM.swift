@@ -23,7 +23,7 @@ public struct SAM: UpdateRule, Sendable {
     enum CodingKeys: CodingKey {}
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let n = context.parameters.count

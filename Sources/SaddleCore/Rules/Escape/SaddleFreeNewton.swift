@@ -93,7 +93,7 @@ public struct SaddleFreeNewton: UpdateRule, Sendable {
     enum CodingKeys: String, CodingKey { case damping, ritzValues, generator, stepsWithSubspace }
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     var state = State()

@@ -106,7 +106,7 @@ public struct ConstrainedSecondOrder: UpdateRule, Sendable {
     }
   }
 
-  public func makeState(for layout: ParameterLayout) -> State { State() }
+  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   public func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     let n = context.parameters.count

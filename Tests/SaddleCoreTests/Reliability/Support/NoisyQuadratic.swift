@@ -90,7 +90,7 @@ struct RandomCurvatureKick: UpdateRule {
     var kicks = 0
   }
 
-  func makeState(for layout: ParameterLayout) -> State { State() }
+  func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
 
   func apply(to context: inout StepContext, objective: inout Objective, state: inout State) {
     guard let estimate = context.curvature else { return }
