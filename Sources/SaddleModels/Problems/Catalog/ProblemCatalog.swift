@@ -162,90 +162,118 @@ extension ProblemCatalog {
 
   static let seedParameter = Parameter.integer("seed", 0, in: 0...(1 << 53))
 
-  static let entries: [Entry] = [
+  static let entries: [Entry] =
+    [
+      Entry(
+        name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
+        build: { try HyperbolicSaddle(a: $0.real("a"), b: $0.real("b")) }),
+      Entry(name: QuarticDoubleWell.name, parameters: [], build: { _ in QuarticDoubleWell() }),
+      Entry(name: TwoWell.name, parameters: [], build: { _ in TwoWell() }),
+      Entry(name: MonkeySaddle.name, parameters: [], build: { _ in MonkeySaddle() }),
+      Entry(
+        name: ScalarFactorization.name, parameters: [.real("target", 1)],
+        build: { try ScalarFactorization(target: $0.real("target")) }),
+      Entry(
+        name: MatrixFactorization.name,
+        parameters: [
+          .integer("m", 4, in: 1...64), .integer("n", 3, in: 1...64),
+          .integer("rank", 2, default: "2 (at most min(m, n))", in: 1...64), seedParameter,
+        ],
+        build: { arguments in
+          let m = try arguments.integer("m")
+          let n = try arguments.integer("n")
+          return try MatrixFactorization(
+            m: m, n: n, rank: arguments.integer("rank", upperLimit: min(m, n)),
+            seed: UInt64(arguments.integer("seed")))
+        }),
+      Entry(
+        name: SymmetricFactorization.name,
+        parameters: [
+          .integer("n", 4, in: 1...64), .integer("rank", 2, default: "2 (at most n)", in: 1...64),
+          seedParameter,
+        ],
+        build: { arguments in
+          let n = try arguments.integer("n")
+          return try SymmetricFactorization(
+            n: n, rank: arguments.integer("rank", upperLimit: n),
+            seed: UInt64(arguments.integer("seed")))
+        }),
+      Entry(
+        name: DeepLinearNetwork.name,
+        parameters: [
+          .integer("depth", 3, in: 1...6), .integer("width", 2, in: 1...6),
+          .integer("samples", nil, default: "none (X = identity)", in: 1...4096), seedParameter,
+        ],
+        build: { arguments in
+          try DeepLinearNetwork(
+            depth: arguments.integer("depth"), width: arguments.integer("width"),
+            samples: arguments.optional("samples").map { Int($0) },
+            seed: UInt64(arguments.integer("seed")))
+        }),
+      Entry(
+        name: Rosenbrock.name,
+        parameters: [.real("a", 1, above: -.infinity), .real("b", 100)],
+        build: { try Rosenbrock(a: $0.real("a"), b: $0.real("b")) }),
+      Entry(
+        name: Rastrigin.name,
+        parameters: [
+          .integer("dimension", 10, in: 1...10_000_000),
+          .real("amplitude", 10, above: 1 / (2 * Double.pi * Double.pi)),
+        ],
+        build: {
+          try Rastrigin(dimension: $0.integer("dimension"), amplitude: $0.real("amplitude"))
+        }),
+      Entry(
+        name: IllConditionedSaddle.name,
+        parameters: [
+          .integer("dimension", 10, in: 2...10_000_000),
+          .real("epsilon", 1e-2, below: 1, upToAndIncluding: true),
+          .real("mu", nil, default: "epsilon (minima at x_n = ±1)"),
+        ],
+        build: {
+          try IllConditionedSaddle(
+            dimension: $0.integer("dimension"), epsilon: $0.real("epsilon"),
+            mu: $0.optional("mu"))
+        }),
+      Entry(
+        name: Octopus.name,
+        parameters: [
+          .integer("dimension", 5, in: 1...1000), .real("L", Double.exp1, default: "e"),
+          .real("gamma", 1), .real("tau", Double.exp1, default: "e"),
+        ],
+        build: {
+          try Octopus(
+            dimension: $0.integer("dimension"), L: $0.real("L"), gamma: $0.real("gamma"),
+            tau: $0.real("tau"))
+        }),
+    ] + SpectrumSaddle.Shape.allCases.map(spectrumEntry)
+
+  /// `spectrum-saddle-<shape>`: ``SpectrumSaddle`` with one shape of positive spectrum.
+  static func spectrumEntry(_ shape: SpectrumSaddle.Shape) -> Entry {
     Entry(
-      name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
-      build: { try HyperbolicSaddle(a: $0.real("a"), b: $0.real("b")) }),
-    Entry(name: QuarticDoubleWell.name, parameters: [], build: { _ in QuarticDoubleWell() }),
-    Entry(name: TwoWell.name, parameters: [], build: { _ in TwoWell() }),
-    Entry(name: MonkeySaddle.name, parameters: [], build: { _ in MonkeySaddle() }),
-    Entry(
-      name: ScalarFactorization.name, parameters: [.real("target", 1)],
-      build: { try ScalarFactorization(target: $0.real("target")) }),
-    Entry(
-      name: MatrixFactorization.name,
+      name: "\(SpectrumSaddle.name)-\(shape.rawValue)",
       parameters: [
-        .integer("m", 4, in: 1...64), .integer("n", 3, in: 1...64),
-        .integer("rank", 2, default: "2 (at most min(m, n))", in: 1...64), seedParameter,
+        .integer("dimension", 500, in: 2...4096),
+        .integer("negatives", 1, default: "1 (fewer than dimension)", in: 1...4095),
+        .real("lambdaMin", 1e-2), .real("gap", 1e-2), .real("lambdaMax", 1),
+        .real("mu", nil, default: "lambdaMin (deepest minima at distance 1)"), seedParameter,
       ],
       build: { arguments in
-        let m = try arguments.integer("m")
-        let n = try arguments.integer("n")
-        return try MatrixFactorization(
-          m: m, n: n, rank: arguments.integer("rank", upperLimit: min(m, n)),
-          seed: UInt64(arguments.integer("seed")))
-      }),
-    Entry(
-      name: SymmetricFactorization.name,
-      parameters: [
-        .integer("n", 4, in: 1...64), .integer("rank", 2, default: "2 (at most n)", in: 1...64),
-        seedParameter,
-      ],
-      build: { arguments in
-        let n = try arguments.integer("n")
-        return try SymmetricFactorization(
-          n: n, rank: arguments.integer("rank", upperLimit: n),
-          seed: UInt64(arguments.integer("seed")))
-      }),
-    Entry(
-      name: DeepLinearNetwork.name,
-      parameters: [
-        .integer("depth", 3, in: 1...6), .integer("width", 2, in: 1...6),
-        .integer("samples", nil, default: "none (X = identity)", in: 1...4096), seedParameter,
-      ],
-      build: { arguments in
-        try DeepLinearNetwork(
-          depth: arguments.integer("depth"), width: arguments.integer("width"),
-          samples: arguments.optional("samples").map { Int($0) },
-          seed: UInt64(arguments.integer("seed")))
-      }),
-    Entry(
-      name: Rosenbrock.name,
-      parameters: [.real("a", 1, above: -.infinity), .real("b", 100)],
-      build: { try Rosenbrock(a: $0.real("a"), b: $0.real("b")) }),
-    Entry(
-      name: Rastrigin.name,
-      parameters: [
-        .integer("dimension", 10, in: 1...10_000_000),
-        .real("amplitude", 10, above: 1 / (2 * Double.pi * Double.pi)),
-      ],
-      build: {
-        try Rastrigin(dimension: $0.integer("dimension"), amplitude: $0.real("amplitude"))
-      }),
-    Entry(
-      name: IllConditionedSaddle.name,
-      parameters: [
-        .integer("dimension", 10, in: 2...10_000_000),
-        .real("epsilon", 1e-2, below: 1, upToAndIncluding: true),
-        .real("mu", nil, default: "epsilon (minima at x_n = ±1)"),
-      ],
-      build: {
-        try IllConditionedSaddle(
-          dimension: $0.integer("dimension"), epsilon: $0.real("epsilon"),
-          mu: $0.optional("mu"))
-      }),
-    Entry(
-      name: Octopus.name,
-      parameters: [
-        .integer("dimension", 5, in: 1...1000), .real("L", Double.exp1, default: "e"),
-        .real("gamma", 1), .real("tau", Double.exp1, default: "e"),
-      ],
-      build: {
-        try Octopus(
-          dimension: $0.integer("dimension"), L: $0.real("L"), gamma: $0.real("gamma"),
-          tau: $0.real("tau"))
-      }),
-  ]
+        let dimension = try arguments.integer("dimension")
+        let gap = try arguments.real("gap")
+        let lambdaMax = try arguments.real("lambdaMax")
+        guard lambdaMax >= gap else {
+          throw ProblemError.invalidValue(
+            problem: "\(SpectrumSaddle.name)-\(shape.rawValue)", field: "lambdaMax",
+            value: lambdaMax, accepted: "a number ≥ gap (\(gap))")
+        }
+        return try SpectrumSaddle(
+          dimension: dimension, shape: shape,
+          negativeCount: arguments.integer("negatives", upperLimit: dimension - 1),
+          lambdaMin: arguments.real("lambdaMin"), gap: gap, lambdaMax: lambdaMax,
+          mu: arguments.optional("mu"), seed: UInt64(arguments.integer("seed")))
+      })
+  }
 }
 
 extension Double {
