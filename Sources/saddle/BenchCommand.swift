@@ -42,6 +42,8 @@ enum BenchCommand {
       update(n: n, repeats: repeats, threads: threads)
     case "transformer":
       try transformer(repeats: repeats, threads: threads, python: args.string("python"))
+    case "estimators":
+      try EstimatorBench.run(registry: registry)
     case let other:
       let hint =
         closestName(to: other, in: ["update", "transformer"]).map { "; did you mean '\($0)'?" }
