@@ -54,6 +54,8 @@ enum BenchCommand {
       }
       let repeats = try args.int("repeats", default: 20, min: 1)!
       try transformer(repeats: repeats, threads: threads, python: args.string("python"))
+    case "estimators":
+      try EstimatorBench.run(registry: registry)
     case let other:
       let hint =
         closestName(to: other, in: ["update", "transformer"]).map { "; did you mean '\($0)'?" }

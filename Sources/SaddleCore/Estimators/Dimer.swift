@@ -28,6 +28,15 @@ import Foundation
 ///   decide). One deliberate difference: after the `π/2` flip ASE keeps the pre-flip
 ///   `C_min` (the fitted *maximum*); we report the fitted value at the new angle, `a₀ − C_min`.
 ///   The fit is exact on quadratics.
+/// - `conjugate: true` (optimal-angle only): the rotation plane's axis follows conjugate
+///   gradients on the Rayleigh quotient instead of the bare force, as in Henkelman & Jónsson
+///   (1999, sec. II, eqs. 9–11): `G = F_rot + γ‖G_prev‖Θ*_prev` with the Polak–Ribière
+///   `γ = max(0, (F_rot − F_rot,prev)·F_rot / ‖F_rot,prev‖²)` and `Θ*_prev = Θ_prev cos φ* −
+///   N_prev sin φ*` (the previous axis carried through its rotation), `Θ = normalize(⊥_N G)`.
+///   The memory persists across calls (the midpoint moves between them, so it is restarted
+///   whenever `γ` would be negative). On a spectrum whose gap between `λ_min` and the next
+///   eigenvalue is small relative to `λ_max`, steepest-descent rotations need ∝ `λ_max/gap`
+///   rotations, conjugate ones ∝ `√(λ_max/gap)` (`saddle bench estimators`).
 ///
 /// Scope: `.global` (one unit `N`) or `.perSegment` (one `N_s` per layout segment, unit within
 /// it, as the DEO reference code keeps one per weight tensor). Per segment, every segment is
@@ -74,12 +83,14 @@ public struct Dimer: CurvatureEstimator, Sendable {
   public var differences: Differences
   /// Global or per-segment directions.
   public var scope: Scope
+  /// Conjugate-gradient rotation planes (optimal-angle rotation only; see above).
+  public var conjugate: Bool
 
   /// A dimer. Valid ranges: `separation > 0`, `rotations ≥ 0`, rates `> 0`,
   /// `trialAngle ∈ (0, π/2)`.
   public init(
     separation: Double = 1e-3, rotations: Int = 1, rotation: Rotation = .gradientStep(rate: 0.1),
-    differences: Differences = .central, scope: Scope = .global
+    differences: Differences = .central, scope: Scope = .global, conjugate: Bool = false
   ) {
     precondition(separation > 0 && separation.isFinite, "Dimer: separation must be > 0")
     precondition(rotations >= 0, "Dimer: rotations must be ≥ 0, got \(rotations)")
@@ -95,6 +106,7 @@ public struct Dimer: CurvatureEstimator, Sendable {
     self.rotation = rotation
     self.differences = differences
     self.scope = scope
+    self.conjugate = conjugate
   }
 
   /// The warm-started direction, the last curvatures and counters (scratch not encoded).
@@ -107,6 +119,11 @@ public struct Dimer: CurvatureEstimator, Sendable {
     public var segmentCurvatures: [Double]?
     /// Rotations made so far.
     public var rotationsPerformed = 0
+    /// Conjugate rotation memory: the previous rotational force `F_rot`, the previous axis
+    /// carried through its rotation `Θ*`, and `‖G‖` per group (`nil` until the first rotation).
+    var previousForce: ParameterVector?
+    var carriedAxis: ParameterVector?
+    var conjugateNorms: [Double]?
 
     var groups: [Range<Int>]?
     var point: ParameterVector?
@@ -121,7 +138,8 @@ public struct Dimer: CurvatureEstimator, Sendable {
     var done: [Bool] = []
 
     enum CodingKeys: String, CodingKey {
-      case direction, curvature, segmentCurvatures, rotationsPerformed
+      case direction, curvature, segmentCurvatures, rotationsPerformed, previousForce,
+        carriedAxis, conjugateNorms
     }
 
     init(direction: ParameterVector) { self.direction = direction }
@@ -214,6 +232,41 @@ public struct Dimer: CurvatureEstimator, Sendable {
     }
   }
 
+  /// Turns `state.axis` (holding `F_rot` of group `s`) into the conjugate direction
+  /// `G = F_rot + γ‖G_prev‖Θ*_prev`, orthogonal to `N` (Henkelman & Jónsson 1999, eqs. 9–11),
+  /// and records `F_rot` and `‖G‖` for the next rotation.
+  private func conjugateAxis(_ state: inout State, group s: Int, range: Range<Int>, groups: Int) {
+    let count = state.direction.count
+    if state.previousForce?.count != count || state.carriedAxis?.count != count
+      || state.conjugateNorms?.count != groups
+    {
+      state.previousForce = ParameterVector(count: count)
+      state.carriedAxis = ParameterVector(count: count)
+      state.conjugateNorms = Array(repeating: 0, count: groups)
+    }
+    let f = state.axis!.unsafeMutableBaseAddress()
+    let previous = state.previousForce!.unsafeMutableBaseAddress()
+    let carried = state.carriedAxis!.unsafeBaseAddress
+    let n = state.direction.unsafeBaseAddress
+    var numerator = 0.0
+    var denominator = 0.0
+    for i in range {
+      numerator += (Double(f[i]) - Double(previous[i])) * Double(f[i])
+      denominator += Double(previous[i]) * Double(previous[i])
+    }
+    let gamma = denominator > 0 ? Swift.max(0, numerator / denominator) : 0
+    for i in range { previous[i] = f[i] }
+    let weight = Float(gamma * state.conjugateNorms![s])
+    if weight.isFinite, weight > 0 {
+      for i in range { f[i] += weight * carried[i] }
+      var along = 0.0
+      for i in range { along += Double(f[i]) * Double(n[i]) }
+      let a = Float(along)
+      for i in range { f[i] -= a * n[i] }
+    }
+    state.conjugateNorms![s] = state.axis!.squaredNorm(in: range).squareRoot()
+  }
+
   private func optimalAngleRotations(
     _ context: StepContext, _ objective: inout Objective, _ state: inout State,
     _ curvatures: inout [Double], groups: [Range<Int>], trialAngle phi1: Double,
@@ -244,6 +297,7 @@ public struct Dimer: CurvatureEstimator, Sendable {
           state.done[s] = true
           continue
         }
+        if conjugate { conjugateAxis(&state, group: s, range: range, groups: groups.count) }
         normalize(&state.axis!, in: range)
         state.derivative0[s] = 2 * rangeDot(state.h!, state.axis!, range)
         anyActive = true
@@ -287,6 +341,11 @@ public struct Dimer: CurvatureEstimator, Sendable {
         let axis = state.axis!.unsafeBaseAddress
         let ca = Float(cos(angle))
         let sa = Float(sin(angle))
+        if conjugate {
+          // Θ* = Θ cos φ* − N sin φ*: the axis carried through the rotation, tangent at the new N.
+          let carried = state.carriedAxis!.unsafeMutableBaseAddress()
+          for i in range { carried[i] = axis[i] * ca - n[i] * sa }
+        }
         for i in range { n[i] = n[i] * ca + axis[i] * sa }
         normalize(&state.direction, in: range)
         curvatures[s] = cmin

@@ -4,19 +4,42 @@
 /// pays once): "g" gradients, "ℓ" loss-only evaluations, HVPs as gradients pairs (finite
 /// differences) or exact products (cost 2 each).
 public enum Presets {
+  /// The corrected DEO family's dimer: forward differences, `Δ = 1e-3`, one conjugate
+  /// optimal-angle rotation per call (Henkelman & Jónsson 1999, eqs. 9–11). Chosen by
+  /// measurement on spectrum saddles (`saddle bench estimators`; `Guides/EscapeMethods.md`,
+  /// "Choosing the dimer"): steepest-descent rotations need ∝ `λ_max/gap` rotations to find
+  /// `v_min`, conjugate ones ∝ `√(λ_max/gap)`, so the old default (one gradient-step rotation
+  /// at rate 0.1 every 10 steps) was no faster than tuned gradient descent on a realistic
+  /// spectrum. Cost per call: 2 gradients.
+  public static let defaultDimer = Dimer(
+    separation: 1e-3, rotations: 1, rotation: .optimalAngle(), differences: .forward,
+    conjugate: true)
+
+  /// The corrected DEO family's dimer period: every step (measured on spectrum saddles; a
+  /// longer period spends fewer gradients per step but lets the direction lag).
+  public static let defaultPeriod = 1
+
+  /// The corrected DEO family's negative-curvature step size, `0.1` (a step along `N` of 0.1;
+  /// on spectrum saddles sizes from 0.1 to the distance of the minima escaped alike).
+  public static let defaultStepSize = 0.1
+
+  /// `NegativeCurvatureStep(size: .fixed(defaultStepSize), threshold: 0)`.
+  public static let defaultStep = NegativeCurvatureStep(
+    size: .fixed(defaultStepSize), threshold: 0)
+
   /// DEO, corrected (our reading of Hu, Cao & Liu 2025, `reference/deo-and-dimer.md`):
   /// `Dimer.every(k) → ProjectOutMinimumCurvature(.negative) → base → NegativeCurvatureStep`.
   ///
   /// With `N`, `C` from the (warm-started) dimer: `d = base(g − α(g·N)N·[C < 0])
   /// + s·sign(g·N)·N·[C < −ε]`; the base rule works orthogonally to `N`, the move along `N` is
   /// explicit, descending and added after the base rule (so Adam does not rescale it).
-  /// Cost: the dimer's cost every `period` steps (forward differences, 1 gradient-step
-  /// rotation: 1 g), nothing on the other steps.
+  /// Cost: the dimer's cost every `period` steps (with ``defaultDimer``: 2 g), nothing on the
+  /// other steps.
   public static func deo<Base: UpdateRule>(
-    base: Base, period: Int = 10,
-    dimer: Dimer = Dimer(separation: 1e-3, rotations: 1, differences: .forward),
+    base: Base, period: Int = defaultPeriod,
+    dimer: Dimer = defaultDimer,
     projectionStrength: Double = 1,
-    step: NegativeCurvatureStep = NegativeCurvatureStep(size: .fixed(1e-2), threshold: 0)
+    step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       dimer.every(period)
@@ -27,21 +50,21 @@ public enum Presets {
   }
 
   /// Corrected DEO with SGD (`η` = `learningRate`) as the base rule; see ``deo(base:period:dimer:projectionStrength:step:)``.
-  /// Cost: 1 g every `period` steps with the default dimer.
+  /// Cost: 2 g every `period` steps with the default dimer.
   public static func deoSGD(
-    learningRate: LearningRate = 1e-2, period: Int = 10,
-    dimer: Dimer = Dimer(separation: 1e-3, rotations: 1, differences: .forward),
-    step: NegativeCurvatureStep = NegativeCurvatureStep(size: .fixed(1e-2), threshold: 0)
+    learningRate: LearningRate = 1e-2, period: Int = defaultPeriod,
+    dimer: Dimer = defaultDimer,
+    step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {
     deo(base: SGD(learningRate: learningRate), period: period, dimer: dimer, step: step)
   }
 
   /// Corrected DEO with Adam as the base rule; see ``deo(base:period:dimer:projectionStrength:step:)``.
-  /// Cost: 1 g every `period` steps with the default dimer.
+  /// Cost: 2 g every `period` steps with the default dimer.
   public static func deoAdam(
-    learningRate: LearningRate = 1e-3, period: Int = 10,
-    dimer: Dimer = Dimer(separation: 1e-3, rotations: 1, differences: .forward),
-    step: NegativeCurvatureStep = NegativeCurvatureStep(size: .fixed(1e-2), threshold: 0)
+    learningRate: LearningRate = 1e-3, period: Int = defaultPeriod,
+    dimer: Dimer = defaultDimer,
+    step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {
     deo(base: Adam(learningRate: learningRate), period: period, dimer: dimer, step: step)
   }
@@ -152,11 +175,11 @@ public enum Presets {
   /// `Dimer.every(k) → RestrictCurvatureToFeasibleDirections → SGD → NegativeCurvatureStep →
   /// ProjectOntoConvexSet`, i.e. `θ ← Π(θ − ηg − s·sign(g·N')N')` with `N'` the dimer
   /// direction projected onto the face that holds `θ`.
-  /// Cost: the dimer's cost every `period` steps (1 g with the default dimer).
+  /// Cost: the dimer's cost every `period` steps (2 g with the default dimer).
   public static func projectedNegativeCurvature(
-    set: ConvexSet, learningRate: LearningRate = 1e-2, period: Int = 10,
-    dimer: Dimer = Dimer(separation: 1e-3, rotations: 1, differences: .forward),
-    step: NegativeCurvatureStep = NegativeCurvatureStep(size: .fixed(1e-2), threshold: 0)
+    set: ConvexSet, learningRate: LearningRate = 1e-2, period: Int = defaultPeriod,
+    dimer: Dimer = defaultDimer,
+    step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       dimer.every(period)

@@ -19,7 +19,8 @@ extension Registry {
   }
 
   static func dimer(
-    _ p: StageParameters, separation: Double = 1e-3, differences: String = "forward"
+    _ p: StageParameters, separation: Double = 1e-3, differences: String = "forward",
+    rotation defaultRotation: String = "gradient-step", conjugate defaultConjugate: Bool = false
   )
     throws(SpecError) -> Dimer
   {
@@ -29,9 +30,15 @@ extension Registry {
       p.declare("maximumForce", default: "0 (optimal-angle only)", accepted: "≥ 0")
     }
     let rotation: Dimer.Rotation
-    switch try p.choice(
-      "rotation", default: "gradient-step", from: ["gradient-step", "optimal-angle"])
-    {
+    let mode = try p.choice(
+      "rotation", default: defaultRotation, from: ["gradient-step", "optimal-angle"])
+    let conjugate = try p.bool("conjugate", default: defaultConjugate)
+    if conjugate && mode != "optimal-angle" && !p.isDescribing {
+      throw SpecError(
+        location: p.location, field: "conjugate",
+        "conjugate rotations need \"rotation\": \"optimal-angle\" (got \"\(mode)\")")
+    }
+    switch mode {
     case "optimal-angle":
       rotation = .optimalAngle(
         trialAngle: try p.double("trialAngle", default: .pi / 4, in: .open(0, .pi / 2)),
@@ -48,7 +55,25 @@ extension Registry {
       differences: try p.choice("differences", default: differences, from: ["central", "forward"])
         == "central" ? .central : .forward,
       scope: try p.choice("scope", default: "global", from: ["global", "per-segment"]) == "global"
-        ? .global : .perSegment)
+        ? .global : .perSegment, conjugate: conjugate && mode == "optimal-angle")
+  }
+
+  /// The corrected DEO family's dimer: conjugate optimal-angle rotations (the default chosen
+  /// by `saddle bench estimators` and the spectrum-saddle study; `Guides/EscapeMethods.md`).
+  static func deoDimer(_ p: StageParameters) throws(SpecError) -> Dimer {
+    try dimer(p, rotation: "optimal-angle", conjugate: true)
+  }
+
+  /// The corrected DEO family's period: a dimer call every step by default.
+  static func deoPeriod(_ p: StageParameters) throws(SpecError) -> Int {
+    try p.int("period", default: Presets.defaultPeriod, in: .atLeast(1))
+  }
+
+  /// The corrected DEO family's negative-curvature step (`stepSize` 0.1 by default).
+  static func deoStep(_ p: StageParameters) throws(SpecError) -> NegativeCurvatureStep {
+    NegativeCurvatureStep(
+      size: try stepSize(p, default: Presets.defaultStepSize),
+      threshold: try p.double("threshold", default: 0, in: .atLeast(0)))
   }
 
   static func stepSize(_ p: StageParameters, default value: Double = 1e-2) throws(SpecError)
@@ -210,10 +235,8 @@ extension Registry {
     ) { p in
       Presets.deoSGD(
         learningRate: try p.learningRate(default: 1e-2),
-        period: try p.int("period", default: 10, in: .atLeast(1)), dimer: try Registry.dimer(p),
-        step: NegativeCurvatureStep(
-          size: try Registry.stepSize(p),
-          threshold: try p.double("threshold", default: 0, in: .atLeast(0))))
+        period: try Registry.deoPeriod(p), dimer: try Registry.deoDimer(p),
+        step: try Registry.deoStep(p))
     }
     register(
       preset: "deo-adam",
@@ -221,10 +244,8 @@ extension Registry {
     ) { p in
       Presets.deoAdam(
         learningRate: try p.learningRate(default: 1e-3),
-        period: try p.int("period", default: 10, in: .atLeast(1)), dimer: try Registry.dimer(p),
-        step: NegativeCurvatureStep(
-          size: try Registry.stepSize(p),
-          threshold: try p.double("threshold", default: 0, in: .atLeast(0))))
+        period: try Registry.deoPeriod(p), dimer: try Registry.deoDimer(p),
+        step: try Registry.deoStep(p))
     }
     register(
       preset: "deo-adamw",
@@ -234,10 +255,8 @@ extension Registry {
         base: AdamW(
           learningRate: try p.learningRate(default: 1e-3),
           weightDecay: try p.double("weightDecay", default: 1e-2, in: .atLeast(0))),
-        period: try p.int("period", default: 10, in: .atLeast(1)), dimer: try Registry.dimer(p),
-        step: NegativeCurvatureStep(
-          size: try Registry.stepSize(p),
-          threshold: try p.double("threshold", default: 0, in: .atLeast(0))))
+        period: try Registry.deoPeriod(p), dimer: try Registry.deoDimer(p),
+        step: try Registry.deoStep(p))
     }
     register(
       preset: "deo-reference",
@@ -267,12 +286,10 @@ extension Registry {
       preset: "dimer-nc-sgd",
       summary: "dimer.every(k) → SGD → negative-curvature step (no projection)"
     ) { p in
-      let dimer = try Registry.dimer(p)
-      let period = try p.int("period", default: 10, in: .atLeast(1))
+      let dimer = try Registry.deoDimer(p)
+      let period = try Registry.deoPeriod(p)
       let eta = try p.learningRate(default: 1e-2)
-      let step = NegativeCurvatureStep(
-        size: try Registry.stepSize(p),
-        threshold: try p.double("threshold", default: 0, in: .atLeast(0)))
+      let step = try Registry.deoStep(p)
       return Optimizer {
         dimer.every(period)
         SGD(learningRate: eta)
@@ -347,10 +364,8 @@ extension Registry {
       return Presets.projectedNegativeCurvature(
         set: .box(lower: Float(lower), upper: Float(upper)),
         learningRate: try p.learningRate(default: 1e-2),
-        period: try p.int("period", default: 10, in: .atLeast(1)), dimer: try Registry.dimer(p),
-        step: NegativeCurvatureStep(
-          size: try Registry.stepSize(p),
-          threshold: try p.double("threshold", default: 0, in: .atLeast(0))))
+        period: try Registry.deoPeriod(p), dimer: try Registry.deoDimer(p),
+        step: try Registry.deoStep(p))
     }
   }
 }

@@ -32,7 +32,7 @@ extension ClosedFormProblem {
   public static var seededStartPerturbation: Double { 1e-8 }
 
   /// ``defaultStart`` plus `perturbation · u`, with `u` uniform on the unit sphere (a normalized
-  /// standard Gaussian vector drawn from `SeededGenerator(seed:)`), rounded to `Float`.
+  /// standard Gaussian vector drawn from the stream `mixSeed(seed, SeedPurpose.start)`), rounded to `Float`.
   ///
   /// This is the start of the escape metric in `reference/test-problems.md`: a saddle plus a
   /// tiny (e.g. `1e-8`), seeded perturbation. The perturbation is added in `Double` before the
@@ -43,13 +43,7 @@ extension ClosedFormProblem {
 
   /// ``start(perturbation:seed:)`` in `Double`, before rounding to `Float`.
   public func perturbedStart(perturbation: Double, seed: UInt64) -> [Double] {
-    var generator = SeededGenerator(seed: seed)
-    var u = (0..<dimension).map { _ in generator.nextGaussian() }
-    var norm = 0.0
-    for x in u { norm += x * x }
-    norm = norm.squareRoot()
-    if norm > 0 { u = u.map { $0 / norm } }
-    return zip(defaultStart, u).map { $0 + perturbation * $1 }
+    perturbedPoint(defaultStart, norm: perturbation, seed: seed)
   }
 
   /// `f` at the `Float` parameters, computed in `Double`.
@@ -92,4 +86,16 @@ extension ClosedFormProblem {
 extension ClosedFormProblem {
   /// The value of the first listed saddle (``saddles``), or `nil` if none is listed.
   public var saddleValue: Double? { saddles.first?.value }
+}
+
+/// The point `center` plus a perturbation of norm `norm` in a direction uniform on the sphere
+/// (a normalized standard Gaussian vector), drawn from the stream
+/// `mixSeed(seed, SeedPurpose.start)` — never the stream of a problem's random basis, so a
+/// start is not an eigenvector of a rotated problem drawn from the same seed.
+public func perturbedPoint(_ center: [Double], norm: Double, seed: UInt64) -> [Double] {
+  var generator = SeededGenerator(seed: mixSeed(seed, SeedPurpose.start))
+  var direction = center.map { _ in generator.nextGaussian() }
+  let length = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+  if length > 0 { direction = direction.map { $0 / length } }
+  return zip(center, direction).map { $0 + norm * $1 }
 }

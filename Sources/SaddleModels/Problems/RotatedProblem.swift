@@ -1,7 +1,8 @@
 import SaddleCore
 
 /// A closed-form problem seen in a rotated basis: `f(x) = g(Qᵀx)` for an orthogonal `Q` drawn
-/// from `seed` (Haar-distributed: Gram–Schmidt of a Gaussian matrix).
+/// from `seed` (Haar-distributed: Gram–Schmidt of a Gaussian matrix, from the stream
+/// `mixSeed(seed, SeedPurpose.basis)`, independent of the start perturbation's stream).
 ///
 /// `∇f(x) = Q∇g(Qᵀx)`, `∇²f(x) = Q∇²g(Qᵀx)Qᵀ`; critical points map by `x = Qy` with the same
 /// values and Hessian eigenvalues. Axis-aligned test problems flatter per-coordinate methods
@@ -21,18 +22,8 @@ public struct RotatedProblem: ClosedFormProblem {
   public init(_ base: any ClosedFormProblem, seed: UInt64) {
     self.base = base
     let n = base.dimension
-    var generator = SeededGenerator(seed: seed)
-    var columns: [[Double]] = []
-    while columns.count < n {
-      var v = (0..<n).map { _ in generator.nextGaussian() }
-      for c in columns {
-        let d = zip(v, c).reduce(0) { $0 + $1.0 * $1.1 }
-        for i in 0..<n { v[i] -= d * c[i] }
-      }
-      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-      if norm > 1e-8 { columns.append(v.map { $0 / norm }) }
-    }
-    rotation = (0..<n).map { i in (0..<n).map { j in columns[j][i] } }
+    let q = haarOrthogonal(dimension: n, seed: mixSeed(seed, SeedPurpose.basis))
+    rotation = (0..<n).map { i in Array(q[(i * n)..<(i * n + n)]) }
   }
 
   /// `Q·y`.

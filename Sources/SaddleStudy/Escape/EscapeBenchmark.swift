@@ -179,7 +179,7 @@ public struct EscapeBenchmark: Sendable {
     let startPoint: [Double]
     switch problem.start {
     case .saddle:
-      startPoint = perturbedStart(saddle.point, norm: perturbation, seed: seed)
+      startPoint = perturbedPoint(saddle.point, norm: perturbation, seed: seed)
     case .uniform(let low, let high):
       var generator = SeededGenerator(seed: seed)
       startPoint = saddle.point.map { _ in low + (high - low) * generator.nextUniformDouble() }
@@ -306,16 +306,6 @@ public struct EscapeBenchmark: Sendable {
     }
     return rows
   }
-}
-
-/// The point `center` plus a perturbation of norm `norm` in a direction uniform on the sphere,
-/// drawn from `seed`.
-public func perturbedStart(_ center: [Double], norm: Double, seed: UInt64) -> [Double] {
-  var generator = SeededGenerator(seed: seed)
-  var direction = center.map { _ in generator.nextGaussian() }
-  let length = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
-  if length > 0 { direction = direction.map { $0 / length } }
-  return zip(center, direction).map { $0 + norm * $1 }
 }
 
 /// The `q`-quantile of `values` by linear interpolation between order statistics (type 7, the

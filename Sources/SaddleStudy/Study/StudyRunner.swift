@@ -152,7 +152,7 @@ public struct StudyRunner: Sendable {
       let saddle = closed.saddles.first
     {
       start = ParameterVector(
-        perturbedStart(saddle.point, norm: spec.perturbation ?? 1e-8, seed: seed).map {
+        perturbedPoint(saddle.point, norm: spec.perturbation ?? 1e-8, seed: seed).map {
           Float($0)
         })
       if let delta = spec.escapeDelta { threshold = saddle.value - delta }

@@ -84,7 +84,8 @@ enum CostCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
       let warm = EvaluationCounts(gradients: 1, losses: 12)
       return (try stage(RandomSubspaceRitz(probes: 2)), [first, warm, warm])
     case .deoSGD:
-      return (try perStepCounts(Presets.deoSGD(period: 2), model: model), [g(2), g(1), g(2)])
+      // The default dimer: one forward optimal-angle rotation, 2 g per call.
+      return (try perStepCounts(Presets.deoSGD(period: 2), model: model), [g(3), g(1), g(3)])
     case .deoReference:
       return (
         try perStepCounts(Presets.deoReference(base: Adam(), period: 2), model: model),
@@ -122,7 +123,7 @@ enum CostCase: String, CaseIterable, Sendable, CustomTestStringConvertible {
       return (
         try perStepCounts(
           Presets.projectedNegativeCurvature(set: .ball(radius: 2), period: 2), model: model),
-        [g(2), g(1), g(2)]
+        [g(3), g(1), g(3)]
       )
     }
   }

@@ -47,6 +47,15 @@ struct ProblemCase: Sendable, CustomTestStringConvertible {
       IllConditionedSaddle(dimension: 4, epsilon: 0.1, mu: 1)),
     ProblemCase("octopus d4", Octopus(dimension: 4)),
     ProblemCase("octopus d3 L1 gamma0.5 tau1", Octopus(dimension: 3, L: 1, gamma: 0.5, tau: 1)),
+    ProblemCase("spectrum saddle uniform d8", SpectrumSaddle(dimension: 8, seed: 3)),
+    ProblemCase(
+      "spectrum saddle power-law d10 k2",
+      SpectrumSaddle(dimension: 10, shape: .powerLaw, negativeCount: 2, lambdaMin: 0.1, seed: 4)),
+    ProblemCase(
+      "spectrum saddle clustered d9 k3 mu2",
+      SpectrumSaddle(
+        dimension: 9, shape: .clustered, negativeCount: 3, lambdaMin: 0.5, gap: 0.05, mu: 2,
+        seed: 5)),
   ]
 }
 

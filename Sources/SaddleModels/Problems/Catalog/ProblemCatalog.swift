@@ -72,6 +72,12 @@ public enum ProblemCatalog {
       "f = ½Σλᵢxᵢ² + (μ/4)Σxᵢ⁴, λ = (1, …, 1, −ε); saddle at 0, minima xₙ = ±√(ε/μ)",
     "octopus":
       "Du et al. 2017: d chained strict saddles; GD from [−1, 1]^d needs time exponential in d",
+    "spectrum-saddle-uniform":
+      "½Σλᵢyᵢ² + (μ/4)Σyᵢ⁴, y = Qᵀx, Q random; k eigenvalues down to −λ_min, the rest evenly in [gap, λ_max]",
+    "spectrum-saddle-power-law":
+      "as spectrum-saddle-uniform, positive eigenvalues λ_max·r^(−α) from λ_max down to gap",
+    "spectrum-saddle-clustered":
+      "as spectrum-saddle-uniform, positive eigenvalues in three clusters at gap, √(gap·λ_max), λ_max",
   ]
 
   /// Each problem's parameters with their defaults and accepted ranges, for `saddle list` and
@@ -198,7 +204,36 @@ extension ProblemCatalog {
 
   static let seedParameter = Parameter.integer("seed", 0, in: 0...(1 << 53))
 
-  static let entries: [Entry] = tableEntries + seedMethodEntries  // + Catalog+SeedMethods.swift
+  static let entries: [Entry] =
+    tableEntries + SpectrumSaddle.Shape.allCases.map(spectrumEntry) + seedMethodEntries
+
+  /// `spectrum-saddle-<shape>`: ``SpectrumSaddle`` with one shape of positive spectrum.
+  static func spectrumEntry(_ shape: SpectrumSaddle.Shape) -> Entry {
+    Entry(
+      name: "\(SpectrumSaddle.name)-\(shape.rawValue)",
+      parameters: [
+        .integer("dimension", 500, in: 2...4096),
+        .integer("negatives", 1, default: "1 (fewer than dimension)", in: 1...4095),
+        .real("lambdaMin", 1e-2), .real("gap", 1e-2), .real("lambdaMax", 1),
+        .real("mu", nil, default: "lambdaMin (deepest minima at distance 1)"), seedParameter,
+      ],
+      build: { arguments in
+        let dimension = try arguments.integer("dimension")
+        let gap = try arguments.real("gap")
+        let lambdaMax = try arguments.real("lambdaMax")
+        guard lambdaMax >= gap else {
+          throw ProblemError.invalidValue(
+            problem: "\(SpectrumSaddle.name)-\(shape.rawValue)", field: "lambdaMax",
+            value: lambdaMax, accepted: "a number ≥ gap (\(gap))")
+        }
+        return try SpectrumSaddle(
+          dimension: dimension, shape: shape,
+          negativeCount: arguments.integer("negatives", upperLimit: dimension - 1),
+          lambdaMin: arguments.real("lambdaMin"), gap: gap, lambdaMax: lambdaMax,
+          mu: arguments.optional("mu"), seed: UInt64(arguments.integer("seed")))
+      })
+  }
+
 
   static let tableEntries: [Entry] = [
     Entry(
