@@ -10,7 +10,7 @@ import Testing
 struct DeclaredFactorization: SaddleDeclaring {
   var layout: ParameterLayout { ParameterLayout(count: 2) }
   func initialParameters(seed: UInt64) -> ParameterVector {
-    ParameterVector(perturbedStart([0, 0], norm: 1e-6, seed: seed).map { Float($0) })
+    ParameterVector(perturbedPoint([0, 0], norm: 1e-6, seed: seed).map { Float($0) })
   }
   func loss(at p: ParameterVector, on batch: Void) -> Double {
     let r = Double(p[0]) * Double(p[1]) - 1

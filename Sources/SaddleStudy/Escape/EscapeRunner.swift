@@ -160,7 +160,7 @@ public struct EscapeRunner: Sendable {
   public func start<M: Model>(of model: M, seed: UInt64) -> ParameterVector {
     if let closed = model as? any ClosedFormProblem, let saddle = closed.saddles.first {
       return ParameterVector(
-        perturbedStart(saddle.point, norm: perturbation, seed: seed).map { Float($0) })
+        perturbedPoint(saddle.point, norm: perturbation, seed: seed).map { Float($0) })
     }
     return model.initialParameters(seed: seed)
   }

@@ -289,7 +289,7 @@ extension EstimatorKind {
     case .randomProbe:
       return try rule.compare(RandomProbe(probes: 2, refinements: 1), adam: adam, model: model)
     case .zerothOrder:
-      return try rule.compare(ZerothOrderNegativeCurvature(probes: 2), adam: adam, model: model)
+      return try rule.compare(RandomSubspaceRitz(probes: 2), adam: adam, model: model)
     }
   }
 }
@@ -341,7 +341,7 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case .dimerReference: return try compare(estimator, DimerReferenceStep(), adam, model)
     case .perturbed:
       return try compare(estimator, PerturbedGradient(threshold: 10, radius: 0.01), adam, model)
-    case .ssrgd: return try compare(estimator, SSRGD(refreshPeriod: 2), adam, model)
+    case .ssrgd: return try compare(estimator, PerturbedRecursiveGradient(refreshPeriod: 2), adam, model)
     case .saddleFreeNewton:
       return try compare(estimator, SaddleFreeNewton(rank: 3, dampings: [0.1, 1]), adam, model)
     case .sam: return try compare(estimator, SAM(), adam, model)

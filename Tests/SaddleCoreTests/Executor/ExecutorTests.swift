@@ -286,7 +286,7 @@ struct ExecutorSemanticsTests {
     let model = DiagonalQuadratic(
       eigenvalues: [-1, 0.5, 2, 1], start: [0.01, 0.2, -0.1, 0.3])
     let optimizer = Optimizer {
-      ZerothOrderNegativeCurvature(probes: 2)
+      RandomSubspaceRitz(probes: 2)
       NegativeCurvatureStep(size: .fixed(0.05))
     }.withoutGradient()
     var state = optimizer.makeState(for: model, seed: 3)
@@ -298,7 +298,7 @@ struct ExecutorSemanticsTests {
     #expect(abs(state.parameters[0]) > 0.03)
     // The same pipeline with gradients pays one per step.
     let withGradient = Optimizer {
-      ZerothOrderNegativeCurvature(probes: 2)
+      RandomSubspaceRitz(probes: 2)
       NegativeCurvatureStep(size: .fixed(0.05))
     }
     var other = withGradient.makeState(for: model, seed: 3)

@@ -117,12 +117,12 @@ struct OptaxRulesTests {
   @Test("a centered RMSProp state round-trips through JSON")
   func centeredStateCoding() throws {
     let layout = ParameterLayout(count: 11)
-    let state = RMSProp(centered: true).makeState(for: layout)
+    let state = RMSProp(centered: true).makeState(for: layout, seed: 0)
     #expect(state.gradientAverage?.count == 11)
-    #expect(RMSProp().makeState(for: layout).gradientAverage == nil)
+    #expect(RMSProp().makeState(for: layout, seed: 0).gradientAverage == nil)
     // A non-centered state encodes as before the option existed (no `gradientAverage` key),
     // so older checkpoints decode; a centered one round-trips with its gradient average.
-    var plain = RMSProp().makeState(for: layout)
+    var plain = RMSProp().makeState(for: layout, seed: 0)
     plain.count = 3
     let plainJSON = try JSONEncoder().encode(plain)
     #expect(!String(decoding: plainJSON, as: UTF8.self).contains("gradientAverage"))

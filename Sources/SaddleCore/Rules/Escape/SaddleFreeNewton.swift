@@ -93,8 +93,6 @@ public struct SaddleFreeNewton: UpdateRule, Sendable {
     enum CodingKeys: String, CodingKey { case damping, ritzValues, generator, stepsWithSubspace }
   }
 
-  public func makeState(for layout: ParameterLayout, seed: UInt64) -> State { State() }
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     var state = State()
     state.generator = SeededGenerator(seed: mixSeed(seed, 0x5F_4E))
