@@ -304,7 +304,8 @@ enum StudyCommand {
     } else {
       status = try runner.status()
     }
-    let what = status.shard.map { "shard \($0.0)/\($0.1) of study '\(config.name)'" }
+    let what =
+      status.shard.map { "shard \($0.0)/\($0.1) of study '\(config.name)'" }
       ?? "study '\(config.name)'"
     say(
       "\(what): \(status.done) of \(status.total) trials done"
@@ -388,7 +389,8 @@ enum StudyCommand {
     let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    let id = output.trimmingCharacters(in: .whitespacesAndNewlines)
+    let id =
+      output.trimmingCharacters(in: .whitespacesAndNewlines)
       .split(separator: ";").first.map(String.init) ?? ""
     guard process.terminationStatus == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
       let reason = (errors + output).split(whereSeparator: \.isNewline).first ?? "no job id"
@@ -427,7 +429,8 @@ final class ProgressPrinter: @unchecked Sendable {
       if terminal {
         let width = 30
         let filled = p.total > 0 ? width * p.done / p.total : width
-        let bar = String(repeating: "#", count: filled)
+        let bar =
+          String(repeating: "#", count: filled)
           + String(repeating: ".", count: width - filled)
         FileHandle.standardOutput.write(
           Data("\r[\(bar)] \(p.done)/\(p.total) \(etaText)   ".utf8))

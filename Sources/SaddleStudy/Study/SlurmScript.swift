@@ -40,8 +40,9 @@ public struct SlurmJob: Sendable {
     time: String, memory: String
   ) throws(StudyDirectoryError) {
     try Self.validateName(name)
-    guard time.range(of: #"^([0-9]+-)?[0-9]{1,3}(:[0-9]{2}){0,2}$"#, options: .regularExpression)
-      != nil
+    guard
+      time.range(of: #"^([0-9]+-)?[0-9]{1,3}(:[0-9]{2}){0,2}$"#, options: .regularExpression)
+        != nil
     else {
       throw StudyDirectoryError("--time: '\(time)' (accepted: HH:MM:SS or D-HH:MM:SS)")
     }
@@ -91,7 +92,9 @@ public struct SlurmJob: Sendable {
   /// `OUT/slurm`.
   public var slurmDirectory: String { (out as NSString).appendingPathComponent("slurm") }
   /// The copy of the config the tasks run (so editing the original does not change them).
-  public var configCopy: String { (slurmDirectory as NSString).appendingPathComponent("study.json") }
+  public var configCopy: String {
+    (slurmDirectory as NSString).appendingPathComponent("study.json")
+  }
   /// The array script.
   public var arrayScriptPath: String {
     (slurmDirectory as NSString).appendingPathComponent("array.sh")
@@ -200,7 +203,8 @@ public struct SlurmJob: Sendable {
     let record = Record(
       format: 1, shards: shards, arrayScript: arrayScriptPath, mergeScript: mergeScriptPath)
     try FileOutput.write(
-      try JSONEncoder.sorted.encode(record), to: (out as NSString).appendingPathComponent("slurm.json"))
+      try JSONEncoder.sorted.encode(record),
+      to: (out as NSString).appendingPathComponent("slurm.json"))
   }
 
   /// Reads `DIR/slurm.json`, if any.

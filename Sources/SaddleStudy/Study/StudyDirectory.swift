@@ -134,10 +134,8 @@ public struct StudyDirectory: Sendable {
     }
     try FileOutput.write(configData, to: configPath)
     var info = existing ?? StudyDirectoryInfo(format: Self.format)
-    if let shard {
-      info.shard = shard.0 + 1
-      info.shards = shard.1
-    }
+    info.shard = shard.map { $0.0 + 1 }
+    info.shards = shard?.1
     if existing != info { try writeInfo(info) }
     for folder in [url, trials, claims, timing] { removeStaleTemporaries(in: folder, age: tmpAge) }
     return note
@@ -207,7 +205,8 @@ public struct StudyDirectory: Sendable {
     let target = corrupt.appendingPathComponent(
       "\(key).\(Int(Date().timeIntervalSince1970)).\(UInt32.random(in: 0...UInt32.max)).json")
     if rename(trialPath(key), target.path) != 0 && errno != ENOENT {
-      throw StudyDirectoryError("cannot move '\(trialPath(key))' aside: \(FileOutput.systemError())")
+      throw StudyDirectoryError(
+        "cannot move '\(trialPath(key))' aside: \(FileOutput.systemError())")
     }
   }
 
@@ -300,7 +299,8 @@ public struct StudyDirectory: Sendable {
       unlink(temporary)
       if linked == 0 { return mine }
       guard linkErrno == EEXIST else {
-        throw StudyDirectoryError("cannot create claim '\(path)': \(String(cString: strerror(linkErrno)))")
+        throw StudyDirectoryError(
+          "cannot create claim '\(path)': \(String(cString: strerror(linkErrno)))")
       }
       let existing = readClaim(path)
       let now = Date().timeIntervalSince1970

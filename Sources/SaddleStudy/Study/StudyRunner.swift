@@ -134,7 +134,9 @@ public struct StudyRunner: Sendable {
     shard: Int = 0, of shards: Int = 1, progress: (@Sendable (StudyProgress) -> Void)? = nil
   ) throws -> (ran: Int, skipped: Int) {
     let store = self.store
-    if let note = try store.prepare(configData: try configData, shard: shards > 1 ? (shard, shards) : nil) {
+    if let note = try store.prepare(
+      configData: try configData, shard: shards > 1 ? (shard, shards) : nil)
+    {
       log(note)
     }
     // One computation per distinct definition (two labels may name the same trial).
