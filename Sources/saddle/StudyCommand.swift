@@ -223,14 +223,19 @@ enum StudyCommand {
       r.curve = []
       summaries.append(r)
     }
+    let found = summaries.count
     let partial = try StudyDirectory(directory).info()?.partial == true
-    let report = StudyReport(results: summaries)
+    let tables = { () -> (String, String) in
+      let report = StudyReport(results: summaries)
+      return (report.markdown(title: "Study '\(config.name)'"), report.csv())
+    }()
+    var markdown = tables.0
+    let csv = tables.1
     summaries = []
-    var markdown = report.markdown(title: "Study '\(config.name)'")
     if missing > 0 || partial {
-      let total = try runner.trials().count
+      let total = found + missing
       let note =
-        "**Partial report:** \(total - missing) of \(total) trials"
+        "**Partial report:** \(found) of \(total) trials"
         + (partial ? " (merged with --allow-incomplete)" : "") + "."
       if let end = markdown.firstIndex(of: "\n") {
         markdown.insert(contentsOf: "\n\n" + note, at: end)
@@ -242,8 +247,7 @@ enum StudyCommand {
     print(markdown)
     try FileOutput.write(
       Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
-    try FileOutput.write(
-      Data(report.csv().utf8), to: directory.appendingPathComponent("report.csv").path)
+    try FileOutput.write(Data(csv.utf8), to: directory.appendingPathComponent("report.csv").path)
     for (index, problem) in config.problems.enumerated() {
       var results: [TrialResult] = []
       try runner.forEachResult(problem: index) { results.append($0) }

@@ -20,17 +20,19 @@ extension StudyRunner {
   /// Counts the finished trials of shard `shard` (0-based) of `shards` in ``directory``.
   public func status(shard: Int = 0, of shards: Int = 1) throws -> StudyStatus {
     var seen = Set<String>()
-    let trials = try trials(shard: shard, of: shards).filter { seen.insert($0.key).inserted }
+    var index = 0
     var missing: [String] = []
     var running = 0
-    for trial in trials {
-      if case .done = store.readTrial(key: trial.key, definition: trial.definition) { continue }
+    try forEachTrial { trial in
+      defer { index += 1 }
+      guard index % shards == shard, seen.insert(trial.key).inserted else { return }
+      if case .done = store.readTrial(key: trial.key, definition: trial.definition) { return }
       missing.append(trial.id)
       if store.isClaimed(trial.key, expiry: claimExpiry) { running += 1 }
     }
     return StudyStatus(
-      shard: shards > 1 ? (shard + 1, shards) : nil, done: trials.count - missing.count,
-      total: trials.count, missing: missing, running: running)
+      shard: shards > 1 ? (shard + 1, shards) : nil, done: seen.count - missing.count,
+      total: seen.count, missing: missing, running: running)
   }
 }
 

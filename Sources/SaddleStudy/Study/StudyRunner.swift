@@ -92,21 +92,36 @@ public struct StudyRunner: Sendable {
 
   /// Every trial of the study, in a fixed order (problems, then settings, then seeds).
   public func trials() throws(SpecError) -> [Trial] {
-    let settings = try config.settings()
     var out: [Trial] = []
-    for (p, problem) in config.problems.enumerated() {
+    try forEachTrial { out.append($0) }
+    return out
+  }
+
+  /// Calls `body` with each trial in ``trials()`` order, building one definition at a time
+  /// (so a pass over 10⁶ trials holds one definition, not all of them); `problem` restricts
+  /// to one problem.
+  public func forEachTrial(
+    problem only: Int? = nil, _ body: (Trial) throws -> Void
+  ) throws(SpecError) {
+    let settings = try config.settings()
+    for (p, problem) in config.problems.enumerated() where only == nil || only == p {
       for setting in settings {
         for seed in 1...config.seeds {
           let definition = TrialDefinition.make(
             problem: problem, setting: setting, seed: seed, config: config)
-          out.append(
-            Trial(
-              id: "\(problem.label)/\(setting.label)/\(seed)", problemIndex: p, setting: setting,
-              seed: seed, definition: definition, key: TrialDefinition.key(definition)))
+          let trial = Trial(
+            id: "\(problem.label)/\(setting.label)/\(seed)", problemIndex: p, setting: setting,
+            seed: seed, definition: definition, key: TrialDefinition.key(definition))
+          do {
+            try body(trial)
+          } catch let error as SpecError {
+            throw error
+          } catch {
+            throw SpecError(location: "study", "\(error)")
+          }
         }
       }
     }
-    return out
   }
 
   /// The trials of shard `shard` (0-based) of `shards`: every `shards`-th trial of ``trials()``.
@@ -141,19 +156,30 @@ public struct StudyRunner: Sendable {
     }
     // One computation per distinct definition (two labels may name the same trial).
     var seen = Set<String>()
-    let all = try trials(shard: shard, of: shards).filter { seen.insert($0.key).inserted }
+    var index = 0
     var pending: [Trial] = []
-    for trial in all {
+    var moveFailure: (any Error)?
+    try forEachTrial { trial in
+      defer { index += 1 }
+      guard index % shards == shard, seen.insert(trial.key).inserted, moveFailure == nil else {
+        return
+      }
       switch store.readTrial(key: trial.key, definition: trial.definition) {
-      case .done: continue
+      case .done: return
       case .missing: pending.append(trial)
       case .invalid(let reason):
-        try store.moveAside(key: trial.key)
+        do {
+          try store.moveAside(key: trial.key)
+        } catch {
+          moveFailure = error
+        }
         log("\(store.trialPath(trial.key)): \(reason); moved to trials/corrupt/, running it again")
         pending.append(trial)
       }
     }
-    let counter = ProgressCounter(done: all.count - pending.count)
+    if let moveFailure { throw moveFailure }
+    let total = seen.count
+    let counter = ProgressCounter(done: total - pending.count)
     let failures = FailureBox()
     let workers = Swift.max(1, jobs ?? Kernels.threadCount)
     let clock = ContinuousClock()
@@ -187,7 +213,7 @@ public struct StudyRunner: Sendable {
             let (done, ran) = counter.ranOne()
             progress?(
               StudyProgress(
-                done: done, total: all.count, ran: ran, elapsed: (clock.now - started).seconds,
+                done: done, total: total, ran: ran, elapsed: (clock.now - started).seconds,
                 trial: trial.id))
           } catch {
             failures.record("\(trial.id): \(error)")
@@ -204,7 +230,7 @@ public struct StudyRunner: Sendable {
     }
     if let first = failures.first { throw SpecError(location: "study", first) }
     let ran = counter.ran
-    return (ran, all.count - ran - (waitForClaims ? 0 : pending.count))
+    return (ran, total - ran - (waitForClaims ? 0 : pending.count))
   }
 
   /// Runs one trial (deterministic in the config and the trial).
@@ -277,19 +303,26 @@ public struct StudyRunner: Sendable {
   ) throws -> Int {
     let store = self.store
     var missing = 0
-    for trial in try trials() where problem == nil || trial.problemIndex == problem {
+    var failure: (any Error)?
+    try forEachTrial(problem: problem) { trial in
+      guard failure == nil else { return }
       guard case .done(let stored) = store.readTrial(key: trial.key, definition: trial.definition)
       else {
         missing += 1
-        continue
+        return
       }
-      try body(
-        TrialResult(
-          id: trial.id, problem: config.problems[trial.problemIndex].label,
-          optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
-          escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
-          curve: stored.curve, failure: stored.failure))
+      do {
+        try body(
+          TrialResult(
+            id: trial.id, problem: config.problems[trial.problemIndex].label,
+            optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
+            escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
+            curve: stored.curve, failure: stored.failure))
+      } catch {
+        failure = error
+      }
     }
+    if let failure { throw failure }
     return missing
   }
 
