@@ -208,7 +208,11 @@ enum StudyCommand {
       throw UsageError(
         "saddle study: '\(directory.path)' has no study.json (not a study directory)")
     }
-    _ = try StudyDirectory(directory).info()
+    guard try StudyDirectory(directory).info() != nil else {
+      throw UsageError(
+        "saddle study: '\(directory.path)' was written by an older saddle (no directory.json; "
+          + "trial files named by label): run the study again into a new --out")
+    }
     return try StudyConfig.load(data, registry: registry)
   }
 
