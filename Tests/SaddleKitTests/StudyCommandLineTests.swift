@@ -226,14 +226,23 @@ struct StudyCommandLineTests {
     try store.prepare(configData: try JSONEncoder.sorted.encode(config), shard: nil)
     let trials = try StudyRunner(config: config, directory: directory).trials()
     #expect(trials.count == 100_000)
-    for (i, trial) in trials.enumerated() {
-      let curve = (0..<100).map { [Double($0 * 10), -Double(i % 97) * 1e-3 * Double($0)] }
-      let result = StoredResult(
-        finalLoss: -Double(i % 89) * 1e-3, escapeCost: i % 3 == 0 ? nil : 10 + i % 50,
-        counts: .init(gradients: 1000), steps: 1000, curve: curve, failure: nil)
-      try StudyDirectory.trialData(key: trial.key, definition: trial.definition, result: result)
-        .write(to: URL(fileURLWithPath: store.trialPath(trial.key)))
+    let failures = LockedResults()
+    DispatchQueue.concurrentPerform(iterations: 4) { worker in
+      for i in stride(from: worker, to: trials.count, by: 4) {
+        let trial = trials[i]
+        let curve = (0..<100).map { [Double($0 * 10), -Double(i % 97) * 1e-3 * Double($0)] }
+        let result = StoredResult(
+          finalLoss: -Double(i % 89) * 1e-3, escapeCost: i % 3 == 0 ? nil : 10 + i % 50,
+          counts: .init(gradients: 1000), steps: 1000, curve: curve, failure: nil)
+        do {
+          try StudyDirectory.trialData(key: trial.key, definition: trial.definition, result: result)
+            .write(to: URL(fileURLWithPath: store.trialPath(trial.key)))
+        } catch {
+          failures.add("\(error)")
+        }
+      }
     }
+    #expect(failures.all.isEmpty)
     let process = Process()
     process.executableURL =
       try ProcessInfo.processInfo.environment["SADDLE_BIN"].map { URL(fileURLWithPath: $0) }
