@@ -98,14 +98,17 @@ struct StudyTests {
     #expect(report.svg(problem: "qdw").hasPrefix("<svg"))
   }
 
-  @Test("a directory holding another study's results is refused")
-  func refusesOtherStudy() throws {
+  @Test("a changed config replaces study.json, keeps the old one, and reuses finished trials")
+  func changedConfigKeepsHistory() throws {
     let directory = Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let config = try StudyConfig.load(Data(Self.config.utf8))
     _ = try StudyRunner(config: config, directory: directory).run()
     var other = config
     other.seeds = 2
-    #expect(throws: SpecError.self) { try StudyRunner(config: other, directory: directory).run() }
+    let again = try StudyRunner(config: other, directory: directory).run()
+    #expect(again.ran == 0 && again.skipped == 6)
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    #expect(names.contains { $0.hasPrefix("study-") && $0.hasSuffix(".json") })
   }
 }

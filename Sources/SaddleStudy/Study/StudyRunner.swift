@@ -5,7 +5,7 @@ import SaddleModels
 
 /// The outcome of one run of a study, as written to `trials/<id>.json`.
 public struct TrialResult: Codable, Sendable, Equatable {
-  /// `problem/setting/seed`, unique within the study.
+  /// `problem/setting/seed`, for display (the trial file is keyed by its definition).
   public var id: String
   /// The problem's label.
   public var problem: String
@@ -29,9 +29,26 @@ public struct TrialResult: Codable, Sendable, Equatable {
   public var failure: String?
 }
 
-/// Runs a study: every (problem, setting, seed) trial not yet on disk, in parallel, each result
-/// written atomically as its own file — a killed study resumes without redoing or losing
-/// trials; shards (`k/n`) split the trials for a cluster's array jobs.
+/// One finished trial, as reported to a progress callback.
+public struct StudyProgress: Sendable {
+  /// Trials of this run (shard) that are done, including those done before it started.
+  public var done: Int
+  /// Trials of this run (shard).
+  public var total: Int
+  /// Trials computed by this runner so far.
+  public var ran: Int
+  /// Seconds since this runner started.
+  public var elapsed: Double
+  /// The trial that finished (`problem/setting/seed`).
+  public var trial: String
+}
+
+/// Runs a study: every (problem, setting, seed) trial not yet on disk, `jobs` at a time, each
+/// result written atomically as `trials/<key>.json` with `key` a hash of what the trial computes
+/// (``TrialDefinition``) — a killed study resumes without redoing or losing trials, a config
+/// that gains seeds or settings reuses every finished trial, and shards (`k/n`) split the trials
+/// for a cluster's array jobs. Each trial is claimed (`claims/<key>.json`) before it runs, so
+/// runners sharing a directory never compute a trial twice. See ``StudyDirectory``.
 public struct StudyRunner: Sendable {
   /// The study.
   public var config: StudyConfig
@@ -39,6 +56,17 @@ public struct StudyRunner: Sendable {
   public var registry: Registry
   /// Where `study.json` and `trials/` go.
   public var directory: URL
+  /// Trials run at once (nil: `Kernels.threadCount`).
+  public var jobs: Int?
+  /// A claim older than this many seconds is taken over (default 6 h).
+  public var claimExpiry: Double = 6 * 3600
+  /// Whether `run` waits for trials that another live runner has claimed (polling twice a
+  /// second, taking over claims that go stale) instead of returning without them.
+  public var waitForClaims = true
+  /// Where one-line notes go (a corrupt trial file moved aside, a changed config).
+  public var log: @Sendable (String) -> Void = { message in
+    FileHandle.standardError.write(Data(("saddle: " + message + "\n").utf8))
+  }
 
   /// A value with every field given.
   public init(config: StudyConfig, directory: URL, registry: Registry = .standard) {
@@ -49,7 +77,7 @@ public struct StudyRunner: Sendable {
 
   /// One trial to run.
   public struct Trial: Sendable {
-    /// `problem/setting/seed`.
+    /// `problem/setting/seed`, for display.
     public var id: String
     /// Index into the config's problems.
     public var problemIndex: Int
@@ -57,77 +85,153 @@ public struct StudyRunner: Sendable {
     public var setting: StudyConfig.Setting
     /// The seed (1…n).
     public var seed: Int
+    /// What the trial computes (``TrialDefinition``).
+    public var definition: JSONValue
+    /// `definition`'s key: the trial's file is `trials/<key>.json`.
+    public var key: String
   }
 
-  /// Every trial of the study, in a fixed order.
+  /// Every trial of the study, in a fixed order (problems, then settings, then seeds).
   public func trials() throws(SpecError) -> [Trial] {
-    let settings = try config.settings()
     var out: [Trial] = []
-    for (p, problem) in config.problems.enumerated() {
-      for setting in settings {
-        for seed in 1...config.seeds {
-          out.append(
-            Trial(
-              id: "\(problem.label)/\(setting.label)/\(seed)", problemIndex: p, setting: setting,
-              seed: seed))
-        }
-      }
-    }
+    try forEachTrial { out.append($0) }
     return out
   }
 
-  /// A file name for a trial id (safe characters only, plus a hash to keep ids distinct).
-  public static func fileName(for id: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in id.utf8 {
-      hash ^= UInt64(byte)
-      hash &*= 0x100_0000_01b3
-    }
-    let safe = String(id.map { $0.isLetter || $0.isNumber || "-_.=".contains($0) ? $0 : "_" })
-    return "\(safe.prefix(80))-\(String(hash, radix: 16)).json"
-  }
-
-  var trialsDirectory: URL { directory.appendingPathComponent("trials") }
-
-  /// Runs the trials of shard `shard` of `shards` that have no result file yet; returns how
-  /// many ran and how many were already done.
-  public func run(shard: Int = 0, of shards: Int = 1, progress: (@Sendable (String) -> Void)? = nil)
-    throws -> (ran: Int, skipped: Int)
-  {
-    try FileOutput.createDirectory(trialsDirectory.path)
-    let configData = try JSONEncoder.sorted.encode(config)
-    let configPath = directory.appendingPathComponent("study.json").path
-    if let existing = FileManager.default.contents(atPath: configPath), existing != configData {
-      throw SpecError(
-        location: "study directory '\(directory.path)'",
-        "holds another study's results (study.json differs); use another --out")
-    }
-    try FileOutput.write(configData, to: configPath)
-    let all = try trials().enumerated().filter { $0.offset % shards == shard }.map(\.element)
-    let pending = all.filter {
-      !FileManager.default.fileExists(
-        atPath: trialsDirectory.appendingPathComponent(Self.fileName(for: $0.id)).path)
-    }
-    let failures = FailureBox()
-    let jobs = pending
-    DispatchQueue.concurrentPerform(iterations: Swift.max(1, Kernels.threadCount)) { worker in
-      var index = worker
-      while index < jobs.count {
-        let trial = jobs[index]
-        do {
-          let result = try run(trial)
-          let data = try JSONEncoder.sorted.encode(result)
-          try FileOutput.write(
-            data, to: trialsDirectory.appendingPathComponent(Self.fileName(for: trial.id)).path)
-          progress?("done \(trial.id)")
-        } catch {
-          failures.record("\(trial.id): \(error)")
+  /// Calls `body` with each trial in ``trials()`` order, building one definition at a time
+  /// (so a pass over 10⁶ trials holds one definition, not all of them); `problem` restricts
+  /// to one problem.
+  public func forEachTrial(
+    problem only: Int? = nil, _ body: (Trial) throws -> Void
+  ) throws(SpecError) {
+    let settings = try config.settings()
+    for (p, problem) in config.problems.enumerated() where only == nil || only == p {
+      for setting in settings {
+        for seed in 1...config.seeds {
+          let definition = TrialDefinition.make(
+            problem: problem, setting: setting, seed: seed, config: config)
+          let trial = Trial(
+            id: "\(problem.label)/\(setting.label)/\(seed)", problemIndex: p, setting: setting,
+            seed: seed, definition: definition, key: TrialDefinition.key(definition))
+          do {
+            try body(trial)
+          } catch let error as SpecError {
+            throw error
+          } catch {
+            throw SpecError(location: "study", "\(error)")
+          }
         }
-        index += Swift.max(1, Kernels.threadCount)
       }
     }
+  }
+
+  /// The trials of shard `shard` (0-based) of `shards`: every `shards`-th trial of ``trials()``.
+  public func trials(shard: Int, of shards: Int) throws(SpecError) -> [Trial] {
+    try trials().enumerated().filter { $0.offset % shards == shard }.map(\.element)
+  }
+
+  /// A file name for a label (safe characters only, plus a hash to keep labels distinct).
+  public static func fileName(for id: String) -> String {
+    let safe = String(id.map { $0.isLetter || $0.isNumber || "-_.=".contains($0) ? $0 : "_" })
+    return "\(safe.prefix(80))-\(String(CanonicalJSON.fnv1a64(id.utf8), radix: 16)).json"
+  }
+
+  var store: StudyDirectory { StudyDirectory(directory) }
+
+  /// The config as written to `study.json` (sorted keys).
+  public var configData: Data {
+    get throws { try JSONEncoder.sorted.encode(config) }
+  }
+
+  /// Runs the trials of shard `shard` of `shards` that have no result file yet; returns how
+  /// many this runner computed and how many were done already (by an earlier run or another
+  /// runner). Unreadable trial files are moved to `trials/corrupt/` and run again.
+  public func run(
+    shard: Int = 0, of shards: Int = 1, progress: (@Sendable (StudyProgress) -> Void)? = nil
+  ) throws -> (ran: Int, skipped: Int) {
+    let store = self.store
+    if let note = try store.prepare(
+      configData: try configData, shard: shards > 1 ? (shard, shards) : nil)
+    {
+      log(note)
+    }
+    // One computation per distinct definition (two labels may name the same trial).
+    var seen = Set<String>()
+    var index = 0
+    var pending: [Trial] = []
+    var moveFailure: (any Error)?
+    try forEachTrial { trial in
+      defer { index += 1 }
+      guard index % shards == shard, seen.insert(trial.key).inserted, moveFailure == nil else {
+        return
+      }
+      switch store.readTrial(key: trial.key, definition: trial.definition) {
+      case .done: return
+      case .missing: pending.append(trial)
+      case .invalid(let reason):
+        do {
+          try store.moveAside(key: trial.key)
+        } catch {
+          moveFailure = error
+        }
+        log("\(store.trialPath(trial.key)): \(reason); moved to trials/corrupt/, running it again")
+        pending.append(trial)
+      }
+    }
+    if let moveFailure { throw moveFailure }
+    let total = seen.count
+    let counter = ProgressCounter(done: total - pending.count)
+    let failures = FailureBox()
+    let workers = Swift.max(1, jobs ?? Kernels.threadCount)
+    let clock = ContinuousClock()
+    let started = clock.now
+    while !pending.isEmpty {
+      let queue = WorkQueue(pending)
+      let deferred = DeferredBox()
+      DispatchQueue.concurrentPerform(iterations: Swift.min(workers, pending.count)) { _ in
+        while let trial = queue.next() {
+          do {
+            if FileManager.default.fileExists(atPath: store.trialPath(trial.key)) {
+              counter.finishedElsewhere()
+              continue
+            }
+            guard let claim = try store.claim(trial.key, expiry: claimExpiry) else {
+              deferred.append(trial)
+              continue
+            }
+            defer { store.release(trial.key, claim) }
+            // Another runner may have finished it between the check and the claim.
+            if case .done = store.readTrial(key: trial.key, definition: trial.definition) {
+              counter.finishedElsewhere()
+              continue
+            }
+            let begin = clock.now
+            let result = try run(trial)
+            let seconds = (clock.now - begin).seconds
+            try store.writeTrial(
+              key: trial.key, definition: trial.definition, result: StoredResult(result))
+            try store.writeTiming(key: trial.key, seconds: seconds)
+            let (done, ran) = counter.ranOne()
+            progress?(
+              StudyProgress(
+                done: done, total: total, ran: ran, elapsed: (clock.now - started).seconds,
+                trial: trial.id))
+          } catch {
+            failures.record("\(trial.id): \(error)")
+          }
+        }
+      }
+      if failures.first != nil { break }
+      pending = deferred.items.filter {
+        !FileManager.default.fileExists(atPath: store.trialPath($0.key))
+      }
+      counter.finishedElsewhere(deferred.items.count - pending.count)
+      if pending.isEmpty || !waitForClaims { break }
+      Thread.sleep(forTimeInterval: 0.5)
+    }
     if let first = failures.first { throw SpecError(location: "study", first) }
-    return (pending.count, all.count - pending.count)
+    let ran = counter.ran
+    return (ran, total - ran - (waitForClaims ? 0 : pending.count))
   }
 
   /// Runs one trial (deterministic in the config and the trial).
@@ -206,25 +310,105 @@ public struct StudyRunner: Sendable {
       curve: points, failure: failure)
   }
 
-  /// Every result file under `directory/trials` (also after merging shards).
-  public static func results(in directory: URL) throws -> [TrialResult] {
-    let trials = directory.appendingPathComponent("trials")
-    let names = try FileManager.default.contentsOfDirectory(atPath: trials.path)
-      .filter { $0.hasSuffix(".json") }.sorted()
-    return try names.map { name in
-      let data = try Data(contentsOf: trials.appendingPathComponent(name))
-      return try JSONDecoder().decode(TrialResult.self, from: data)
+  /// Calls `body` with each finished trial of the study in `directory` (in ``trials()``
+  /// order, a trial that appears under two labels once per label), reading one trial file at a
+  /// time; trials with no valid file are counted, not passed. `problem` restricts to one
+  /// problem (an index into the config's problems). Returns the number of missing trials.
+  @discardableResult
+  public func forEachResult(
+    problem: Int? = nil, _ body: (TrialResult) throws -> Void
+  ) throws -> Int {
+    let store = self.store
+    var missing = 0
+    var failure: (any Error)?
+    try forEachTrial(problem: problem) { trial in
+      guard failure == nil else { return }
+      guard case .done(let stored) = store.readTrial(key: trial.key, definition: trial.definition)
+      else {
+        missing += 1
+        return
+      }
+      do {
+        try body(
+          TrialResult(
+            id: trial.id, problem: config.problems[trial.problemIndex].label,
+            optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
+            escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
+            curve: stored.curve, failure: stored.failure))
+      } catch {
+        failure = error
+      }
+    }
+    if let failure { throw failure }
+    return missing
+  }
+
+  /// Every finished trial of the study in `directory` (also after merging shards), with labels
+  /// from its `study.json`.
+  public static func results(in directory: URL, registry: Registry = .standard) throws
+    -> [TrialResult]
+  {
+    guard let data = StudyDirectory(directory).configData() else {
+      throw StudyDirectoryError("'\(directory.path)' has no study.json (not a study directory)")
+    }
+    let config = try StudyConfig.load(data, registry: registry)
+    var out: [TrialResult] = []
+    try StudyRunner(config: config, directory: directory, registry: registry).forEachResult {
+      out.append($0)
+    }
+    return out
+  }
+}
+
+extension StoredResult {
+  init(_ r: TrialResult) {
+    self.init(
+      finalLoss: r.finalLoss, escapeCost: r.escapeCost, counts: r.counts, steps: r.steps,
+      curve: r.curve, failure: r.failure)
+  }
+}
+
+extension Duration {
+  var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) * 1e-18
+  }
+}
+
+final class ProgressCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var done: Int
+  private(set) var ranCount = 0
+  init(done: Int) { self.done = done }
+  func ranOne() -> (done: Int, ran: Int) {
+    lock.withLock {
+      done += 1
+      ranCount += 1
+      return (done, ranCount)
+    }
+  }
+  func finishedElsewhere(_ n: Int = 1) { lock.withLock { done += n } }
+  var ran: Int { lock.withLock { ranCount } }
+}
+
+final class WorkQueue: @unchecked Sendable {
+  private let lock = NSLock()
+  private let items: [StudyRunner.Trial]
+  private var index = 0
+  init(_ items: [StudyRunner.Trial]) { self.items = items }
+  func next() -> StudyRunner.Trial? {
+    lock.withLock {
+      guard index < items.count else { return nil }
+      defer { index += 1 }
+      return items[index]
     }
   }
 }
 
-extension JSONEncoder {
-  /// Sorted keys: the same config always encodes to the same bytes.
-  static var sorted: JSONEncoder {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return encoder
-  }
+final class DeferredBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var list: [StudyRunner.Trial] = []
+  func append(_ trial: StudyRunner.Trial) { lock.withLock { list.append(trial) } }
+  var items: [StudyRunner.Trial] { lock.withLock { list } }
 }
 
 final class FailureBox: @unchecked Sendable {
