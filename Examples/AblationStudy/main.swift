@@ -27,7 +27,7 @@ struct PairedFactorization: SaddleDeclaring {
 
   func initialParameters(seed: UInt64) -> ParameterVector {
     ParameterVector(
-      perturbedStart([Double](repeating: 0, count: 2 * pairs), norm: 1e-6, seed: seed).map {
+      perturbedPoint([Double](repeating: 0, count: 2 * pairs), norm: 1e-6, seed: seed).map {
         Float($0)
       })
   }
