@@ -197,7 +197,7 @@ struct StudyCommandLineTests {
       to: badName)
     let bad = try runSaddle(["study", "slurm", badName.path, "--shards", "2", "--out", out])
     #expect(bad.status == 2 && Self.isOneLine(bad.stderr))
-    #expect(bad.stderr.contains("cannot be used as a Slurm job name"))
+    #expect(bad.stderr.contains("field 'name'") && bad.stderr.contains("Slurm job"))
     let noShards = try runSaddle(["study", "slurm", config.path])
     #expect(noShards.status == 2 && noShards.stderr.contains("--shards N is required"))
   }

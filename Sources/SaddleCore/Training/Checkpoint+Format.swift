@@ -40,7 +40,7 @@ private let checksumKey = Array(#""checksum":"fnv1a64:"#.utf8)
 /// Every checkpoint, state blob and history line is decoded here, so that switching to a
 /// stricter JSON decoder is a change to this one function.
 func decodeCheckpointJSON<T: Decodable>(_ type: T.Type, from data: some DataProtocol) throws -> T {
-  try StrictJSON.decode(T.self, from: Data(data), source: "checkpoint")
+  try StrictJSON.decode(T.self, from: Data(data), source: "checkpoint", unknownKeys: .ignore)
 }
 
 /// The encoder for checkpoints and state blobs: sorted keys, no escaped slashes, and no

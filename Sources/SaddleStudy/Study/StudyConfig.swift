@@ -278,11 +278,15 @@ public struct StudyConfig: Codable, Sendable, Equatable {
           )
         }
       }
+      // A model that is not closed-form but declares its saddle value (SaddleDeclaring) is
+      // measured for escape from its seeded initialization.
+      let declaresSaddle =
+        closed == nil && (model as? any SaddleDeclaring)?.saddleValue != nil
       if let d = p.escapeDelta {
         guard d > 0 && d.isFinite else {
           throw fail("\(field).escapeDelta", "\(d) is out of range (accepted: > 0)")
         }
-        guard fromSaddle else {
+        guard fromSaddle || declaresSaddle else {
           throw fail(
             "\(field).escapeDelta",
             "applies only to closed-form problems started at a saddle (start: saddle); here it would be ignored"

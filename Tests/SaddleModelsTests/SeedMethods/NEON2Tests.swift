@@ -29,7 +29,7 @@ struct NEON2Tests {
   func certifiesMinimum() throws {
     let spec = #"""
       [{"stage": "neon", "search": "oja", "iterations": 50, "rate": 0.5, "radius": 0.01,
-        "stepSize": 0.1}]
+        "stepSize": 0.1}, {"stage": "raw-gradient"}]
       """#
     let optimizer = try Registry.standard.optimizer(fromJSON: spec)
     var state = optimizer.makeState(
