@@ -59,6 +59,8 @@ let package = Package(
     .testTarget(name: "SaddleStudyTests", dependencies: ["SaddleStudy"]),
     .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
     .testTarget(name: "SaddleKitCTests", dependencies: ["SaddleKitC"]),
+    // The command-line tool's own code (`@testable import saddle`): progress, formatting.
+    .testTarget(name: "SaddleCLITests", dependencies: ["saddle"]),
   ],
   swiftLanguageModes: [.v6]
 )
