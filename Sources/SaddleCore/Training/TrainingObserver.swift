@@ -4,8 +4,9 @@ public protocol TrainingObserver: AnyObject {
   func trainer(didComplete record: StepRecord) -> Bool
   /// Called once at the end.
   func trainer(didFinish history: TrainingHistory)
-  /// Called when the trainer keeps a snapshot to roll back to (``NonFinitePolicy/rollback``),
-  /// before the step after `step` runs. Defaults to nothing.
+  /// Called when the trainer keeps a snapshot to roll back to
+  /// (``NonFinitePolicy/Action/rollback``), before the step after `step` runs. Defaults to
+  /// nothing.
   func trainer(didTakeSnapshotAt step: Int)
   /// Called when the trainer went back to the snapshot of `event.restoredStep`: the steps
   /// after it are undone and will be redone (or the run stops there). Defaults to nothing.

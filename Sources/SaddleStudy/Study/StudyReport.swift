@@ -6,7 +6,7 @@ import SaddleCore
 /// escape censored at the budget) with its Brookmeyer–Crowley interval, the final loss, the
 /// loss at an equal cost and the cost to a target loss; paired comparisons against a baseline
 /// over the same seeds; Dolan–Moré performance profiles across problems. Written as Markdown
-/// and CSV (``write(to:title:)``), plus figures (`StudyReport+Figures.swift`).
+/// and CSV (``write(to:title:environment:)``), plus figures (`StudyReport+Figures.swift`).
 public struct StudyReport: Sendable {
   /// One row: a setting on a problem.
   public struct Row: Sendable, Equatable {
