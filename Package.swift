@@ -68,6 +68,8 @@ let package = Package(
     .testTarget(name: "SaddleKitTests", dependencies: ["SaddleKit"]),
     .testTarget(name: "SaddleKitCTests", dependencies: ["SaddleKitC"]),
     .testTarget(name: "SaddleBenchmarksTests", dependencies: ["SaddleBenchmarks"]),
+    // The command-line tool's own code (`@testable import saddle`): progress, formatting.
+    .testTarget(name: "SaddleCLITests", dependencies: ["saddle"]),
   ],
   swiftLanguageModes: [.v6]
 )

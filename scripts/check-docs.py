@@ -20,6 +20,13 @@ import sys
 
 
 def undocumented(path, modules):
+    # Only the symbols a graph's own module declares (`M.symbols.json`, `M@Other.symbols.json`):
+    # a graph also lists the symbols its module re-exports (SaddleKit re-exports them all), and
+    # an incremental build does not rewrite a dependent module's graph after a doc-only edit, so
+    # those copies can be stale.
+    declaring = path.name.split("@", 1)[0].removesuffix(".symbols.json")
+    if declaring not in modules:
+        return
     graph = json.loads(path.read_text())
     inherited = {
         r["source"] for r in graph.get("relationships", [])
@@ -36,7 +43,7 @@ def undocumented(path, modules):
         location = symbol.get("location")
         if not location:
             continue
-        if not any(f"/Sources/{m}/" in location["uri"] for m in modules):
+        if f"/Sources/{declaring}/" not in location["uri"]:
             continue
         lines = (symbol.get("docComment") or {}).get("lines") or []
         if any(line.get("text", "").strip() for line in lines):

@@ -248,21 +248,6 @@ struct CommandLineTests {
 
 @Suite("The main job")
 struct MainJobTests {
-  @Test("the embedded default study is Studies/deo-ablation.json")
-  func embeddedStudyMatchesFile() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent()
-    let file = try Data(contentsOf: root.appendingPathComponent("Studies/deo-ablation.json"))
-    let source = try String(
-      contentsOf: root.appendingPathComponent("Sources/saddle/DefaultStudy.swift"), encoding: .utf8)
-    let start = try #require(source.range(of: "#\"\"\""))
-    let end = try #require(source.range(of: "\"\"\"#"))
-    let embedded = Data(source[start.upperBound..<end.lowerBound].utf8)
-    let a = try JSONSerialization.jsonObject(with: file) as? NSDictionary
-    let b = try JSONSerialization.jsonObject(with: embedded) as? NSDictionary
-    #expect(a != nil && a == b)
-  }
-
   @Test("saddle with no arguments runs the default study and prints mean ± CI per setting")
   func mainJob() throws {
     let directory = FileManager.default.temporaryDirectory

@@ -7,14 +7,23 @@
 /// Read user input with ``StrictJSON`` (`StrictJSON.parse(data, source:)`), which refuses
 /// duplicate keys, trailing commas and invalid UTF-8 that `JSONDecoder` would accept.
 public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
+  /// JSON `null`.
   case null
+  /// `true` or `false`.
   case bool(Bool)
+  /// A number with an integral value that fits in `Int` (`3`, and as ``StrictJSON`` reads
+  /// them `3.0` and `1e3` too).
   case int(Int)
   /// An integer above `Int.max`.
   case unsigned(UInt64)
+  /// Any other finite number: one with a fractional part, one beyond the 64-bit integer
+  /// ranges, and `-0` (kept with its sign).
   case double(Double)
+  /// A string.
   case string(String)
+  /// An array, in order.
   case array([JSONValue])
+  /// An object; its keys are unique (``StrictJSON`` refuses duplicates).
   case object([String: JSONValue])
 
   public init(from decoder: any Decoder) throws {

@@ -15,7 +15,17 @@ import Foundation
 public struct Registry: Sendable {
   /// What a registered name makes.
   public enum Kind: String, Sendable, CaseIterable {
-    case rule, estimator, preset, model
+    /// An update rule (`register(rule:…)`): a stage that writes the update direction.
+    case rule
+    /// A curvature estimator (``Registry/register(estimator:summary:_:)``): a stage that
+    /// estimates the minimum-curvature direction for the rules after it.
+    case estimator
+    /// A preset (``Registry/register(preset:summary:_:)``): a whole pipeline under one name,
+    /// usable as a stage.
+    case preset
+    /// A model or problem (``Registry/register(model:summary:_:)``), named by studies and
+    /// `saddle run --problem`.
+    case model
   }
 
   /// A registered factory.

@@ -268,6 +268,7 @@ public final class StageParameters {
 
 /// An accepted numeric range, with its rendering for messages and `saddle list`.
 public enum NumericRange: Sendable, Equatable {
+  /// Every finite number (NaN and infinities are refused by the reader, whatever the range).
   case any
   /// `x ≥ lower`.
   case atLeast(Double)

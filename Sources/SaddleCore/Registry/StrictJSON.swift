@@ -35,8 +35,9 @@ public enum StrictJSON {
 
   /// Parses `data` strictly into a ``JSONValue``.
   ///
-  /// - Parameter source: names the input in errors: a file path, or an option like
-  ///   `--optimizer`.
+  /// - Parameters:
+  ///   - data: the JSON text, UTF-8.
+  ///   - source: names the input in errors: a file path, or an option like `--optimizer`.
   public static func parse(_ data: Data, source: String) throws(SpecError) -> JSONValue {
     var parser = Parser(bytes: [UInt8](data), source: source)
     return try parser.parseDocument()

@@ -26,7 +26,13 @@
 public struct NonFinitePolicy: Sendable, Equatable, Codable, CustomStringConvertible {
   /// The reaction to a non-finite step.
   public enum Action: String, Sendable, Equatable, Codable, CaseIterable {
-    case stop, skip, rollback
+    /// End the run with ``StopReason/nonFinite``.
+    case stop
+    /// Drop the step (parameters and state as before it) and go on with the next.
+    case skip
+    /// Go back to the last good snapshot, scale the learning rate by
+    /// ``NonFinitePolicy/rollbackFactor`` and redo the steps from there.
+    case rollback
   }
 
   /// The reaction.

@@ -2,7 +2,22 @@ import Foundation
 
 /// Why a run stopped.
 public enum StopReason: String, Sendable, Codable, Equatable {
-  case stepBudget, evaluationBudget, costBudget, targetLoss, nonFinite, stoppedByObserver
+  /// The step limit (``TrainingBudget/steps``) was reached; also the reason when no limit
+  /// stopped the run before it.
+  case stepBudget
+  /// The gradient evaluations spent reached ``TrainingBudget/gradientEvaluations``.
+  case evaluationBudget
+  /// The cost spent (gradient-equivalents, ``EvaluationCounts/cost``) reached
+  /// ``TrainingBudget/cost``.
+  case costBudget
+  /// A step's loss (at the parameters before its update) was at or below
+  /// ``TrainingBudget/targetLoss``.
+  case targetLoss
+  /// A step produced a NaN or an infinity and the ``NonFinitePolicy`` stopped the run (see
+  /// ``TrainingHistory/failure``).
+  case nonFinite
+  /// An observer returned `false` from ``TrainingObserver/trainer(didComplete:)``.
+  case stoppedByObserver
   /// A checkpoint could not be written (see ``TrainingHistory/failure``).
   case checkpointFailed
 
@@ -92,6 +107,7 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey { case step, metrics }
 
+    /// The metrics evaluated after `step` steps.
     public init(step: Int, metrics: [String: Double]) {
       self.step = step
       self.metrics = metrics

@@ -80,7 +80,7 @@ public struct CharacterLanguageTask: SequenceTask {
   /// A task over ``embeddedCorpus`` (runs without any file).
   ///
   /// - Precondition: `1 ≤ sequenceLength ≤ maximumEmbeddedSequenceLength` (the registry checks
-  ///   this first and reports a bad value as a ``SpecError``).
+  ///   this first and reports a bad value as a `SpecError`).
   public init(sequenceLength: Int = 32) {
     precondition(
       (1...Self.maximumEmbeddedSequenceLength).contains(sequenceLength),

@@ -77,14 +77,16 @@ public struct StudyConfig: Codable, Sendable, Equatable {
   /// The most trials a study may have unless `allowLarge` (CLI `--allow-large`).
   public static let maximumTrials = 100_000
 
-  /// Loads and validates a config read by ``StrictJSON``: unknown keys at every level,
+  /// Loads and validates a config read by `StrictJSON`: unknown keys at every level,
   /// duplicate keys, trailing commas and wrong types are errors naming `source` (the file),
   /// the JSON path (`problems[1].escapeDelta`), the value and what is accepted.
   ///
   /// - Parameters:
+  ///   - data: the config's JSON text, UTF-8.
+  ///   - registry: resolves the problem, model and stage names.
   ///   - source: the file's path (or another name for the input), for messages.
   ///   - allowLarge: accept more than ``maximumTrials`` trials and optimizer specs of more
-  ///     than ``Registry/maximumStages`` stages.
+  ///     than `Registry.maximumStages` stages.
   public static func load(
     _ data: Data, registry: Registry = .standard, source: String = "study config",
     allowLarge: Bool = false
