@@ -109,6 +109,9 @@ def svg_curves(path, title, series, xlabel, ylabel):
     if not xs:
         return
     x0, x1 = min(xs), max(xs)
+    # Clip at 1.1 × the largest starting value (a diverging method leaves the plot at the top).
+    start_max = max(pts[0][1] for _, pts in series if pts)
+    ys = [min(y, 1.1 * start_max) for y in ys]
     y0, y1 = min(ys), max(ys)
     if y1 == y0:
         y1 = y0 + 1
@@ -131,7 +134,7 @@ def svg_curves(path, title, series, xlabel, ylabel):
         out.append(f'<text x="{ml-4}" y="{py(yv)+4:.1f}" text-anchor="end">{yv:.2f}</text>')
     for i, (name, pts) in enumerate(series):
         c = colors[i % len(colors)]
-        d = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
+        d = " ".join(f"{px(x):.1f},{py(min(y, y1)):.1f}" for x, y in pts)
         out.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.6" points="{d}"/>')
         out.append(f'<text x="{w-mr+8}" y="{mt+14+16*i}" fill="{c}">{name}</text>')
     out.append("</svg>")
@@ -228,7 +231,7 @@ def main():
                      if t["seed"] in base_by_seed]
             if diffs and label != baseline:
                 dm, dlo, dhi = ci(diffs)
-                dtxt = f"{dm:+.4f} [{dlo:+.4f}, {dhi:+.4f}] (n={len(diffs)})"
+                dtxt = f"{dm:+.4g} [{dlo:+.4g}, {dhi:+.4g}] (n={len(diffs)})"
                 ptxt = f"{sign_flip_p(diffs):.3g}"
             else:
                 dtxt, ptxt = "(baseline)" if label == baseline else "—", "—"
@@ -238,7 +241,7 @@ def main():
             med = km_median(times, events, horizon)
             medtxt = f"{med:.0f}" if med is not None else f"> {horizon}"
             steps = statistics.fmean(t["steps"] for t in rep)
-            P(f"| {fam} | `{label}` | {len(rep)} | {m:.4f} [{lo:.4f}, {hi:.4f}] | {acc} | "
+            P(f"| {fam} | `{label}` | {len(rep)} | {m:.4g} [{lo:.4g}, {hi:.4g}] | {acc} | "
               f"{dtxt} | {ptxt} | {sum(events)}/{len(rep)} | {medtxt} | {steps:.0f} |")
             # mean held-out curve over reporting seeds
             rows = [t["heldOut"] for t in rep if t.get("heldOut")]
@@ -252,6 +255,27 @@ def main():
                    series, "gradient evaluations", "held-out loss")
         P(f"![{problem}]({fig})")
         P("")
+    # Did the dimer ever act? Corrected DEO (projection + negative-curvature step when C < 0)
+    # and the literal reading (projection only) have bit-identical runs exactly when the dimer
+    # never reported C < 0 (then neither stage acts and both are Adam with fewer steps).
+    P("## Did the dimer ever report negative curvature?")
+    P("")
+    P("Runs of corrected DEO over Adam and of the literal reading (same learning rate, same "
+      "seed) whose whole loss curve and final held-out loss are bit-identical: then the dimer "
+      "never reported C < 0 in that run, and neither the projection nor the "
+      "negative-curvature step ever acted.")
+    P("")
+    P("| problem | learning rate | identical / pairs |")
+    P("| --- | --- | ---: |")
+    for problem in [p["label"] for p in config["problems"]]:
+        for lr in ("0.001", "0.003"):
+            a_ = {t["seed"]: t for t in by[(problem, f"deo-adam[learningRate={lr}]")]}
+            b_ = {t["seed"]: t for t in by[(problem, f"literal[learningRate={lr}]")]}
+            seeds = sorted(set(a_) & set(b_))
+            same = sum(1 for k in seeds if a_[k]["curve"] == b_[k]["curve"]
+                       and a_[k]["heldOut"] == b_[k]["heldOut"])
+            P(f"| {problem} | {lr} | {same} / {len(seeds)} |")
+    P("")
     with open(a.out_md, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
