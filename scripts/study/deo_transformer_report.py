@@ -158,6 +158,19 @@ def main():
         settings_total += n
     total = settings_total * config["seeds"] * len(config["problems"])
     K = a.tuning_seeds
+    # Trials the config defines but the directory lacks (not run yet, or not recorded).
+    expected = []
+    for pr in config["problems"]:
+        for o in config["optimizers"]:
+            grid = o.get("grid") or {}
+            keys = sorted(grid)
+            for combo in itertools.product(*[grid[k] for k in keys]):
+                suffix = ",".join(f"{k.split('.')[-1]}={json.dumps(v)}" for k, v in zip(keys, combo))
+                label = f"{o['label']}[{suffix}]" if keys else o["label"]
+                for seed in range(1, config["seeds"] + 1):
+                    expected.append((pr["label"], label, seed))
+    have = {(t["problem"], t["optimizer"], t["seed"]) for t in trials}
+    missing = [e for e in expected if e not in have]
     by = defaultdict(list)  # (problem, setting) -> trials
     for t in trials:
         by[(t["problem"], t["optimizer"])].append(t)
@@ -223,12 +236,17 @@ def main():
                 P(f"| {fam} | {label} | 0 | — | — | — | — | — | — | — |")
                 continue
             vals = [final_heldout(t) for t in rep]
+            bad = sum(1 for v in vals if not math.isfinite(v))
+            if bad:
+                P(f"| {fam} | `{label}` | {len(rep)} | {bad} of {len(rep)} runs ended non-finite | "
+                  "— | — | — | — | — | — |")
+                continue
             m, lo, hi = ci(vals)
             accs = [t["heldOut"][-1][2] for t in rep if t.get("heldOut")
                     and len(t["heldOut"][-1]) > 2]
             acc = f"{statistics.fmean(accs):.3f}" if accs else "—"
             diffs = [final_heldout(t) - base_by_seed[t["seed"]] for t in rep
-                     if t["seed"] in base_by_seed]
+                     if t["seed"] in base_by_seed and math.isfinite(base_by_seed[t["seed"]])]
             if diffs and label != baseline:
                 dm, dlo, dhi = ci(diffs)
                 dtxt = f"{dm:+.4g} [{dlo:+.4g}, {dhi:+.4g}] (n={len(diffs)})"
@@ -250,6 +268,12 @@ def main():
                    for i in range(npts)]
             series.append((fam, pts))
         P("")
+        gone = [m for m in missing if m[0] == problem]
+        if gone:
+            P(f"Missing trials ({len(gone)}; not in the directory — with a finished study these "
+              "are runs the runner could not record, e.g. a NaN final loss, which JSON cannot "
+              "hold): " + ", ".join(f"`{l}`/{sd}" for _, l, sd in gone) + ".")
+            P("")
         fig = f"{base}-{problem}.svg"
         svg_curves(os.path.join(figdir, fig), f"{problem}: held-out loss, mean over reporting seeds",
                    series, "gradient evaluations", "held-out loss")
