@@ -22,7 +22,10 @@ let package = Package(
     .target(name: "SaddleCore", dependencies: ["_SaddleKernels"]),
     .target(name: "_SaddleKernels"),
     .target(name: "SaddleTensor", dependencies: ["_SaddleKernels"]),
-    .target(name: "SaddleModels", dependencies: ["SaddleCore", "SaddleTensor"]),
+    .target(
+      name: "SaddleModels", dependencies: ["SaddleCore", "SaddleTensor"],
+      // The Shakespeare corpus (`"corpus": "shakespeare"`), read as plain files.
+      resources: [.copy("Resources/Shakespeare")]),
     .target(name: "SaddleStudy", dependencies: ["SaddleCore", "SaddleModels"]),
     .target(
       name: "SaddleKit",

@@ -7,6 +7,9 @@ Times the median of jit(value_and_grad(loss)) and of a dimer probe (3 sequential
 calls at x, x + dN, x - dN), each call followed by block_until_ready.
 
 Usage: /tmp/peers/.venv/bin/python Benchmarks/Transformer/jax_peer.py [--reps 100]
+       [--vocab V --width D --layers L --heads H --mlp F --seq T --batch B]
+(the sizes default to the reference model's; `saddle bench transformer --config NAME` passes
+the named configuration's)
 Prints one line: JAX gradient_ms=... dimer3_ms=... loss=...
 Pin to one CPU with `taskset -c 0` for the 1-thread figure.
 """
@@ -19,6 +22,12 @@ import jax
 import jax.numpy as jnp
 
 V, D, L, H, F, T, B = 64, 64, 2, 4, 256, 32, 32
+
+
+def set_sizes(v, d, l, h, f, t, b):
+    global V, D, L, H, F, T, B
+    assert d % h == 0, "width must be a multiple of heads"
+    V, D, L, H, F, T, B = v, d, l, h, f, t, b
 
 
 def init_params(key):
@@ -83,7 +92,11 @@ def median_ms(fn, warmup, reps):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=100)
+    for name, value in (("vocab", V), ("width", D), ("layers", L), ("heads", H), ("mlp", F),
+                        ("seq", T), ("batch", B)):
+        ap.add_argument(f"--{name}", type=int, default=value)
     args = ap.parse_args()
+    set_sizes(args.vocab, args.width, args.layers, args.heads, args.mlp, args.seq, args.batch)
     params = init_params(jax.random.PRNGKey(0))
     data = jax.random.randint(jax.random.PRNGKey(1), (B, T + 1), 0, V)
     inp, tgt = data[:, :-1], data[:, 1:]
@@ -102,7 +115,8 @@ def main():
         jax.block_until_ready((vg(params, inp, tgt), vg(xp, inp, tgt), vg(xm, inp, tgt)))
 
     d_ms = median_ms(dimer, 10, args.reps)
-    print(f"JAX gradient_ms={g_ms:.3f} dimer3_ms={d_ms:.3f} loss={loss:.6f} "
+    count = sum(l.size for l in leaves)
+    print(f"JAX gradient_ms={g_ms:.3f} dimer3_ms={d_ms:.3f} loss={loss:.6f} params={count} "
           f"jax={jax.__version__} devices={jax.devices()}")
 
 

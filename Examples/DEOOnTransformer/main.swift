@@ -31,6 +31,10 @@ let usage = """
     --quick                a tiny model and a few dozen steps (for tests; runs in seconds;
                            ignores --vocabulary, --sequence-length, --width and --periods)
     --adam-only            skip the DEO run
+    --diagnose-at S1,S2    instead of training twice: Adam with curvature diagnostics at these
+                           steps (dimer vs Lanczos λ_min, SLQ spectral density), written as
+                           JSON to --output
+    --batch B              batch rows (default 32)
     -h, --help             this text
   """
 
@@ -46,6 +50,8 @@ struct Options {
   var sequenceLength = 32
   var width = 32
   var periods = 8...16
+  var diagnoseAt: [Int]?
+  var batch = 32
 
   init(_ arguments: [String]) throws {
     var i = 0
@@ -69,6 +75,13 @@ struct Options {
         seed = s
       case "--quick": quick = true
       case "--adam-only": adamOnly = true
+      case "--batch": batch = try Self.positive(try value(), "--batch")
+      case "--diagnose-at":
+        let steps = try value().split(separator: ",").compactMap { Int($0) }
+        guard !steps.isEmpty, steps.allSatisfy({ $0 >= 0 }) else {
+          throw UsageError("--diagnose-at needs steps ≥ 0, e.g. 0,150,350")
+        }
+        diagnoseAt = steps
       case "--vocabulary": vocabulary = try Self.positive(try value(), "--vocabulary")
       case "--sequence-length":
         sequenceLength = try Self.positive(try value(), "--sequence-length")
@@ -164,7 +177,8 @@ func main() throws {
       sequenceLength: 12, batchSize: 8)
     : TransformerConfiguration(
       vocabularySize: options.vocabulary, modelWidth: options.width, layerCount: 2, headCount: 2,
-      mlpWidth: 4 * options.width, sequenceLength: options.sequenceLength, batchSize: 32)
+      mlpWidth: 4 * options.width, sequenceLength: options.sequenceLength,
+      batchSize: options.batch)
   let model = TransformerModel(
     configuration: configuration, task: task, threads: 2, evaluationRows: quick ? 16 : 256)
   print(
@@ -178,6 +192,26 @@ func main() throws {
       + "copying any earlier token of the period without order: about log P̄ = "
       + "\(String(format: "%.3f", log(Double(task.periods.lowerBound + task.periods.upperBound) / 2)))"
   )
+
+  if let chosen = options.diagnoseAt {
+    let start = Date()
+    let samples = try CurvatureDiagnostics.run(
+      model: model, learningRate: options.learningRate, steps: (chosen.max() ?? 0) + 1,
+      at: Set(chosen), seed: options.seed)
+    for s in samples {
+      print(
+        String(
+          format: "step %d: eval loss %.4f; dimer C %+.4e; Lanczos λ_min %+.4e, λ_max %+.4e; "
+            + "angle %.1f°; relative error %.3f; SLQ nodes < 0: weight %.3f",
+          s.step, s.loss, s.dimerCurvature, s.lanczosMinimum, s.lanczosMaximum, s.angleDegrees,
+          s.relativeError, s.density.cumulative(-1e-12)))
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try encoder.encode(samples).write(to: URL(fileURLWithPath: output))
+    print("wrote \(output) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    return
+  }
 
   func train<R: UpdateRule>(_ name: String, _ optimizer: Optimizer<R>) throws -> [CurvePoint] {
     var state = optimizer.makeState(for: model, seed: options.seed)

@@ -10,13 +10,16 @@ enum BenchCommand {
       help: "Timed repetitions; the median is shown (default 21 for update, 20 for transformer)."),
     OptionSpec(name: "threads", valueName: "LIST", help: "Thread counts to time (default 1,2)."),
     OptionSpec(
+      name: "config", valueName: "NAME",
+      help: "Transformer size: reference (default), deo-small or nanogpt-shakespeare."),
+    OptionSpec(
       name: "python", valueName: "PATH",
       help: "A Python with JAX for the peer (default: $SADDLE_PEER_PYTHON, else python3)."),
     OptionSpec(name: "json", valueName: nil, help: "`update`: print one JSON object instead."),
   ]
 
   static let usage =
-    "saddle bench update|transformer [--n N] [--repeats R] [--threads 1,2] [--json]"
+    "saddle bench update|transformer|estimators [--n N] [--repeats R] [--threads 1,2] [--json] [--config NAME]"
 
   static func run(_ arguments: [String], registry: Registry) throws {
     let args = try ParsedArguments(arguments, command: "bench", options: options, positionals: 1)
@@ -53,7 +56,17 @@ enum BenchCommand {
           "saddle bench: --json applies to `update` only (transformer prints Markdown)")
       }
       let repeats = try args.int("repeats", default: 20, min: 1)!
-      try transformer(repeats: repeats, threads: threads, python: args.string("python"))
+      let name = args.string("config") ?? "reference"
+      guard let configuration = TransformerConfiguration.named(name) else {
+        let names = TransformerConfiguration.named.map(\.name)
+        let hint = closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
+        throw UsageError(
+          "saddle bench: --config '\(name)' is not a Transformer size\(hint) "
+            + "(\(names.joined(separator: ", ")))")
+      }
+      try transformer(
+        repeats: repeats, threads: threads, python: args.string("python"), name: name,
+        configuration: configuration)
     case "estimators":
       try EstimatorBench.run(registry: registry)
     case let other:
@@ -73,33 +86,48 @@ enum BenchCommand {
     print(json ? report.json : report.markdown)
   }
 
-  static func transformer(repeats: Int, threads: [Int], python: String?) throws {
+  static func transformer(
+    repeats: Int, threads: [Int], python: String?, name: String,
+    configuration: TransformerConfiguration
+  ) throws {
     #if DEBUG
       print("warning: debug build; time with `swift run -c release saddle bench transformer`")
     #endif
-    let configuration = TransformerConfiguration.reference
+    let c = configuration
+    let flops = c.gradientFLOPs
     print(
-      "## Reference Transformer: loss + gradient (\(configuration.parameterCount) parameters, "
-        + "\(configuration.batchSize)×\(configuration.sequenceLength) tokens), median of \(repeats)\n"
-    )
-    print("| threads | kernel | gradient ms | dimer probe (3 gradients) ms | loss |")
-    print("| --- | --- | ---: | ---: | ---: |")
+      "## Transformer '\(name)': loss + gradient (\(c.parameterCount) parameters, "
+        + "\(c.layerCount) layers × \(c.headCount) heads × width \(c.modelWidth), "
+        + "\(c.batchSize)×\(c.sequenceLength) tokens, "
+        + String(format: "%.3g GFLOP", flops / 1e9) + " per gradient = 6·N·B·T + 12·L·d·B·T²), "
+        + "median of \(repeats)\n")
+    print(
+      "| threads | kernel | gradient ms | GFLOP/s | dimer probe (3 gradients) ms | loss | "
+        + "GEMM 1024³ GFLOP/s | efficiency vs GEMM | FP32 peak GFLOP/s | vs peak |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     var swiftTimes: [Int: Double] = [:]
-    let progress = Progress("saddle bench transformer", total: threads.count, unit: "thread counts")
-    Interrupt.onInterrupt {
-      "saddle bench: interrupted after \(progress.done) of \(threads.count) thread counts; "
-        + "finished rows are printed above. Rerun with: \(Interrupt.commandLine)"
-    }
+    var efficiencies: [String] = []
+    let peak = PeakEstimate.current
     for t in threads {
-      defer { progress.advance() }
-      let r = TransformerBenchmark.run(threads: t, iterations: repeats)
+      let r = TransformerBenchmark.run(threads: t, iterations: repeats, configuration: c)
+      let gemm = GEMMRate.measure(size: 1024, threads: t, repeats: max(3, min(repeats, 10)))
       swiftTimes[t] = r.gradientMilliseconds
+      let achieved = flops / (r.gradientMilliseconds * 1e6)
+      let peakRate = peak.gigaflops(threads: t)
       print(
         String(
-          format: "| %d | %@ | %.2f | %.2f | %.6f |", t, r.kernelPath, r.gradientMilliseconds,
-          r.dimerProbeMilliseconds, r.loss))
+          format: "| %d | %@ | %.2f | %.1f | %.2f | %.6f | %.1f | %.0f%% | %.0f | %.0f%% |", t,
+          r.kernelPath, r.gradientMilliseconds, achieved, r.dimerProbeMilliseconds, r.loss,
+          gemm, 100 * achieved / gemm, peakRate, 100 * achieved / peakRate))
+      efficiencies.append(
+        String(
+          format: "%d thread(s): efficiency %.0f%% of the measured GEMM rate (%.1f of %.1f "
+            + "GFLOP/s); the GEMM is %.0f%% of the FP32 peak %.0f GFLOP/s", t,
+          100 * achieved / gemm, achieved, gemm, 100 * gemm / peakRate, peakRate))
     }
-    progress.finish()
+    print("")
+    for line in efficiencies { print("- \(line)") }
+    print("- peak = \(peak.description)")
     guard let peer = peerScript("Benchmarks/Transformer/jax_peer.py") else {
       print("\nJAX peer: script not found next to the sources (run from a checkout)")
       return
@@ -110,7 +138,14 @@ enum BenchCommand {
     for t in threads {
       // One CPU for the 1-thread figure, both for 2 (JAX uses every CPU it is given).
       let pin = t == 1 ? ["taskset", "-c", "0"] : []
-      guard let line = runPeer(pin + [interpreter, peer.path, "--reps", "\(max(repeats, 20))"]),
+      let sizes = [
+        "--vocab", "\(c.vocabularySize)", "--width", "\(c.modelWidth)", "--layers",
+        "\(c.layerCount)", "--heads", "\(c.headCount)", "--mlp", "\(c.mlpWidth)", "--seq",
+        "\(c.sequenceLength)", "--batch", "\(c.batchSize)",
+      ]
+      guard
+        let line = runPeer(
+          pin + [interpreter, peer.path, "--reps", "\(max(repeats, 20))"] + sizes),
         let jaxMilliseconds = value(of: "gradient_ms", in: line)
       else {
         print("JAX peer: not available with \(interpreter) (install jax, or pass --python PATH)")

@@ -20,9 +20,10 @@ extension Registry {
       }
       let task = InductionTask(
         vocabularySize: vocabulary, sequenceLength: sequence, periods: minPeriod...maxPeriod)
-      let (configuration, threads) = try transformerConfiguration(
+      let (configuration, threads, rows) = try transformerConfiguration(
         p, vocabulary: vocabulary, sequence: sequence)
-      return TransformerModel(configuration: configuration, task: task, threads: threads)
+      return TransformerModel(
+        configuration: configuration, task: task, threads: threads, evaluationRows: rows)
     }
     register(model: "transformer-charlm", summary: "character-level Transformer LM") { p in
       let corpus = try p.string("corpus", default: nil)
@@ -32,16 +33,20 @@ extension Registry {
       let task: CharacterLanguageTask
       if let corpus, !p.isDescribing {
         do {
-          task = try CharacterLanguageTask(contentsOf: corpus, sequenceLength: sequence)
+          task =
+            corpus == "shakespeare"
+            ? try CharacterLanguageTask.shakespeare(sequenceLength: sequence)
+            : try CharacterLanguageTask(contentsOf: corpus, sequenceLength: sequence)
         } catch let error as TaskError {
           throw SpecError(location: p.location, field: "corpus", error.description)
         }
       } else {
         task = CharacterLanguageTask(sequenceLength: sequence)
       }
-      let (configuration, threads) = try transformerConfiguration(
+      let (configuration, threads, rows) = try transformerConfiguration(
         p, vocabulary: task.vocabularySize, sequence: sequence)
-      return TransformerModel(configuration: configuration, task: task, threads: threads)
+      return TransformerModel(
+        configuration: configuration, task: task, threads: threads, evaluationRows: rows)
     }
     register(model: "mlp-parity", summary: "MLP on sparse parity (k of n bits)") { p in
       let bits = try p.int("bits", default: 20, in: .closed(1, 4096))
@@ -80,16 +85,18 @@ extension Registry {
   }
 }
 
-/// The Transformer sizes shared by the Transformer models' specs.
+/// The Transformer sizes shared by the Transformer models' specs (and `evaluationRows`, the
+/// held-out sequences per evaluation, default 4 × batch).
 private func transformerConfiguration(
   _ p: StageParameters, vocabulary: Int, sequence: Int
-) throws(SpecError) -> (TransformerConfiguration, Int) {
+) throws(SpecError) -> (TransformerConfiguration, Int, Int) {
   let layers = try p.int("layers", default: 2, in: .closed(1, 64))
   let width = try p.int("width", default: 64, in: .closed(1, 4096))
   let heads = try p.int("heads", default: 4, in: .closed(1, 256))
   let mlpWidth = try p.int("mlpWidth", default: 4 * width, in: .closed(1, 65_536))
   let batch = try p.int("batch", default: 32, in: .closed(1, 65_536))
   let threads = try p.int("threads", default: 2, in: .closed(1, 64))
+  let evaluationRows = try p.int("evaluationRows", default: 4 * batch, in: .closed(1, 1_000_000))
   guard width % heads == 0 else {
     throw SpecError(
       location: p.location, field: "heads", "\(heads) does not divide width (\(width))")
@@ -97,7 +104,7 @@ private func transformerConfiguration(
   let configuration = TransformerConfiguration(
     vocabularySize: vocabulary, modelWidth: width, layerCount: layers, headCount: heads,
     mlpWidth: mlpWidth, sequenceLength: sequence, batchSize: batch)
-  return (configuration, threads)
+  return (configuration, threads, evaluationRows)
 }
 
 /// An MLP classifier from the shared MLP fields (`hidden`, `depth`, `activation`, `batch`).

@@ -4,9 +4,11 @@ import SaddleCore
 /// Character-level language modeling on a UTF-8 text: tokens are the text's distinct Unicode
 /// scalars (sorted), every next character is scored.
 ///
-/// The last `heldOutFraction` of the text (at least `T + 1` characters) is held out: training
-/// windows of `T + 1` characters start uniformly in the first part, evaluation windows in the
-/// last, so held-out loss measures generalization to unseen text.
+/// The last `heldOutFraction` of the text (at least `T + 1` characters) is held out — or a
+/// separate validation text (``init(training:validation:sequenceLength:)``, as for
+/// ``shakespeare(sequenceLength:)``'s held-out plays): training windows of `T + 1` characters
+/// start uniformly in the training part, evaluation windows in the held-out part, so held-out
+/// loss measures generalization to unseen text.
 public struct CharacterLanguageTask: SequenceTask {
   /// The distinct characters of the text, sorted; token `i` is `alphabet[i]`.
   public let alphabet: [Unicode.Scalar]
@@ -42,6 +44,28 @@ public struct CharacterLanguageTask: SequenceTask {
     tokens = scalars.map { index[$0]! }
     let heldOut = max(window, Int((Double(scalars.count) * heldOutFraction).rounded()))
     trainingCount = scalars.count - heldOut
+  }
+
+  /// A task that trains on `training` and holds out `validation` (a separate text, e.g. other
+  /// plays, so no held-out text leaks into training); the alphabet is both texts' characters.
+  ///
+  /// - Throws: ``TaskError/textTooShort(characters:needed:)`` when either text has fewer than
+  ///   `T + 1` characters.
+  public init(training: String, validation: String, sequenceLength: Int = 32) throws {
+    precondition(sequenceLength >= 1, "CharacterLanguageTask: sequenceLength must be ≥ 1")
+    let train = Array(training.unicodeScalars)
+    let held = Array(validation.unicodeScalars)
+    let window = sequenceLength + 1
+    for part in [train, held] where part.count < window {
+      throw TaskError.textTooShort(characters: part.count, needed: window)
+    }
+    let alphabet = Array(Set(train).union(held)).sorted { $0.value < $1.value }
+    var index: [Unicode.Scalar: Int32] = [:]
+    for (i, scalar) in alphabet.enumerated() { index[scalar] = Int32(i) }
+    self.alphabet = alphabet
+    self.sequenceLength = sequenceLength
+    tokens = (train + held).map { index[$0]! }
+    trainingCount = train.count
   }
 
   /// A task over the UTF-8 text file at `path`.

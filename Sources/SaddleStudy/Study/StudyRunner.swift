@@ -27,6 +27,10 @@ public struct TrialResult: Codable, Sendable, Equatable {
   public var curve: [[Double]]
   /// The non-finite failure that ended the run, if any.
   public var failure: String?
+  /// Held-out `[x, loss, accuracy]` (finite values only) at the curve's points and at the end (models with an
+  /// ``Model/evaluate(at:seed:)``, e.g. the Transformers; nil for closed-form problems). All
+  /// trials use the same held-out data (evaluation seed 0), so settings compare paired.
+  public var heldOut: [[Double]]?
 }
 
 /// One finished trial, as reported to a progress callback.
@@ -279,6 +283,7 @@ public struct StudyRunner: Sendable {
       Double(config.budget.cost ?? config.budget.steps ?? 1000)
       / Double((config.curvePoints ?? 100) - 1)
     var nextPoint = 0.0
+    var heldOut: [[Double]] = []
     while state.step < maxSteps && state.evaluations.cost < maxCost {
       let before = state.evaluations.cost
       let loss: Double
@@ -293,8 +298,11 @@ public struct StudyRunner: Sendable {
       if x >= nextPoint {
         points.append([x, loss])
         nextPoint += spacing
+        if let row = heldOutRow(model, state.parameters, x: x) { heldOut.append(row) }
       }
     }
+    let xEnd = Double(config.budget.cost != nil ? state.evaluations.cost : state.step)
+    if let row = heldOutRow(model, state.parameters, x: xEnd) { heldOut.append(row) }
     let finalLoss = model.loss(
       at: state.parameters, on: model.batch(step: state.step, seed: seed))
     // A run that escaped and then diverged (non-finite end) or came back above the saddle's
@@ -307,7 +315,15 @@ public struct StudyRunner: Sendable {
     return TrialResult(
       id: trial.id, problem: spec.label, optimizer: trial.setting.label, seed: trial.seed,
       finalLoss: finalLoss, escapeCost: escapeCost, counts: state.evaluations, steps: state.step,
-      curve: points, failure: failure)
+      curve: points, failure: failure, heldOut: heldOut.isEmpty ? nil : heldOut)
+  }
+
+  /// `[x, held-out loss, accuracy]` at `parameters`, or nil for models without held-out data.
+  func heldOutRow<M: Model>(_ model: M, _ parameters: ParameterVector, x: Double) -> [Double]? {
+    let metrics = model.evaluate(at: parameters, seed: 0)
+    guard let loss = metrics["loss"], loss.isFinite else { return nil }
+    guard let accuracy = metrics["accuracy"] else { return [x, loss] }
+    return [x, loss, accuracy]
   }
 
   /// Calls `body` with each finished trial of the study in `directory` (in ``trials()``

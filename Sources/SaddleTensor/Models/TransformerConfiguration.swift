@@ -44,6 +44,42 @@ public struct TransformerConfiguration: Sendable, Codable, Equatable, Hashable {
     vocabularySize: 64, modelWidth: 64, layerCount: 2, headCount: 4, mlpWidth: 256,
     sequenceLength: 32, batchSize: 32)
 
+  /// The DEO paper's small character model (its reference code's nanoGPT `shakespeare_char`
+  /// setting, vocabulary 65): width 128, 4 layers, 4 heads, MLP 512, block 64, batch 12 —
+  /// 818,241 parameters, 768 tokens per step.
+  public static let deoSmall = TransformerConfiguration(
+    vocabularySize: 65, modelWidth: 128, layerCount: 4, headCount: 4, mlpWidth: 512,
+    sequenceLength: 64, batchSize: 12)
+
+  /// nanoGPT's `shakespeare_char` model, the DEO paper's larger scale: vocabulary 65, width
+  /// 384, 6 layers, 6 heads, MLP 1,536, context 256 — 10,795,841 parameters. The batch here
+  /// is 4 rows (1,024 tokens), so one timed gradient stays under a second on two cores;
+  /// nanoGPT trains it with 64 rows.
+  public static let nanoGPTShakespeare = TransformerConfiguration(
+    vocabularySize: 65, modelWidth: 384, layerCount: 6, headCount: 6, mlpWidth: 1536,
+    sequenceLength: 256, batchSize: 4)
+
+  /// The named sizes of `saddle bench transformer --config NAME`, smallest first.
+  public static let named: [(name: String, configuration: TransformerConfiguration)] = [
+    ("reference", .reference), ("deo-small", .deoSmall),
+    ("nanogpt-shakespeare", .nanoGPTShakespeare),
+  ]
+
+  /// The configuration called `name` in ``named``, or nil.
+  public static func named(_ name: String) -> TransformerConfiguration? {
+    named.first { $0.name == name }?.configuration
+  }
+
+  /// Floating-point operations of one loss + gradient, the usual estimate (Kaplan et al. 2020,
+  /// eq. 2.1–2.2; nanoGPT's `estimate_mfu`): `6·N·B·T` for the parameter products plus
+  /// `12·L·d·B·T²` for the attention products `QKᵀ` and `A·V` (forward 4·B·T²·d per layer,
+  /// backward twice that; the causal mask's skipped half is counted, as there).
+  public var gradientFLOPs: Double {
+    let (b, t) = (Double(batchSize), Double(sequenceLength))
+    return 6 * Double(parameterCount) * b * t
+      + 12 * Double(layerCount) * Double(modelWidth) * b * t * t
+  }
+
   /// The number of tokens per batch row: `sequenceLength + 1` (inputs and shifted targets).
   public var tokensPerSequence: Int { sequenceLength + 1 }
 
