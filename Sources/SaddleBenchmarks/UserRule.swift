@@ -67,8 +67,8 @@ public struct SoftSignMomentum: ElementwiseUpdateRule {
 
   /// Adds the rule to `registry` under ``specName`` (defaults only: the stage takes no fields).
   public static func register(in registry: inout Registry) {
-    registry.register(rule: specName, summary: "d ← η·m/(|m| + ε), m ← βm + (1 − β)g") { _ in
-      SoftSignMomentum()
-    }
+    registry.register(
+      rule: specName, summary: "d ← η·m/(|m| + ε), m ← βm + (1 − β)g", scalesStep: true
+    ) { _ in SoftSignMomentum() }
   }
 }
