@@ -142,6 +142,56 @@ def svg_curves(path, title, series, xlabel, ylabel):
         f.write("\n".join(out) + "\n")
 
 
+def canonical(value):
+    """JSON with sorted keys and every number as a float (1 and 1.0 are the same value)."""
+    def norm(v):
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            return v
+        if isinstance(v, (int, float)):
+            return float(v)
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        return {k: norm(x) for k, x in v.items()}
+    return json.dumps(norm(value), sort_keys=True)
+
+
+def load_trials(study_dir, config):
+    """Trial files keyed by content (`trials/<key>.json` = {format, key, definition, result}):
+    labels are recovered by matching each definition's problem and expanded optimizer spec
+    against the config's problems and grid settings. Older label-keyed files (a flat trial
+    result) are read as they are."""
+    settings = []
+    for o in config["optimizers"]:
+        grid = o.get("grid") or {}
+        keys = sorted(grid)
+        for combo in itertools.product(*[grid[k] for k in keys]):
+            spec = json.loads(json.dumps(o["spec"]))
+            for k, v in zip(keys, combo):
+                index, field = k.split(".", 1)
+                spec[int(index)][field] = v
+            suffix = ",".join(f"{k.split('.')[-1]}={json.dumps(v)}" for k, v in zip(keys, combo))
+            settings.append((canonical(spec), f"{o['label']}[{suffix}]" if keys else o["label"]))
+    problems = [(p["problem"], canonical(p.get("parameters") or {}), p["label"])
+                for p in config["problems"]]
+    out = []
+    for path in glob.glob(os.path.join(study_dir, "trials", "*.json")):
+        t = json.load(open(path))
+        if "definition" not in t:
+            out.append(t)
+            continue
+        d = t["definition"]
+        prob = next((lab for name, params, lab in problems
+                     if name == d["problem"]["problem"]
+                     and params == canonical(d["problem"].get("parameters") or {})), None)
+        opt = next((lab for spec, lab in settings if spec == canonical(d["optimizer"])), None)
+        if prob is None or opt is None:
+            continue  # a trial of an earlier version of the config
+        r = dict(t["result"])
+        r.update(problem=prob, optimizer=opt, seed=d["seed"])
+        out.append(r)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("study_dir")
@@ -149,7 +199,7 @@ def main():
     ap.add_argument("--tuning-seeds", type=int, default=2)
     a = ap.parse_args()
     config = json.load(open(os.path.join(a.study_dir, "study.json")))
-    trials = [json.load(open(p)) for p in glob.glob(os.path.join(a.study_dir, "trials", "*.json"))]
+    trials = load_trials(a.study_dir, config)
     settings_total = 0
     for o in config["optimizers"]:
         n = 1

@@ -117,7 +117,7 @@ extension Registry {
           learningRate: eta,
           gapTolerance: try p.double("gapTolerance", default: 1e-3, in: .atLeast(0)),
           curvatureTolerance: try p.double("curvatureTolerance", default: 1e-3, in: .atLeast(0)),
-          stepFraction: try p.double("stepFraction", default: 0.5, in: .open(0, 1.000_000_1)),
+          stepFraction: try Registry.unitFraction(p, "stepFraction", default: 0.5),
           exactFaceLimit: try p.int("exactFaceLimit", default: 8, in: .closed(0, 12)),
           hvp: try Registry.hvpMethod(p)))
     }
@@ -157,5 +157,19 @@ extension Registry {
         "\(sigma) is out of range (accepted: 0 < x < radius = \(radius))")
     }
     return .oja(startRadius: sigma)
+  }
+}
+
+extension Registry {
+  /// A fraction in `(0, 1]` (refused outside, with the range in the message).
+  static func unitFraction(_ p: StageParameters, _ name: String, default value: Double)
+    throws(SpecError) -> Double
+  {
+    let x = try p.double(name, default: value, in: .greaterThan(0))
+    guard x <= 1 else {
+      throw SpecError(
+        location: p.location, field: name, "\(x) is out of range (accepted: 0 < x ≤ 1)")
+    }
+    return x
   }
 }

@@ -25,6 +25,8 @@ struct StoredResult: Codable, Sendable, Equatable {
   var steps: Int
   var curve: [[Double]]
   var failure: String?
+  /// Held-out metrics over training (networks): rows `[x, loss, accuracy…]`; absent otherwise.
+  var heldOut: [[Double]]? = nil
 }
 
 /// `trials/<key>.json`: a format version, the full trial definition and the result.

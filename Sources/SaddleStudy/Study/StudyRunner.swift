@@ -350,7 +350,7 @@ public struct StudyRunner: Sendable {
             id: trial.id, problem: config.problems[trial.problemIndex].label,
             optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
             escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
-            curve: stored.curve, failure: stored.failure))
+            curve: stored.curve, failure: stored.failure, heldOut: stored.heldOut))
       } catch {
         failure = error
       }
@@ -380,7 +380,7 @@ extension StoredResult {
   init(_ r: TrialResult) {
     self.init(
       finalLoss: r.finalLoss, escapeCost: r.escapeCost, counts: r.counts, steps: r.steps,
-      curve: r.curve, failure: r.failure)
+      curve: r.curve, failure: r.failure, heldOut: r.heldOut)
   }
 }
 

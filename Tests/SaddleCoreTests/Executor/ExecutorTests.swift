@@ -194,8 +194,8 @@ struct ExecutorFusionTests {
           + #"{"stage":"scale","factor":0.5}]"#, "segments"
       ),
       (
-        #"[{"stage":"weight-decay","rate":0.05},{"stage":"adam","learningRate":0.01,"#
-          + #""name":"adam","after":1}]"#, "name and after"
+        #"[{"stage":"weight-decay","rate":0.05,"after":1},{"stage":"adam","learningRate":0.01,"#
+          + #""name":"adam"}]"#, "name and after"
       ),
     ]
     let dsl: [String: Optimizer<AnyUpdateRule>] = [
