@@ -18,7 +18,7 @@ let defaultStudyJSON = #"""
     ],
     "optimizers": [
       {"label": "gd", "spec": [{"stage": "sgd", "learningRate": 1}],
-       "grid": {"0.learningRate": [0.5, 1, 1.5, 1.9]}},
+       "grid": {"0.learningRate": [1.9, 1.5, 1, 0.5]}},
       {"label": "adam", "spec": [{"stage": "adam", "learningRate": 0.1}],
        "grid": {"0.learningRate": [0.01, 0.03, 0.1, 0.3]}},
       {"label": "perturbed gd", "spec": [{"stage": "perturbed-gd", "learningRate": 1.9, "radius": 0.1}],
