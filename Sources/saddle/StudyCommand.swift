@@ -116,7 +116,7 @@ enum StudyCommand {
         shard: shard.0, of: shard.1, progress: { printer.show($0) })
       printer.finish()
       say(
-        "study '\(config.name)': ran \(ran) trials, \(skipped) already done, in \(clock.now - start) → \(directory.path)"
+        "study '\(config.name)': ran \(ran) trials, \(skipped) already done, in \(HumanFormat.duration(clock.now - start)) → \(directory.path)"
       )
       if shard.1 == 1 { try report(directory, registry: registry) }
     case "report":
