@@ -341,7 +341,8 @@ enum RuleKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case .dimerReference: return try compare(estimator, DimerReferenceStep(), adam, model)
     case .perturbed:
       return try compare(estimator, PerturbedGradient(threshold: 10, radius: 0.01), adam, model)
-    case .ssrgd: return try compare(estimator, PerturbedRecursiveGradient(refreshPeriod: 2), adam, model)
+    case .ssrgd:
+      return try compare(estimator, PerturbedRecursiveGradient(refreshPeriod: 2), adam, model)
     case .saddleFreeNewton:
       return try compare(estimator, SaddleFreeNewton(rank: 3, dampings: [0.1, 1]), adam, model)
     case .sam: return try compare(estimator, SAM(), adam, model)

@@ -70,7 +70,6 @@ public struct NoisyCompressedSGD: UpdateRule, Sendable {
     init(generator: SeededGenerator) { self.generator = generator }
   }
 
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(generator: SeededGenerator(seed: mixSeed(seed, 0xC0_5E)))
   }

@@ -126,7 +126,6 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
     init(generator: SeededGenerator) { self.generator = generator }
   }
 
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(generator: SeededGenerator(seed: mixSeed(seed, 0x55_26D)))
   }

@@ -302,7 +302,6 @@ public struct ZerothOrderNCF: UpdateRule, StepOracleDeclaring, Sendable {
     init(search: ZerothOrderNCFSearch.State) { self.search = search }
   }
 
-
   public func makeState(for layout: ParameterLayout, seed: UInt64) -> State {
     State(search: search.makeState(for: layout, seed: seed))
   }

@@ -234,7 +234,6 @@ extension ProblemCatalog {
       })
   }
 
-
   static let tableEntries: [Entry] = [
     Entry(
       name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
