@@ -113,7 +113,8 @@ func main() throws {
   print("study: \(ran) trials run, \(skipped) already done, in \(directory.path)")
 
   // 3. The report (also written as report.md, report.csv, … into the directory).
-  let report = StudyReport(results: try StudyRunner.results(in: directory), config: config)
+  let report = StudyReport(
+    results: try StudyRunner.results(in: directory, registry: registry), config: config)
   print(try report.write(to: directory, title: "Study '\(config.name)'"))
 
   // 4. The same escape cost without a study: EscapeRunner on the model itself (same

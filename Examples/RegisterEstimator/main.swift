@@ -122,7 +122,8 @@ func main() throws {
   let study = StudyRunner(config: config, directory: directory, registry: registry)
   let (ran, skipped) = try study.run()
   print("study: \(ran) trials run, \(skipped) already done, in \(directory.path)")
-  let report = StudyReport(results: try StudyRunner.results(in: directory), config: config)
+  let report = StudyReport(
+    results: try StudyRunner.results(in: directory, registry: registry), config: config)
   print(try report.write(to: directory, title: "Study '\(config.name)'"))
 }
 

@@ -170,7 +170,7 @@ struct StrictInputCommandLineTests {
     let result = try runSaddle(["study", "run", file.path, "--out", out])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(
-      result.stdout.hasPrefix("study 'cli': 2 trials (1 problems × 1 settings × 2 seeds)"),
+      result.stdout.contains("study 'cli': 2 trials (1 problems × 1 settings × 2 seeds)"),
       "\(result.stdout)")
     let values = (0..<400).map { "\($0)" }.joined(separator: ",")
     let large = Self.config.replacingOccurrences(

@@ -72,6 +72,10 @@ public enum ProblemCatalog {
       "f = ½Σλᵢxᵢ² + (μ/4)Σxᵢ⁴, λ = (1, …, 1, −ε); saddle at 0, minima xₙ = ±√(ε/μ)",
     "octopus":
       "Du et al. 2017: d chained strict saddles; GD from [−1, 1]^d needs time exponential in d",
+    "finite-sum-saddle":
+      "(1/n)Σ fᵢ, fᵢ = ½xᵀ(D + Eᵢ)x + bᵢᵀx + (λ/4)‖x‖⁴, D = diag(−1, 1, …); saddle at 0, minima ±e₁/√λ",
+    "box-saddle":
+      "−s²/2 + s⁴/4 + Σ_{i≥2} xᵢ²/2, s = x₁ + 1, in [−1, 1]ᵈ; saddle (−1, 0, …) on the boundary, minimum 0",
     "spectrum-saddle-uniform":
       "½Σλᵢyᵢ² + (μ/4)Σyᵢ⁴, y = Qᵀx, Q random; k eigenvalues down to −λ_min, the rest evenly in [gap, λ_max]",
     "spectrum-saddle-power-law":
