@@ -24,8 +24,9 @@ public struct BoxSaddle: ClosedFormProblem {
     self.dimension = dimension
   }
 
-  /// The box's bounds.
+  /// The box's lower bound, −1.
   public static let lower = -1.0
+  /// The box's upper bound, 1.
   public static let upper = 1.0
 
   public func value(at p: [Double]) -> Double {

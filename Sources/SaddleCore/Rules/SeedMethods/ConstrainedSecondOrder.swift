@@ -43,7 +43,9 @@ public struct ConstrainedSecondOrder: UpdateRule, Sendable {
 
   /// The first-order phase's step.
   public enum FirstOrder: String, Sendable, Hashable, Codable {
+    /// `x ← Π_C(x − η∇f(x))`; the gap is `‖x − Π_C(x − ∇f(x))‖`.
     case projectedGradient = "projected-gradient"
+    /// `x ← x + η(v − x)`, `v = argmin_{v ∈ C} ∇f(x)ᵀv`; the gap is `∇f(x)ᵀ(x − v)`.
     case frankWolfe = "frank-wolfe"
   }
 
@@ -90,8 +92,9 @@ public struct ConstrainedSecondOrder: UpdateRule, Sendable {
 
   /// Counters and the certification flag.
   public struct State: Codable, Sendable {
-    /// Second-order phases run, and second-order steps taken.
+    /// Second-order phases run.
     public var secondOrderPhases = 0
+    /// Second-order steps taken (`q(u) < −γ`, so `x ← (1 − σ)x + σu`).
     public var secondOrderSteps = 0
     /// The last subproblem value `q(u)`.
     public var lastModelValue: Double?

@@ -99,12 +99,15 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
     public var inSuperEpoch = false
     /// Whether `x̃` was returned (the optimizer no longer moves).
     public var returned = false
-    /// Iterations into the current epoch, and its length.
+    /// Iterations into the current epoch.
     public var epochPosition = 0
+    /// The current epoch's length (random when `randomEpochLength`).
     public var currentEpochLength = 0
-    /// Epochs, super-epochs and escapes (`f(x̃) − f(x_t) ≥ f_thres`) so far.
+    /// Epochs so far.
     public var epochs = 0
+    /// Super-epochs (perturbation episodes) so far.
     public var superEpochs = 0
+    /// Escapes so far (`f(x̃) − f(x_t) ≥ f_thres` within a super-epoch).
     public var escapes = 0
     /// The online form's batch for the super-epoch's function-value test.
     public var superBatch: [Int] = []
