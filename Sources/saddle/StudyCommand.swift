@@ -187,9 +187,15 @@ enum StudyCommand {
     return (jobs, threads)
   }
 
-  /// The main job: the default study into ./study-NAME (resumable), then its report.
-  static func runDefault(registry: Registry) throws {
-    let config = try StudyConfig.load(Data(defaultStudyJSON.utf8), registry: registry)
+  /// The main job: the default study into ./study-NAME (resumable), then its report. `quick`
+  /// (`saddle --quick`, for tests and CI): 2 seeds and a budget of 500 into ./study-NAME-quick.
+  static func runDefault(registry: Registry, quick: Bool = false) throws {
+    var config = try StudyConfig.load(Data(defaultStudyJSON.utf8), registry: registry)
+    if quick {
+      config.name += "-quick"
+      config.seeds = 2
+      config.budget.cost = 500
+    }
     print(
       "SaddleKit — default study '\(config.name)': \(config.problems.count) problems × "
         + "\(try config.settings().count) optimizer settings × \(config.seeds) seeds "

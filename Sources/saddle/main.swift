@@ -43,6 +43,8 @@ do {
   switch arguments.first {
   case nil:
     try StudyCommand.runDefault(registry: registry)
+  case "--quick" where arguments.count == 1:
+    try StudyCommand.runDefault(registry: registry, quick: true)
   case "--help", "-h", "help":
     print(topLevelHelp)
   case "--version", "version":

@@ -248,7 +248,7 @@ struct CommandLineTests {
 
 @Suite("The main job")
 struct MainJobTests {
-  @Test("saddle with no arguments runs the default study and prints mean ± CI per setting")
+  @Test("saddle --quick runs the default study (2 seeds, budget 500) and prints its report")
   func mainJob() throws {
     let directory = FileManager.default.temporaryDirectory
       .appendingPathComponent("saddle-main-\(UUID().uuidString)")
@@ -256,6 +256,7 @@ struct MainJobTests {
     defer { try? FileManager.default.removeItem(at: directory) }
     let process = Process()
     process.executableURL = try ExamplesTests.executable("saddle")
+    process.arguments = ["--quick"]
     process.currentDirectoryURL = directory
     let pipe = Pipe()
     process.standardOutput = pipe
@@ -264,10 +265,10 @@ struct MainJobTests {
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "\(output)")
-    #expect(output.contains("deo-sgd (corrected)"))
-    #expect(output.contains(" ± "))
+    #expect(output.contains("deo-sgd (corrected"))
+    #expect(output.contains("escape cost (KM median)"))
     #expect(
       FileManager.default.fileExists(
-        atPath: directory.appendingPathComponent("study-deo-ablation/report.md").path))
+        atPath: directory.appendingPathComponent("study-deo-ablation-quick/report.md").path))
   }
 }
