@@ -13,7 +13,7 @@ public protocol UpdateRule: SendableMetatype {
   associatedtype State: Codable & Sendable = EmptyState
 
   /// Fresh state for parameters laid out as `layout`. `seed` is this stage's own random
-  /// stream, derived from the optimizer's seed and the stage's position (see ``StagePath``);
+  /// stream, derived from the optimizer's seed and the stage's position in the flat list of stages;
   /// rules that draw no random numbers ignore it.
   func makeState(for layout: ParameterLayout, seed: UInt64) -> State
 

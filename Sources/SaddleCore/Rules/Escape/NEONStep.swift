@@ -7,7 +7,7 @@
 ///   Yang 2018, "First-order stochastic algorithms for escaping from saddle points in almost
 ///   linear time", use the unnormalized iteration with a function-decrease test); the
 ///   curvature along `u` is `C = u·(∇L(θ + u) − ∇L(θ))/‖u‖²` from the last evaluation.
-/// - ``Search/oja``: **NEON2's Oja-based search** (Allen-Zhu & Li 2018, "NEON2: Finding Local
+/// - `Search.oja`: **NEON2's Oja-based search** (Allen-Zhu & Li 2018, "NEON2: Finding Local
 ///   Minima via First-Order Oracles", NEON2^online): from a fresh seeded random `w₀` with
 ///   `‖w₀‖ = σ` (`startRadius`, tiny), iterate Oja's update with gradient-difference HVPs
 ///   `w ← w − η(∇L(θ + w) − ∇L(θ))` **without normalizing**, for at most `iterations` steps; if

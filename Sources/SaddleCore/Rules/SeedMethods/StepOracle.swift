@@ -2,7 +2,7 @@
 ///
 /// By default ``Optimizer`` evaluates `L(θ)` and `∇L(θ)` on the step's batch before the stages
 /// run. A stage that uses function values only (``ZerothOrderNCF``, Zhang, Xiong & Gu 2022) or
-/// its own component-gradient oracle (``SuperEpochSSRGD``, Li 2019) declares a weaker need by
+/// its own component-gradient oracle (``SSRGD``, Li 2019) declares a weaker need by
 /// conforming to ``StepOracleDeclaring``; a pipeline needs the strongest oracle any of its
 /// stages needs, and a stage that declares nothing needs ``lossAndGradient``.
 public enum StepOracle: Int, Comparable, Sendable {
