@@ -229,8 +229,8 @@ struct ExecutorFusionTests {
       "name and after": Optimizer(
         rule: AnyUpdateRule(
           planned: Optimizer {
-            WeightDecay(rate: 0.05)
-            Adam(learningRate: 0.01).after(1).named("adam")
+            WeightDecay(rate: 0.05).after(1)
+            Adam(learningRate: 0.01).named("adam")
           })),
     ]
     for (spec, name) in specs {
