@@ -1,7 +1,7 @@
 import SaddleCore
 
 /// A saddle on the boundary of the box `[−1, 1]ᵈ`, for constrained escape
-/// (``ConstrainedSecondOrder``, Mokhtari, Ozdaglar & Jadbabaie 2018):
+/// (`ConstrainedSecondOrder`, Mokhtari, Ozdaglar & Jadbabaie 2018):
 /// `f(x) = −s²/2 + s⁴/4 + Σ_{i≥2} xᵢ²/2` with `s = x₁ + 1`.
 ///
 /// Critical points of the constrained problem (KKT points in the box): the saddle

@@ -1,6 +1,6 @@
 import SaddleCore
 
-/// A finite-sum strict saddle for variance-reduced methods (``SSRGD``):
+/// A finite-sum strict saddle for variance-reduced methods (`SSRGD`):
 /// `f(x) = (1/n)Σᵢ fᵢ(x)`, `fᵢ(x) = ½xᵀ(D + Eᵢ)x + bᵢᵀx + (λ/4)‖x‖⁴`, with
 /// `D = diag(−1, 1, …, 1)` and seeded random symmetric `Eᵢ` (entries `σ·N(0, 1)/√d`) and
 /// `bᵢ` (`σ·N(0, 1)`), both centred so that `ΣEᵢ = 0` and `Σbᵢ = 0`. Hence
