@@ -4,14 +4,14 @@ import SaddleCore
 /// Curvature along a training run: does the dimer find the Hessian's smallest eigenpair, and
 /// what does the spectrum look like (is a plateau a strict saddle)?
 ///
-/// The run trains with Adam. A warm-started ``Dimer`` (the DEO reference code's setting: one
+/// The run trains with Adam. A warm-started `Dimer` (the DEO reference code's setting: one
 /// rotation every `dimerPeriod` steps) tracks `(N, C)` along the trajectory on each step's
 /// minibatch without acting on it. At each chosen step, on that step's minibatch and point:
 /// - the dimer is evaluated once more (its `(N, C)` there),
 /// - `lanczosSteps` Lanczos steps (full reorthogonalization, a fresh seeded random start) give
 ///   `(λ_min, v_min)`,
 /// - the angle `arccos|N·v_min|` and the relative error `|C − λ_min| / |λ_min|` compare them,
-/// - ``SpectralDensity`` with `probes` Rademacher probes of `slqSteps` steps estimates the
+/// - `SpectralDensity` with `probes` Rademacher probes of `slqSteps` steps estimates the
 ///   spectral density (Ghorbani, Krishnan & Xiao 2019).
 /// The dimer's and Lanczos' products use `hvp` (finite differences by default; their float32
 /// accuracy on the Transformer is measured in `TransformerHVPTests`).
@@ -20,7 +20,7 @@ public enum CurvatureDiagnostics {
   public struct Sample: Codable, Sendable, Equatable {
     /// The optimizer step (before that step's update).
     public var step: Int
-    /// The held-out loss (``Model/evaluate(at:seed:)``, seed 0), or the minibatch loss.
+    /// The held-out loss (`Model.evaluate(at:seed:)`, seed 0), or the minibatch loss.
     public var loss: Double
     /// The dimer's curvature `C = NᵀHN` estimate.
     public var dimerCurvature: Double

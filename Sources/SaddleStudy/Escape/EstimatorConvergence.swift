@@ -7,7 +7,7 @@ import SaddleModels
 /// (`Guides/EscapeMethods.md`, "Choosing the rotations").
 ///
 /// The estimator runs warm-started at a fixed point next to the saddle of a
-/// ``SpectrumSaddle`` (the parameters never move: the pipeline is the estimator followed by a
+/// `SpectrumSaddle` (the parameters never move: the pipeline is the estimator followed by a
 /// zero step), and after each call the run records the gradients spent so far, the estimated
 /// curvature `C` and `|cos ∠(N, v_min)|` against the exact eigenvector. Rotation-based
 /// estimators converge at a rate set by the gap between `λ_min` and the next eigenvalue

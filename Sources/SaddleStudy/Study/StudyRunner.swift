@@ -28,7 +28,7 @@ public struct TrialResult: Codable, Sendable, Equatable {
   /// The non-finite failure that ended the run, if any.
   public var failure: String?
   /// Held-out `[x, loss, accuracy]` (finite values only) at the curve's points and at the end (models with an
-  /// ``Model/evaluate(at:seed:)``, e.g. the Transformers; nil for closed-form problems). All
+  /// `Model.evaluate(at:seed:)`, e.g. the Transformers; nil for closed-form problems). All
   /// trials use the same held-out data (evaluation seed 0), so settings compare paired.
   public var heldOut: [[Double]]?
 }
