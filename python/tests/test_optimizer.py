@@ -78,7 +78,7 @@ def test_dimer_evaluations_arrive_through_the_callback_and_are_counted():
 def test_zeroth_order_losses_use_the_loss_callback():
     x = np.array([0.3, -0.2], dtype=np.float32)
     opt = saddlekit.Optimizer(
-        '[{"stage":"zeroth-order","probes":2},{"stage":"sgd","learningRate":0.01}]', x)
+        '[{"stage":"random-subspace-ritz","probes":2},{"stage":"sgd","learningRate":0.01}]', x)
     loss_calls = []
 
     def loss(point):
@@ -158,7 +158,8 @@ def test_bad_spec_message_is_the_clis(saddle):
     assert result.returncode == 2
     with pytest.raises(saddlekit.SpecError) as info:
         saddlekit.Optimizer(spec, np.zeros(2, dtype=np.float32))
-    assert result.stderr.strip() == "saddle: " + str(info.value)
+    # The CLI names where the spec came from (`--optimizer, `); the library's message is the rest.
+    assert result.stderr.strip() == "saddle: --optimizer, " + str(info.value)
 
 
 def test_params_must_be_updatable_in_place():
