@@ -12,8 +12,14 @@ struct EstimatorsAtSaddlesTests {
 
   /// Every listed saddle with strictly negative curvature (degenerate ones — the monkey saddle,
   /// the deep linear network's all-zero Hessian — have no minimum-curvature direction to find).
+  /// The spectrum saddles (d = 500 by default, a gap of 0.01 relative to λ_max = 1) are left to
+  /// their own tests and to `saddle bench estimators`: a dense eigendecomposition at d = 500 in
+  /// a debug build takes minutes, and fixed-budget estimators are not expected to resolve that
+  /// gap here.
   static let cases: [Case] = ProblemCatalog.names.flatMap { name -> [Case] in
-    guard let problem = try? ProblemCatalog.make(name, dimension: nil, parameters: [:]) else {
+    guard !name.hasPrefix("spectrum-saddle-"),
+      let problem = try? ProblemCatalog.make(name, dimension: nil, parameters: [:])
+    else {
       return []
     }
     return problem.saddles.indices.compactMap { i in
