@@ -56,29 +56,11 @@ public struct CompressedGradient: UpdateRule, Sendable {
     let d = context.direction.unsafeMutableBaseAddress()
     switch compression {
     case .topK(let requested):
-      let k = Swift.min(requested, n)
-      if state.magnitudes.count != n { state.magnitudes = Array(repeating: 0, count: n) }
-      for i in 0..<n { state.magnitudes[i] = d[i].isNaN ? -1 : abs(d[i]) }
-      let tau = kthLargest(&state.magnitudes, k)
-      var taken = 0
-      for i in 0..<n where abs(d[i]) > tau {
-        state.kept[i] = true
-        taken += 1
-      }
-      for i in 0..<n where taken < k && !state.kept[i] && abs(d[i]) == tau {
-        state.kept[i] = true
-        taken += 1
-      }
+      markTopK(d, count: n, k: requested, kept: &state.kept, magnitudes: &state.magnitudes)
     case .randomK(let requested):
-      let k = Swift.min(requested, n)
-      if state.indices.count != n { state.indices = Array(0..<n) }
-      for i in 0..<n { state.indices[i] = i }
-      // Partial Fisher–Yates: the first k entries are a uniform k-subset.
-      for i in 0..<k {
-        let j = i + Int(context.random.next() % UInt64(n - i))
-        state.indices.swapAt(i, j)
-        state.kept[state.indices[i]] = true
-      }
+      markRandomK(
+        count: n, k: requested, kept: &state.kept, indices: &state.indices,
+        using: &context.random)
     }
     let e = errorFeedback ? state.error!.unsafeMutableBaseAddress() : nil
     for i in 0..<n {
@@ -89,6 +71,44 @@ public struct CompressedGradient: UpdateRule, Sendable {
         d[i] = 0
       }
     }
+  }
+}
+
+/// Marks in `kept` (all `false` on entry) the `min(k, n)` entries of `d` largest in magnitude;
+/// ties at the threshold are taken in index order, NaN counts as smallest. `magnitudes` is
+/// scratch.
+func markTopK(
+  _ d: UnsafeMutablePointer<Float>, count n: Int, k requested: Int, kept: inout [Bool],
+  magnitudes: inout [Float]
+) {
+  let k = Swift.min(requested, n)
+  if magnitudes.count != n { magnitudes = Array(repeating: 0, count: n) }
+  for i in 0..<n { magnitudes[i] = d[i].isNaN ? -1 : abs(d[i]) }
+  let tau = kthLargest(&magnitudes, k)
+  var taken = 0
+  for i in 0..<n where abs(d[i]) > tau {
+    kept[i] = true
+    taken += 1
+  }
+  for i in 0..<n where taken < k && !kept[i] && abs(d[i]) == tau {
+    kept[i] = true
+    taken += 1
+  }
+}
+
+/// Marks in `kept` (all `false` on entry) a uniform random `min(k, n)`-subset of `0..<n`, by a
+/// partial Fisher–Yates shuffle of `indices` (scratch) with `generator`.
+func markRandomK(
+  count n: Int, k requested: Int, kept: inout [Bool], indices: inout [Int],
+  using generator: inout SeededGenerator
+) {
+  let k = Swift.min(requested, n)
+  if indices.count != n { indices = Array(0..<n) }
+  for i in 0..<n { indices[i] = i }
+  for i in 0..<k {
+    let j = i + Int(generator.next() % UInt64(n - i))
+    indices.swapAt(i, j)
+    kept[indices[i]] = true
   }
 }
 

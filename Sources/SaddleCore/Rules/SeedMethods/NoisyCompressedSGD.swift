@@ -93,29 +93,12 @@ public struct NoisyCompressedSGD: UpdateRule, Sendable {
     var scale: Float = 1
     switch compressor {
     case .topK(let requested):
-      let k = Swift.min(requested, n)
-      if state.magnitudes.count != n { state.magnitudes = Array(repeating: 0, count: n) }
-      for i in 0..<n { state.magnitudes[i] = d[i].isNaN ? -1 : abs(d[i]) }
-      let tau = kthLargest(&state.magnitudes, k)
-      var taken = 0
-      for i in 0..<n where abs(d[i]) > tau {
-        state.kept[i] = true
-        taken += 1
-      }
-      for i in 0..<n where taken < k && !state.kept[i] && abs(d[i]) == tau {
-        state.kept[i] = true
-        taken += 1
-      }
+      markTopK(d, count: n, k: requested, kept: &state.kept, magnitudes: &state.magnitudes)
     case .randomK(let requested):
-      let k = Swift.min(requested, n)
-      scale = Float(n) / Float(k)
-      if state.indices.count != n { state.indices = Array(0..<n) }
-      for i in 0..<n { state.indices[i] = i }
-      for i in 0..<k {
-        let j = i + Int(state.generator.next() % UInt64(n - i))
-        state.indices.swapAt(i, j)
-        state.kept[state.indices[i]] = true
-      }
+      scale = Float(n) / Float(Swift.min(requested, n))
+      markRandomK(
+        count: n, k: requested, kept: &state.kept, indices: &state.indices,
+        using: &state.generator)
     }
     // c = C(p) into the direction, e ← p − c.
     for i in 0..<n {
