@@ -11,7 +11,7 @@ import SaddleCore
 /// minimum `(0, …, 0)` in the interior, `f = −1/4`, Hessian `diag(2, 1, …, 1)`. No other KKT
 /// points: on `x₁ = 1`, `∂f/∂x₁ = 6 > 0`; on `xᵢ = ±1` (`i ≥ 2`), `∂f/∂xᵢ = ±1` points out. (The
 /// unconstrained `f` has a second minimum at `x₁ = −2`, outside the box.)
-public struct BoxSaddle: ClosedFormProblem {
+public struct BoxSaddle: DenseHessianProblem {
   /// `"box-saddle"`.
   public static let name = "box-saddle"
 

@@ -1,13 +1,34 @@
 import SaddleCore
 
-extension ClosedFormProblem {
-  /// `H·v` with the dense Hessian (`O(d²)`); overridden where the Hessian has structure.
+extension DenseHessianProblem {
+  /// `H·v` with the dense Hessian (`O(d²)`).
   public func hessianVectorProduct(at p: [Double], along v: [Double]) -> [Double] {
     hessian(at: p).map { row in
       var s = 0.0
       for (h, x) in zip(row, v) { s += h * x }
       return s
     }
+  }
+}
+
+extension ClosedFormProblem {
+  /// `(value(at: p), gradient(at: p))`: two calls, for problems that share no work between them.
+  public func valueAndGradient(at p: [Double]) -> (value: Double, gradient: [Double]) {
+    (value(at: p), gradient(at: p))
+  }
+
+  /// The dense Hessian from `d` exact products: column `i` is `∇²f(p)·eᵢ`, and the result is
+  /// symmetrized, `(Hᵢⱼ + Hⱼᵢ)/2`, so rounding in the products cannot make it asymmetric.
+  public func hessian(at p: [Double]) -> [[Double]] {
+    let d = dimension
+    var columns = [[Double]]()
+    columns.reserveCapacity(d)
+    for i in 0..<d {
+      var e = [Double](repeating: 0, count: d)
+      e[i] = 1
+      columns.append(hessianVectorProduct(at: p, along: e))
+    }
+    return (0..<d).map { i in (0..<d).map { j in 0.5 * (columns[j][i] + columns[i][j]) } }
   }
 
   /// One segment named `"x"` of ``dimension`` parameters.
@@ -51,17 +72,16 @@ extension ClosedFormProblem {
     value(at: parameters.map { Double($0) })
   }
 
-  /// `f` and `∇f` at the `Float` parameters, computed in `Double`; the gradient is rounded to
-  /// `Float` into `gradient`.
+  /// `f` and `∇f` at the `Float` parameters, computed in `Double` by one
+  /// ``valueAndGradient(at:)`` call; the gradient is rounded to `Float` into `gradient`.
   public func lossAndGradient(
     at parameters: ParameterVector, on batch: Void, into gradient: inout ParameterVector
   ) -> Double {
-    let p = parameters.map { Double($0) }
-    let g = self.gradient(at: p)
+    let (value, g) = valueAndGradient(at: parameters.map { Double($0) })
     gradient.withUnsafeMutableBufferPointer { out in
       for i in 0..<g.count { out[i] = Float(g[i]) }
     }
-    return value(at: p)
+    return value
   }
 
   /// `true`: every closed-form problem has an exact Hessian-vector product.

@@ -11,7 +11,7 @@ import SaddleCore
 /// Hessian `D` (eigenvalues `{−1, 1, …, 1}`, `f = 0`) — and at `x = ±e₁/√λ`, the minima
 /// (`f = −1/(4λ)`, Hessian `D + I + 2e₁e₁ᵀ`, eigenvalues `{2, …, 2}`); no others, since a
 /// non-zero critical point is an eigenvector of `D` with eigenvalue `−λ‖x‖² < 0`.
-public struct FiniteSumSaddle: ClosedFormProblem, FiniteSumModel {
+public struct FiniteSumSaddle: DenseHessianProblem, FiniteSumModel {
   /// `"finite-sum-saddle"`.
   public static let name = "finite-sum-saddle"
 

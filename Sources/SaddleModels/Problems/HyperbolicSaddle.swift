@@ -3,7 +3,7 @@
 ///
 /// The origin is a saddle with Hessian eigenvalues `{2a, −2b}`; `f` is unbounded below, so
 /// there are no minima. The ratio `a/b` sets the conditioning of the saddle.
-public struct HyperbolicSaddle: ClosedFormProblem {
+public struct HyperbolicSaddle: DenseHessianProblem {
   /// `"hyperbolic-saddle"`.
   public static let name = "hyperbolic-saddle"
 

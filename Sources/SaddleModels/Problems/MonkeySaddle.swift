@@ -3,7 +3,7 @@
 /// The origin is a degenerate critical point: gradient and Hessian both vanish there, so no
 /// curvature-based method sees a descent direction at the point itself; `f` decreases along
 /// three directions (`θ = π/3, π, 5π/3`). Unbounded below: no minima.
-public struct MonkeySaddle: ClosedFormProblem {
+public struct MonkeySaddle: DenseHessianProblem {
   /// `"monkey-saddle"`.
   public static let name = "monkey-saddle"
 

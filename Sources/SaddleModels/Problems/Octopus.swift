@@ -135,7 +135,11 @@ public struct Octopus: ClosedFormProblem {
 
   /// `∂f/∂xⱼ = 2Lxⱼ Σ_{i<j} Cᵢbᵢ + Cⱼ(aⱼ′ + bⱼ′S_{j+1} − bⱼ′T_{j+1})`, with
   /// `Cⱼ = Π_{i<j} cᵢ` (`O(d)`).
-  public func gradient(at p: [Double]) -> [Double] {
+  public func gradient(at p: [Double]) -> [Double] { valueAndGradient(at: p).gradient }
+
+  /// `f` and `∇f` from one pass of the recursion: `f = T₁`, the backward sweep's last tail, is
+  /// computed by the same operations as ``value(at:)`` (the same bits).
+  public func valueAndGradient(at p: [Double]) -> (value: Double, gradient: [Double]) {
     let d = dimension
     let levels = p.map(level)
     var tails = [Double](repeating: 0, count: d + 1)
@@ -154,7 +158,7 @@ public struct Octopus: ClosedFormProblem {
       weight += carry * l.b
       carry *= l.c
     }
-    return g
+    return (tails[0], g)
   }
 
   /// The exact `∇²f·v` in `O(d)`: the directional derivative of ``gradient(at:)``'s recursion

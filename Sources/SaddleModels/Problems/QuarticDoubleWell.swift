@@ -2,7 +2,7 @@
 ///
 /// The origin is a saddle with Hessian eigenvalues `{1, −1}`; the minima are `(0, ±1)` with
 /// `f = −1/4` and eigenvalues `{1, 2}`.
-public struct QuarticDoubleWell: ClosedFormProblem {
+public struct QuarticDoubleWell: DenseHessianProblem {
   /// `"quartic-double-well"`.
   public static let name = "quartic-double-well"
 

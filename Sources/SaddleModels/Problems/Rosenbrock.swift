@@ -3,7 +3,7 @@
 ///
 /// No saddle: a curved, narrow valley. The minimum is `(a, a²)` with `f = 0` and Hessian
 /// `[[2 + 8ba², −4ba], [−4ba, 2b]]`.
-public struct Rosenbrock: ClosedFormProblem {
+public struct Rosenbrock: DenseHessianProblem {
   /// `"rosenbrock"`.
   public static let name = "rosenbrock"
 

@@ -42,6 +42,12 @@ public struct RotatedProblem: ClosedFormProblem {
     rotate(base.gradient(at: unrotate(p)))
   }
 
+  /// `(g(y), Q∇g(y))` at `y = Qᵀx`, one change of basis and one call of the base problem.
+  public func valueAndGradient(at p: [Double]) -> (value: Double, gradient: [Double]) {
+    let (value, g) = base.valueAndGradient(at: unrotate(p))
+    return (value, rotate(g))
+  }
+
   public func hessian(at p: [Double]) -> [[Double]] {
     let h = base.hessian(at: unrotate(p))
     let n = dimension

@@ -4,7 +4,7 @@
 /// `f = c²/2`. The minima form the hyperbola `ab = c`; the listed representative is the
 /// balanced point `(√c, √c)`, where the Hessian `[[c, c], [c, c]]` has eigenvalues `{0, 2c}`
 /// (the zero is the direction along the hyperbola).
-public struct ScalarFactorization: ClosedFormProblem {
+public struct ScalarFactorization: DenseHessianProblem {
   /// `"scalar-factorization"`.
   public static let name = "scalar-factorization"
 

@@ -177,6 +177,13 @@ public struct SpectrumSaddle: ClosedFormProblem {
     return point((0..<dimension).map { eigenvalues[$0] * y[$0] + mu * y[$0] * y[$0] * y[$0] })
   }
 
+  /// ``value(at:)`` and ``gradient(at:)`` from one change of basis `y = Qᵀp` (the same bits).
+  public func valueAndGradient(at p: [Double]) -> (value: Double, gradient: [Double]) {
+    let y = coordinates(p)
+    let g = point((0..<dimension).map { eigenvalues[$0] * y[$0] + mu * y[$0] * y[$0] * y[$0] })
+    return (value(y: y), g)
+  }
+
   /// `Q diag(λⱼ + 3μyⱼ²) Qᵀ`.
   public func hessian(at p: [Double]) -> [[Double]] {
     let y = coordinates(p)

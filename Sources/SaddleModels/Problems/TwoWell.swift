@@ -2,7 +2,7 @@
 ///
 /// The origin is a saddle with Hessian eigenvalues `{−4, 2}`; the minima are `(±1, 0)` with
 /// `f = −1` and eigenvalues `{2, 8}` (`∂²f/∂x² = 12x² − 4`).
-public struct TwoWell: ClosedFormProblem {
+public struct TwoWell: DenseHessianProblem {
   /// `"two-well"`.
   public static let name = "two-well"
 
