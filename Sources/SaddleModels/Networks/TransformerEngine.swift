@@ -6,10 +6,10 @@ import SaddleTensor
 ///
 /// Unmasked training batches of the configured size go straight to the engine's
 /// ``TransformerLM``. Masked batches (and evaluations, which need the logits) record the same
-/// graph on the engine's ``Tape`` — the same operations in the same order, so on an unmasked
-/// batch the two paths agree bit for bit — and gather the scored rows of the residual stream
-/// (`Tape.embedding` used as a row gather) before the final LayerNorm and head, so unscored
-/// positions cost nothing there. The batch is split into two fixed shards with their own tapes;
+/// graph (`TransformerLM.recordLogits`, the model's one graph) on the engine's own ``Tape`` —
+/// so on an unmasked batch the two paths agree bit for bit — and gather the scored rows of the
+/// residual stream (`Tape.embedding` used as a row gather) before the final LayerNorm and head,
+/// so unscored positions cost nothing there. The batch is split into two fixed shards with their own tapes;
 /// with `threads ≥ 2` they run concurrently and their gradients are summed in a fixed order, so
 /// results do not depend on the thread count. Not thread-safe.
 final class TransformerEngine {
@@ -163,7 +163,7 @@ private final class MaskedShard {
     normalizer: Float, countCorrect: Bool
   ) {
     let c = configuration
-    let (t, d, f, v) = (c.sequenceLength, c.modelWidth, c.mlpWidth, c.vocabularySize)
+    let v = c.vocabularySize
     correct = 0
     guard scoredCount > 0 else {
       loss = 0
@@ -171,37 +171,10 @@ private final class MaskedShard {
       return
     }
     tape.reset()
-    var segment = 0
-    func next(_ shape: TensorShape) -> Tensor {
-      let o = offsets[segment]
-      segment += 1
-      return tape.parameter(parameters + o, shape: shape, gradient: gradient.map { $0 + o })
-    }
-    let tokenTable = next(TensorShape(v, d))
-    let positionTable = next(TensorShape(t, d))
-    var x = tape.addBroadcast(
-      tape.embedding(tokenTable, indices: inputs, count: rows * t), positionTable)
-    let eps = c.layerNormEpsilon
-    for _ in 0..<c.layerCount {
-      let (g1, b1) = (next(TensorShape(d)), next(TensorShape(d)))
-      let (wqkv, bqkv) = (next(TensorShape(d, 3 * d)), next(TensorShape(3 * d)))
-      let (wo, bo) = (next(TensorShape(d, d)), next(TensorShape(d)))
-      let (g2, b2) = (next(TensorShape(d)), next(TensorShape(d)))
-      let (w1, bias1) = (next(TensorShape(d, f)), next(TensorShape(f)))
-      let (w2, bias2) = (next(TensorShape(f, d)), next(TensorShape(d)))
-      var h = tape.layerNorm(x, gain: g1, bias: b1, epsilon: eps)
-      let qkv = tape.linear(h, weight: wqkv, bias: bqkv)
-      let a = tape.causalSelfAttention(qkv, batch: rows, sequence: t, heads: c.headCount)
-      x = tape.add(x, tape.linear(a, weight: wo, bias: bo))
-      h = tape.layerNorm(x, gain: g2, bias: b2, epsilon: eps)
-      let hidden = tape.gelu(tape.linear(h, weight: w1, bias: bias1))
-      x = tape.add(x, tape.linear(hidden, weight: w2, bias: bias2))
-    }
-    if gathers { x = tape.embedding(x, indices: positions, count: scoredCount) }
-    let (gf, bf) = (next(TensorShape(d)), next(TensorShape(d)))
-    let (wh, bh) = (next(TensorShape(d, v)), next(TensorShape(v)))
-    x = tape.layerNorm(x, gain: gf, bias: bf, epsilon: eps)
-    let logits = tape.linear(x, weight: wh, bias: bh)
+    let logits = TransformerLM.recordLogits(
+      on: tape, configuration: c, offsets: offsets, parameters: parameters, gradient: gradient,
+      inputs: inputs, rows: rows,
+      gathering: gathers ? (UnsafePointer(positions), scoredCount) : nil)
     let lossTensor = tape.crossEntropy(logits: logits, targets: targets, scale: normalizer)
     loss = Double(tape.scalar(lossTensor))
     if countCorrect {

@@ -156,6 +156,51 @@ private struct ParameterCursor {
 }
 
 extension TransformerLM {
+  /// Records the network's forward graph on `tape` for `rows` sequences of input tokens and
+  /// returns the logits: `x = E_tok[inputs] + E_pos`, the blocks, then `LN_f(x)·W_head + b_head`.
+  ///
+  /// Parameters are read from `parameters` at `offsets` (the segments in flat-buffer order);
+  /// their gradients accumulate into `gradient` at the same offsets when the tape runs
+  /// backward. With `gathering`, only the listed rows of the residual stream (flat
+  /// `row · T + position` indices) reach the final LayerNorm and head, so unscored positions
+  /// cost nothing there. The one graph of the model: ``TransformerLM`` and masked evaluations
+  /// (`SaddleModels`' Transformer models) both record it here, so they agree bit for bit.
+  public static func recordLogits(
+    on tape: Tape, configuration c: TransformerConfiguration, offsets: [Int],
+    parameters: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>?,
+    inputs: UnsafePointer<Int32>, rows: Int,
+    gathering gather: (indices: UnsafePointer<Int32>, count: Int)? = nil
+  ) -> Tensor {
+    let (t, d, f, v) = (c.sequenceLength, c.modelWidth, c.mlpWidth, c.vocabularySize)
+    var cursor = ParameterCursor(
+      tape: tape, offsets: offsets, parameters: parameters, gradient: gradient)
+    let tokenTable = cursor.next(TensorShape(v, d))
+    let positionTable = cursor.next(TensorShape(t, d))
+    var x = tape.addBroadcast(
+      tape.embedding(tokenTable, indices: inputs, count: rows * t), positionTable)
+    let eps = c.layerNormEpsilon
+    for _ in 0..<c.layerCount {
+      let (g1, b1) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
+      let (wqkv, bqkv) = (cursor.next(TensorShape(d, 3 * d)), cursor.next(TensorShape(3 * d)))
+      let (wo, bo) = (cursor.next(TensorShape(d, d)), cursor.next(TensorShape(d)))
+      let (g2, b2) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
+      let (w1, bias1) = (cursor.next(TensorShape(d, f)), cursor.next(TensorShape(f)))
+      let (w2, bias2) = (cursor.next(TensorShape(f, d)), cursor.next(TensorShape(d)))
+      var h = tape.layerNorm(x, gain: g1, bias: b1, epsilon: eps)
+      let qkv = tape.linear(h, weight: wqkv, bias: bqkv)
+      let a = tape.causalSelfAttention(qkv, batch: rows, sequence: t, heads: c.headCount)
+      x = tape.add(x, tape.linear(a, weight: wo, bias: bo))
+      h = tape.layerNorm(x, gain: g2, bias: b2, epsilon: eps)
+      let hidden = tape.gelu(tape.linear(h, weight: w1, bias: bias1))
+      x = tape.add(x, tape.linear(hidden, weight: w2, bias: bias2))
+    }
+    if let gather { x = tape.embedding(x, indices: gather.indices, count: gather.count) }
+    let (gf, bf) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
+    let (wh, bh) = (cursor.next(TensorShape(d, v)), cursor.next(TensorShape(v)))
+    x = tape.layerNorm(x, gain: gf, bias: bf, epsilon: eps)
+    return tape.linear(x, weight: wh, bias: bh)
+  }
+
   /// One fixed slice of the batch with its own tape and index buffers.
   final class Shard {
     let configuration: TransformerConfiguration
@@ -186,7 +231,7 @@ extension TransformerLM {
       gradient: UnsafeMutablePointer<Float>?, normalizer: Float
     ) {
       let c = configuration
-      let (t, d, f, v) = (c.sequenceLength, c.modelWidth, c.mlpWidth, c.vocabularySize)
+      let t = c.sequenceLength
       for r in 0..<rows {
         let row = tokens + (firstRow + r) * c.tokensPerSequence
         (inputs + r * t).update(from: row, count: t)
@@ -194,32 +239,9 @@ extension TransformerLM {
       }
       let tape = self.tape
       tape.reset()
-      var cursor = ParameterCursor(
-        tape: tape, offsets: offsets, parameters: parameters, gradient: gradient)
-      let tokenTable = cursor.next(TensorShape(v, d))
-      let positionTable = cursor.next(TensorShape(t, d))
-      var x = tape.addBroadcast(
-        tape.embedding(tokenTable, indices: inputs, count: rows * t), positionTable)
-      let eps = c.layerNormEpsilon
-      for _ in 0..<c.layerCount {
-        let (g1, b1) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
-        let (wqkv, bqkv) = (cursor.next(TensorShape(d, 3 * d)), cursor.next(TensorShape(3 * d)))
-        let (wo, bo) = (cursor.next(TensorShape(d, d)), cursor.next(TensorShape(d)))
-        let (g2, b2) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
-        let (w1, bias1) = (cursor.next(TensorShape(d, f)), cursor.next(TensorShape(f)))
-        let (w2, bias2) = (cursor.next(TensorShape(f, d)), cursor.next(TensorShape(d)))
-        var h = tape.layerNorm(x, gain: g1, bias: b1, epsilon: eps)
-        let qkv = tape.linear(h, weight: wqkv, bias: bqkv)
-        let a = tape.causalSelfAttention(qkv, batch: rows, sequence: t, heads: c.headCount)
-        x = tape.add(x, tape.linear(a, weight: wo, bias: bo))
-        h = tape.layerNorm(x, gain: g2, bias: b2, epsilon: eps)
-        let hidden = tape.gelu(tape.linear(h, weight: w1, bias: bias1))
-        x = tape.add(x, tape.linear(hidden, weight: w2, bias: bias2))
-      }
-      let (gf, bf) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))
-      let (wh, bh) = (cursor.next(TensorShape(d, v)), cursor.next(TensorShape(v)))
-      x = tape.layerNorm(x, gain: gf, bias: bf, epsilon: eps)
-      let logits = tape.linear(x, weight: wh, bias: bh)
+      let logits = TransformerLM.recordLogits(
+        on: tape, configuration: c, offsets: offsets, parameters: parameters,
+        gradient: gradient, inputs: inputs, rows: rows)
       let lossTensor = tape.crossEntropy(logits: logits, targets: targets, scale: normalizer)
       loss = Double(tape.scalar(lossTensor))
       if gradient != nil { tape.backward(from: lossTensor) }
