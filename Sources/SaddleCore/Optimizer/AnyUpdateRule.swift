@@ -94,57 +94,37 @@ extension AnyUpdateRule {
   /// Applies the stage only every `period` steps, starting at `offset` (still fusable).
   public func every(_ period: Int, offset: Int = 0) -> AnyUpdateRule {
     let wrapped = Every(self, period: period, offset: offset)
-    let inner = box.makeLanes
-    return AnyUpdateRule(
-      box: RuleBox(
-        wrapped, plan: .sequential,
-        lanes: inner.map { make in
-          {
-            let lanes = make()
-            return ErasedLanes(
-              prepare: { context, state in
-                let storage = state.typedStorage(AnyRuleState.self)
-                guard wrapped.isActive(at: context.step) else { return false }
-                return lanes.prepare(context, &storage.value)
-              }, apply: lanes.apply, update: lanes.update)
-          }
-        }))
+    return gated(wrapped, state: \AnyRuleState.self) { wrapped.isActive(at: $0.step) }
   }
 
   /// Applies the stage only from step `start` on (still fusable); before, the identity.
   public func after(_ start: Int) -> AnyUpdateRule {
-    let wrapped = After(self, start: start)
-    let inner = box.makeLanes
-    return AnyUpdateRule(
-      box: RuleBox(
-        wrapped, plan: .sequential,
-        lanes: inner.map { make in
-          {
-            let lanes = make()
-            return ErasedLanes(
-              prepare: { context, state in
-                let storage = state.typedStorage(AnyRuleState.self)
-                guard context.step >= start else { return false }
-                return lanes.prepare(context, &storage.value)
-              }, apply: lanes.apply, update: lanes.update)
-          }
-        }))
+    gated(After(self, start: start), state: \AnyRuleState.self) { $0.step >= start }
   }
 
   /// Files the stage's state and metrics under `name` (still fusable).
   public func named(_ name: String) -> AnyUpdateRule {
-    let wrapped = Named(self, name: name)
-    let inner = box.makeLanes
+    gated(Named(self, name: name), state: \NamedState<AnyRuleState>.state) { _ in true }
+  }
+
+  /// `wrapper` (around this rule) with this rule's lane program behind a per-step gate: the
+  /// wrapper's state `W.State` holds the inner state at `path`, and the stage acts in a step
+  /// only when `isActive` says so (the gate is a scalar test per step, not a pass).
+  private func gated<W: UpdateRule>(
+    _ wrapper: W, state path: WritableKeyPath<W.State, AnyRuleState>,
+    isActive: @escaping (StepContext) -> Bool
+  ) -> AnyUpdateRule {
     return AnyUpdateRule(
       box: RuleBox(
-        wrapped, plan: .sequential,
-        lanes: inner.map { make in
+        wrapper, plan: .sequential,
+        lanes: box.makeLanes.map { make in
           {
             let lanes = make()
             return ErasedLanes(
               prepare: { context, state in
-                let storage = state.typedStorage(NamedState<AnyRuleState>.self)
-                return lanes.prepare(context, &storage.value.state)
+                let storage = state.typedStorage(W.State.self)
+                guard isActive(context) else { return false }
+                return lanes.prepare(context, &storage.value[keyPath: path])
               }, apply: lanes.apply, update: lanes.update)
           }
         }))
