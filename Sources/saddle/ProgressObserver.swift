@@ -1,16 +1,6 @@
 import Foundation
 import SaddleKit
 
-/// A duration for people: `0.42 s`, `14.0 s`, `2 min 05 s`, `1 h 03 min`.
-func formatDuration(_ seconds: Double) -> String {
-  guard seconds.isFinite, seconds >= 0 else { return "—" }
-  if seconds < 1 { return String(format: "%.2f s", seconds) }
-  if seconds < 60 { return String(format: "%.1f s", seconds) }
-  let whole = Int(seconds.rounded())
-  if whole < 3600 { return String(format: "%d min %02d s", whole / 60, whole % 60) }
-  return String(format: "%d h %02d min", whole / 3600, (whole % 3600) / 60)
-}
-
 /// `saddle run`'s progress on standard output: on a terminal a live bar with loss, steps/s and
 /// the estimated time left; otherwise a plain line every `interval` steps (logs, CI), with the
 /// same figures. `SADDLE_PROGRESS=plain|terminal|off` overrides the detection, as for
@@ -55,7 +45,7 @@ final class ProgressObserver: TrainingObserver {
       return nil
     }
     let rate = Double(step - first) / elapsed
-    return formatDuration(Double(Swift.max(0, total - step)) / rate)
+    return HumanFormat.duration(Double(Swift.max(0, total - step)) / rate)
   }
 
   func trainer(didComplete record: StepRecord) -> Bool {

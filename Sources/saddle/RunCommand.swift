@@ -213,7 +213,7 @@ enum RunCommand {
     }
     let seconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    print("time         \(formatDuration(seconds))")
+    print("time         \(HumanFormat.duration(seconds))")
     if let failure = history.failure { throw RunError("saddle run: \(failure)") }
   }
 

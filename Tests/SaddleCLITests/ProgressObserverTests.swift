@@ -25,11 +25,11 @@ struct ProgressObserverTests {
 
   @Test("durations read as people write them")
   func durations() {
-    #expect(formatDuration(0.4216) == "0.42 s")
-    #expect(formatDuration(14.015954583000001) == "14.0 s")
-    #expect(formatDuration(125) == "2 min 05 s")
-    #expect(formatDuration(3780) == "1 h 03 min")
-    #expect(formatDuration(.nan) == "—")
+    #expect(HumanFormat.duration(0.4216) == "422 ms")
+    #expect(HumanFormat.duration(14.015954583000001) == "14.0 s")
+    #expect(HumanFormat.duration(125) == "2 min 05 s")
+    #expect(HumanFormat.duration(3780) == "1 h 03 min")
+    #expect(HumanFormat.duration(.nan) == "—")
   }
 
   @Test(
