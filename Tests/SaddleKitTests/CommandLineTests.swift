@@ -1,25 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs the `saddle` executable that `swift test` builds next to the test bundle.
-func runSaddle(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-  let process = Process()
-  process.executableURL = try ExamplesTests.executable("saddle")
-  process.arguments = arguments
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outData, as: UTF8.self),
-    String(decoding: errData, as: UTF8.self)
-  )
-}
-
 @Suite("saddle command line")
 struct CommandLineTests {
   @Test("saddle run's trace agrees with an independent float64 Adam on Rosenbrock to 1e-5")

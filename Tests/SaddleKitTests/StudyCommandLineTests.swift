@@ -7,29 +7,6 @@ import Testing
   import Glibc
 #endif
 
-/// Runs `saddle` with extra environment variables, optionally in `cwd`.
-func runSaddle(_ arguments: [String], environment: [String: String], cwd: URL? = nil) throws
-  -> (status: Int32, stdout: String, stderr: String)
-{
-  let process = Process()
-  process.executableURL = try ExamplesTests.executable("saddle")
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  if let cwd { process.currentDirectoryURL = cwd }
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outData, as: UTF8.self),
-    String(decoding: errData, as: UTF8.self)
-  )
-}
-
 @Suite("Studies from the command line")
 struct StudyCommandLineTests {
   static let config = """

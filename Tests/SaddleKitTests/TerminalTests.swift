@@ -2,28 +2,6 @@ import Foundation
 import SaddleKit
 import Testing
 
-/// Runs `saddle` with extra environment variables.
-func runSaddle(_ arguments: [String], environment: [String: String]) throws -> (
-  status: Int32, stdout: String, stderr: String
-) {
-  let process = Process()
-  process.executableURL = try ExamplesTests.executable("saddle")
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: outData, as: UTF8.self),
-    String(decoding: errData, as: UTF8.self)
-  )
-}
-
 @Suite("saddle terminal output")
 struct TerminalTests {
   @Test("saddle --version prints the one version constant")
