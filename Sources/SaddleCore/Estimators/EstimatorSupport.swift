@@ -1,7 +1,9 @@
 import Foundation
 
-/// Shared helpers for estimators and escape rules: lazily sized scratch buffers, range
-/// kernels and a small dense symmetric eigen-solver.
+/// Shared helpers for estimators and escape rules: lazily sized scratch buffers, the flat
+/// ranges an estimate is made over, range dot products and normalization, and seeded random
+/// directions (Gaussian, uniform in a ball, random signs). The dense symmetric eigen-solver
+/// is `SymmetricEigen` (Vectors/SymmetricEigen.swift).
 
 /// Makes `vector` a buffer of `count` elements, allocating only when it is missing or of the
 /// wrong size (so a step allocates nothing after the first).
