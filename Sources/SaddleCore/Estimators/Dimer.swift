@@ -1,7 +1,11 @@
 import Foundation
 
-/// The dimer method (Henkelman & Jónsson 1999): the minimum-curvature direction of the loss from
-/// gradients only, with two closely spaced points `θ ± ΔN`.
+/// The dimer method (Henkelman & Jónsson 1999, "A dimer method for finding saddle points on
+/// high dimensional potential surfaces using only first derivatives", J. Chem. Phys. 111(15),
+/// 7010–7022, doi:10.1063/1.480097): the minimum-curvature direction of the loss from
+/// gradients only, with two closely spaced points `θ ± ΔN`. The paper's text was not reachable
+/// here; the formulas below are checked against ASE's `ase/mep/dimer.py` (tests), and the
+/// paper's section and equation numbers quoted below are not verified.
 ///
 /// With `h = (g₊ − g₋)/(2Δ) ≈ HN` (`g± = ∇L(θ ± ΔN)`):
 /// - curvature `C = h·N ≈ NᵀHN`;
@@ -30,7 +34,8 @@ import Foundation
 ///   The fit is exact on quadratics.
 /// - `conjugate: true` (optimal-angle only): the rotation plane's axis follows conjugate
 ///   gradients on the Rayleigh quotient instead of the bare force, as in Henkelman & Jónsson
-///   (1999, sec. II, eqs. 9–11): `G = F_rot + γ‖G_prev‖Θ*_prev` with the Polak–Ribière
+///   (1999, sec. II, eqs. 9–11 — numbering not verified): `G = F_rot + γ‖G_prev‖Θ*_prev` with
+///   the Polak–Ribière
 ///   `γ = max(0, (F_rot − F_rot,prev)·F_rot / ‖F_rot,prev‖²)` and `Θ*_prev = Θ_prev cos φ* −
 ///   N_prev sin φ*` (the previous axis carried through its rotation), `Θ = normalize(⊥_N G)`.
 ///   The memory persists across calls (the midpoint moves between them, so it is restarted
@@ -233,8 +238,8 @@ public struct Dimer: CurvatureEstimator, Sendable {
   }
 
   /// Turns `state.axis` (holding `F_rot` of group `s`) into the conjugate direction
-  /// `G = F_rot + γ‖G_prev‖Θ*_prev`, orthogonal to `N` (Henkelman & Jónsson 1999, eqs. 9–11),
-  /// and records `F_rot` and `‖G‖` for the next rotation.
+  /// `G = F_rot + γ‖G_prev‖Θ*_prev`, orthogonal to `N` (Henkelman & Jónsson 1999, eqs. 9–11,
+  /// numbering not verified), and records `F_rot` and `‖G‖` for the next rotation.
   private func conjugateAxis(_ state: inout State, group s: Int, range: Range<Int>, groups: Int) {
     let count = state.direction.count
     if state.previousForce?.count != count || state.carriedAxis?.count != count

@@ -5,7 +5,8 @@
 /// differences) or exact products (cost 2 each).
 public enum Presets {
   /// The corrected DEO family's dimer: forward differences, `Δ = 1e-3`, one conjugate
-  /// optimal-angle rotation per call (Henkelman & Jónsson 1999, eqs. 9–11). Chosen by
+  /// optimal-angle rotation per call (Henkelman & Jónsson 1999, eqs. 9–11; numbering not
+  /// verified). Chosen by
   /// measurement on spectrum saddles (`saddle bench estimators`; `Guides/EscapeMethods.md`,
   /// "Choosing the dimer"): steepest-descent rotations need ∝ `λ_max/gap` rotations to find
   /// `v_min`, conjugate ones ∝ `√(λ_max/gap)`, so the old default (one gradient-step rotation

@@ -125,7 +125,8 @@ extension Registry {
 }
 
 extension Registry {
-  /// Saddle-free Newton's `innerSteps` (subspace reuse, Dauphin et al. 2014, Algorithm 1).
+  /// Saddle-free Newton's `innerSteps` (subspace reuse, Dauphin et al. 2014's inner loop;
+  /// algorithm numbering not verified).
   static func sfnInnerSteps(_ p: StageParameters) throws(SpecError) -> Int {
     try p.int("innerSteps", default: 1, in: .closed(1, 1_000_000))
   }

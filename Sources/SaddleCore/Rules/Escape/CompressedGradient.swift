@@ -1,5 +1,8 @@
-/// Gradient compression with error feedback (Stich, Cordonnier & Jaggi 2018; Karimireddy et
-/// al. 2019), the communication-efficient setting of compressed SGD.
+/// Gradient compression with error feedback (Stich, Cordonnier & Jaggi 2018; Karimireddy,
+/// Rebjock, Stich & Jaggi 2019, "Error Feedback Fixes SignSGD and other Gradient Compression
+/// Schemes", ICML 2019, arXiv 1901.09847 — EF-SGD, "incorporating the error made by the
+/// compression operator into the next step"; only its abstract was read, so its algorithm
+/// number is not cited), the communication-efficient setting of compressed SGD.
 ///
 /// With error memory `e` (zero at start): `p = d + e`, `c = C(p)`, `e ← p − c`, `d ← c`;
 /// without error feedback `d ← C(d)`. `C` keeps `k` coordinates and zeroes the rest:

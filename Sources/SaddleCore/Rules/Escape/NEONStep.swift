@@ -3,12 +3,18 @@
 ///
 /// - ``Search/normalizedPower`` (default): a **normalized power iteration on `I − ηH`** with
 ///   `Hu ≈ ∇L(θ + u) − ∇L(θ)` — `u ← u − η(∇L(θ + u) − ∇L(θ))`, `‖u‖` rescaled to `radius` after
-///   each step, warm-started from the previous `u`. This is a NEON-*style* search (Xu, Jin &
-///   Yang 2018, "First-order stochastic algorithms for escaping from saddle points in almost
-///   linear time", use the unnormalized iteration with a function-decrease test); the
-///   curvature along `u` is `C = u·(∇L(θ + u) − ∇L(θ))/‖u‖²` from the last evaluation.
+///   each step, warm-started from the previous `u`. This is a NEON-*style* search, not Xu, Jin
+///   & Yang's procedure (2018, "First-order stochastic algorithms for escaping from saddle
+///   points in almost linear time", NeurIPS 2018, pp. 5530–5540; arXiv 1711.01944: "first-order
+///   procedures to extract negative curvature from the Hessian matrix through a principled
+///   sequence starting from noise"; only the abstract was read — its iteration, stopping test
+///   and algorithm numbers are not verified); the curvature along `u` is
+///   `C = u·(∇L(θ + u) − ∇L(θ))/‖u‖²` from the last evaluation.
 /// - `Search.oja`: **NEON2's Oja-based search** (Allen-Zhu & Li 2018, "NEON2: Finding Local
-///   Minima via First-Order Oracles", NEON2^online): from a fresh seeded random `w₀` with
+///   Minima via First-Order Oracles", NeurIPS 2018, pp. 3716–3726; arXiv 1711.06673;
+///   NEON2^online; only the abstract was read — "replace the Hessian-vector product
+///   computations with only gradient computations" — so the algorithm numbering and the
+///   constants are not verified): from a fresh seeded random `w₀` with
 ///   `‖w₀‖ = σ` (`startRadius`, tiny), iterate Oja's update with gradient-difference HVPs
 ///   `w ← w − η(∇L(θ + w) − ∇L(θ))` **without normalizing**, for at most `iterations` steps; if
 ///   `‖w‖ ≥ radius` the growth certifies negative curvature and `v = w/‖w‖` is returned

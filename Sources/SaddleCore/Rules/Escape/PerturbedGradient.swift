@@ -1,6 +1,11 @@
-/// Perturbed gradient descent's trigger (Jin, Ge, Netrapalli, Kakade & Jordan 2017): when
+/// Perturbed gradient descent's trigger (Jin, Ge, Netrapalli, Kakade & Jordan 2017, "How to
+/// Escape Saddle Points Efficiently", ICML 2017; arXiv 1703.00887, id not verified): when
 /// `‖g‖ ≤ g_thres` and no perturbation happened in the last `t_thres` steps, add a uniform
-/// sample `ξ` from the ball of radius `r` to the parameters.
+/// sample `ξ` from the ball of radius `r` to the parameters. Only the abstract ("a perturbed
+/// form of gradient descent") and the start of the introduction (`x_{t+1} = x_t − η∇f(x_t)`)
+/// were read; the PGD algorithm box and its number were not (algorithm numbering not
+/// verified). Deviation: PGD's stopping test with `f_thres` (kept by public reimplementations
+/// next to `g_thres`, `r`, `t_thres`) is not part of this stage, which only perturbs.
 ///
 /// The perturbation moves `θ` directly (`θ ← θ + ξ`, as the paper's `x ← x + ξ`), so it does not
 /// pass through later stages (learning rate, Adam's normalization) and its position in the

@@ -1,11 +1,13 @@
-/// SSRGD (Li 2019, "PerturbedRecursiveGradient: Simple Stochastic Recursive Gradient Descent for Escaping Saddle
-/// Points"): a SARAH/SPIDER recursive gradient estimator plus the perturbed-GD trigger.
+/// A simplified stand-in for SSRGD, formerly shipped under that name: a SARAH/SPIDER recursive
+/// gradient estimator plus the perturbed-GD trigger. It is not the algorithm of Li (2019),
+/// "SSRGD: Simple Stochastic Recursive Gradient Descent for Escaping Saddle Points" — that is
+/// ``SSRGD`` (no super-epoch, no `f_thres` escape test, no return of `x̃` here).
 ///
 /// `v_t = ∇f_B(θ_t) − ∇f_B(θ_{t−1}) + v_{t−1}` with both gradients on the step's batch `B`
 /// (the second one is an extra evaluation through the objective at the previous parameters),
 /// and a refresh `v_t = ∇f_B(θ_t)` every `refreshPeriod` steps (the paper's full gradient at
 /// the start of an epoch; here the step's batch gradient, which is the full gradient for
-/// deterministic problems). `v` replaces the direction, so place SSRGD first (before the base
+/// deterministic problems). `v` replaces the direction, so place it first (before the base
 /// rule that applies the learning rate). When `‖v‖ ≤ g_thres` and no perturbation happened in
 /// the last `t_thres` steps, `θ ← θ + ξ`, `ξ ~ U(B(0, r))` (as ``PerturbedGradient``), and the
 /// next step refreshes `v`.
@@ -21,7 +23,7 @@ public struct PerturbedRecursiveGradient: UpdateRule, Sendable {
   /// `t_thres ≥ 0`.
   public var waitingSteps: Int
 
-  /// SSRGD. Valid ranges: `refreshPeriod ≥ 1`, the trigger's values `≥ 0`.
+  /// The stand-in. Valid ranges: `refreshPeriod ≥ 1`, the trigger's values `≥ 0`.
   public init(
     refreshPeriod: Int = 10, threshold: Double = 1e-3, radius: Double = 1e-2,
     waitingSteps: Int = 10

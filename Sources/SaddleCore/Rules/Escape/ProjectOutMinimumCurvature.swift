@@ -1,6 +1,7 @@
 /// Projects the minimum-curvature direction out of the step: `d ← d − α(d·N)N` (DEO's
-/// "project the gradient onto the subspace orthogonal to the minimum-curvature direction",
-/// Hu, Cao & Liu 2025).
+/// "projecting the gradient onto the subspace orthogonal to the minimum curvature direction",
+/// Hu, Cao & Liu 2025, arXiv 2507.19968 — quoted from its abstract, the only text at hand; the
+/// paper's equations were not available, so none is cited).
 ///
 /// Reads ``StepContext/curvature``; with a per-segment estimate it projects each segment with
 /// its own `N_s` (and gate `C_s`). `when: .negative` acts only where the curvature is negative.

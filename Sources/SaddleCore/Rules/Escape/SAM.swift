@@ -1,5 +1,11 @@
-/// Sharpness-aware minimization (Foret, Kleiner, Mobahi & Neyshabur 2021): the direction
-/// becomes the gradient at the adversarial point `θ + ε`, `ε = ρ g/‖g‖`.
+/// Sharpness-aware minimization (Foret, Kleiner, Mobahi & Neyshabur 2021, "Sharpness-Aware
+/// Minimization for Efficiently Improving Generalization", ICLR 2021; arXiv 2010.01412): the
+/// direction becomes the gradient at the adversarial point `θ + ε`, `ε = ρ g/‖g‖` — the
+/// first-order solution of `max_{‖ε‖₂ ≤ ρ} L(θ + ε)` (the `p = 2` case), with the second-order
+/// term of the SAM gradient dropped. The paper's own text was not reachable; this form is
+/// from secondary sources, so no equation number is cited (numbering not verified). Rangwani,
+/// Aithal, Mishra & Babu (2022, NeurIPS; arXiv 2212.13827) use this update on class-imbalanced
+/// data (with re-weighting or margins); they change the setting, not the rule.
 ///
 /// `adaptive: true` is ASAM (Kwon et al. 2021): `ε = ρ T²g/‖Tg‖` with `T = diag(|θ|)`.
 /// `g` is the step's raw gradient; with `g = 0` (or `Tg = 0`) `ε = 0`. Place it first: it

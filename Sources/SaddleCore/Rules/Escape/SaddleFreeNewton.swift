@@ -1,17 +1,24 @@
 /// Saddle-free Newton in a Krylov subspace (Dauphin, Pascanu, Gulcehre, Cho, Ganguli & Bengio
-/// 2014): `Δ = −Σᵢ (vᵢ·g)/(|λᵢ| + λ) vᵢ` over the Ritz pairs `(λᵢ, vᵢ)` of a `k`-step Lanczos
-/// run, i.e. `−|H|⁻¹g` with `|H|` built from absolute eigenvalues, damped by `λ`.
+/// 2014, "Identifying and attacking the saddle point problem in high-dimensional non-convex
+/// optimization", NIPS 2014, pp. 2933–2941; arXiv 1406.2572): `Δ = −Σᵢ (vᵢ·g)/(|λᵢ| + λ) vᵢ`
+/// over the Ritz pairs `(λᵢ, vᵢ)` of a `k`-step Lanczos run, i.e. `−|H|⁻¹g` with `|H|` built
+/// from absolute eigenvalues, damped by `λ`. Only the paper's abstract was reachable ("a new
+/// approach to second-order optimization, the saddle-free Newton method, that can rapidly
+/// escape high dimensional saddle points"); the Krylov construction, the damping choice and
+/// the inner-loop reuse below follow a secondary summary of the paper, not its algorithm box
+/// (algorithm numbering not verified).
 ///
 /// The Krylov space is started from the incoming direction `g` (the gradient when first), so
 /// `g` lies in it and its component in the orthogonal complement is zero up to rounding: the
 /// complement gets no step (the choice between "gradient step" and "nothing" is moot). Near a
 /// strict saddle this doubles the unstable component per step, like gradient descent with
 /// `η = 1/|λ_min|`. The damping is chosen per step from `dampings` by the lowest loss
-/// `L(θ + Δ_λ)` (as the paper does; one loss evaluation per candidate, none when there is a
-/// single candidate). The direction becomes `−Δ`, so the optimizer moves `θ ← θ + Δ`: use it
+/// `L(θ + Δ_λ)` (as the paper is described to do — not verified in its text; one loss
+/// evaluation per candidate, none when there is a single candidate). The direction becomes `−Δ`, so the optimizer moves `θ ← θ + Δ`: use it
 /// as the last stage (a later stage would change the step the damping was chosen for).
 ///
-/// **Subspace reuse** (`innerSteps = m`, the paper's Algorithm 1): the Krylov subspace `V` and
+/// **Subspace reuse** (`innerSteps = m`, the paper's inner loop; algorithm numbering not
+/// verified): the Krylov subspace `V` and
 /// its Ritz pairs are built once and reused for `m` steps; each inner step projects the fresh
 /// gradient onto the stored Ritz vectors, `Δ = −Σᵢ (vᵢ·g)/(|λᵢ| + λ) vᵢ`. `m = 1` rebuilds every
 /// step. (The stored basis is scratch: after a checkpoint resume the subspace is rebuilt.)

@@ -1,7 +1,14 @@
 /// The constrained second-order method of Mokhtari, Ozdaglar & Jadbabaie (2018), "Escaping
-/// Saddle Points in Constrained Optimization" (NeurIPS 2018; seed 001); preset
-/// `constrained-second-order`. For `min f(x)` over a convex set `C` (here a box `[l, u]ᵈ` or a
-/// ball `‖x‖ ≤ R` centred at 0):
+/// Saddle Points in Constrained Optimization" (NeurIPS 2018, pp. 3629–3639; arXiv 1809.02162;
+/// seed 001); preset `constrained-second-order`. For `min f(x)` subject to `x ∈ C`, `C` a
+/// closed convex set (the paper's problem (1); here a box `[l, u]ᵈ` or a ball `‖x‖ ≤ R`
+/// centred at 0). Read of the paper: abstract and introduction only — a framework of two
+/// stages (first-order information to reach a first-order stationary point, then second-order
+/// information to escape), valid when a "ρ-approximate solution of a quadratic program
+/// subject to C" can be found, reaching an `(ε, γ)`-SOSP in `O(max{ε⁻², ρ⁻³γ⁻³})` iterations.
+/// The phases below follow that description; the algorithm box, the second-order test's
+/// threshold (here `q(u) < −γ`) and the step `σ` were not checked against the paper's text
+/// (algorithm numbering not verified).
 ///
 /// 1. **First-order phase.** While the first-order gap exceeds `ε`, take a first-order step:
 ///    projected gradient `x ← Π_C(x − ηg)` with gap `‖x − Π_C(x − ηg)‖/η`, or Frank–Wolfe

@@ -1,6 +1,10 @@
 /// Compressed SGD with noise and periodically reset error feedback — Avdiukhin & Yaroslavtsev
-/// (2021), "Escaping Saddle Points with Compressed SGD" (NeurIPS 2021; seed 001); preset
-/// `compressed-sgd-noisy`.
+/// (2021), "Escaping Saddle Points with Compressed SGD" (NeurIPS 2021; arXiv 2105.10090; seed
+/// 001); preset `compressed-sgd-noisy`. Read of the paper: abstract and the first page of the
+/// introduction only — compressed SGD "converges to an ε-second-order stationary point", and
+/// with the RandomK compressor does so "with the same number of iterations as uncompressed
+/// SGD" (Jin et al. 2021). The update below (noise scale, reset schedule, error memory) is not
+/// verified against the paper's algorithm box (algorithm numbering not verified).
 ///
 /// Each step, with error memory `e` (zero at start) and step `η`:
 /// `ζ ~ N(0, (r²/d)I)` (so `E‖ζ‖² = r²`), `p = e + η(g + ζ)`, `c = C(p)`, `θ ← θ − c`,
@@ -13,8 +17,8 @@
 /// Compressors: ``Compressor/topK(_:)`` keeps the `k` largest `|pᵢ|` (biased, a
 /// `k/d`-contraction); ``Compressor/randomK(_:)`` keeps `k` uniformly random coordinates scaled
 /// by `d/k` (unbiased, `E C(p) = p`; use it without error feedback — with it, the memory
-/// `e = p − (d/k)p` on kept coordinates grows and the iteration diverges). The seed text holds only the abstract, so the equation
-/// numbers are not cited; the update is the error-feedback form the paper analyses.
+/// `e = p − (d/k)p` on kept coordinates grows and the iteration diverges). No equation numbers
+/// are cited: the paper's equations were not reachable.
 /// Cost: no evaluations beyond the step's gradient; `O(d)` time.
 public struct NoisyCompressedSGD: UpdateRule, Sendable {
   /// The compression operator.

@@ -1,6 +1,13 @@
-/// SSRGD as Li (2019) wrote it — "SSRGD: Simple Stochastic Recursive Gradient Descent for
-/// Escaping Saddle Points" (NeurIPS 2019; seed 001), its Algorithm 2 (finite sum) and the online
-/// form (large-batch anchors) — as one whole-optimizer stage (preset `ssrgd`).
+/// SSRGD after Li (2019), "SSRGD: Simple Stochastic Recursive Gradient Descent for Escaping
+/// Saddle Points" (NeurIPS 2019, pp. 1523–1533; arXiv 1904.09265; seed 001): its finite-sum
+/// algorithm and the online form (large-batch anchors), as one whole-optimizer stage (preset
+/// `ssrgd`). The paper's text read for this (abstract and introduction only) states the method
+/// as "a simple perturbed version of stochastic recursive gradient descent" that adds "a
+/// uniform perturbation sometimes", extended "from nonconvex finite-sum problems to nonconvex
+/// online (expectation) problems", with target an `(ε, δ)`-second-order stationary point,
+/// `‖∇f(x)‖ ≤ ε` and `λ_min(∇²f(x)) ≥ −δ`. The algorithm box was not reachable: the super-epoch
+/// details below and the algorithm/equation numbers are not verified against it (algorithm
+/// numbering not verified).
 ///
 /// Epochs: at each epoch start the anchor gradient `v = ∇f(x)` is fresh — the **full**
 /// gradient (finite-sum form) or a fresh large batch `∇f_B(x)`, `|B| = B` (online form).
@@ -29,7 +36,7 @@
 public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
   /// Where an epoch's anchor gradient comes from.
   public enum Form: Sendable, Hashable, Codable {
-    /// The full gradient (finite-sum form, Algorithm 2).
+    /// The full gradient (finite-sum form).
     case finiteSum
     /// A fresh batch of `batchSize` components (online form).
     case online(batchSize: Int)

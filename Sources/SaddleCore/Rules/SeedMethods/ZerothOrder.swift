@@ -2,10 +2,16 @@
 /// Escaping Saddle Points without Gradients" (NeurIPS 2022; seed 001): gradient estimates,
 /// Hessian-vector products and a negative-curvature search from loss values only.
 ///
-/// Equation numbers are not given here: the seed text holds only the paper's abstract; the
-/// estimators are the standard ones that paper builds on (coordinate-wise central differences,
-/// Gaussian smoothing of Nesterov & Spokoiny 2017) and the search is its NEON-style
-/// ZO-NCF-Deterministic framework (a power iteration on `I − ηH` with zeroth-order HVPs).
+/// What was read of the paper (arXiv 2210.01496; abstract, introduction and its Table 1 only):
+/// two frameworks, ZO-NCF-Online and ZO-NCF-Deterministic, "that can replace Hessian-vector
+/// product computations without increasing the iteration complexity", applied to ZO-GD,
+/// ZO-SGD, ZO-SCSG and ZO-SPIDER; Table 1 lists the deterministic result (Theorem 4,
+/// ZO-GD-NCF) with the coordinate-wise gradient estimator (CoordGE) and NCF, and the Gaussian
+/// estimator (GaussGE) only for other methods (ZPSGD, ZO-SCRN). The algorithm boxes were not
+/// reachable, so no algorithm or equation numbers are cited (algorithm numbering not
+/// verified): the estimators here are the standard ones (coordinate-wise central differences;
+/// Gaussian smoothing of Nesterov & Spokoiny 2017) and the search is NEON's power iteration on
+/// `I − ηH` with zeroth-order HVPs — not checked against the paper's own search loop.
 
 /// A zeroth-order gradient estimate `ĝ(x) ≈ ∇f(x)` from loss values only.
 ///
@@ -84,7 +90,8 @@ public struct ZerothOrderGradient: Sendable, Hashable, Codable {
 
 /// The zeroth-order Hessian-vector product `Ĥ(x)v = (ĝ(x + rv) − ĝ(x))/r` for a unit `v`, with
 /// the coordinate-wise ``ZerothOrderGradient`` (the difference of two zeroth-order gradients,
-/// as ZO-NCF replaces each HVP of NEON; Zhang, Xiong & Gu 2022). `2d` loss evaluations given
+/// replacing each HVP of NEON as ZO-NCF does; Zhang, Xiong & Gu 2022 — the estimator's exact
+/// form and equation number not verified). `2d` loss evaluations given
 /// `ĝ(x)`; error `O(r‖∇³f‖ + μ²/r·‖∇³f‖)`, exact up to rounding on quadratics.
 public struct ZerothOrderHessianVectorProduct: Sendable, Hashable, Codable {
   /// The coordinate estimator used at both points.
@@ -116,8 +123,9 @@ public struct ZerothOrderHessianVectorProduct: Sendable, Hashable, Codable {
   }
 }
 
-/// ZO-NCF (Zhang, Xiong & Gu 2022, the ZO-NCF-Deterministic framework): NEON's negative-
-/// curvature search with every Hessian-vector product replaced by a zeroth-order one.
+/// ZO-NCF (Zhang, Xiong & Gu 2022, after their ZO-NCF-Deterministic framework; algorithm
+/// numbering not verified): NEON's negative-curvature search with every Hessian-vector product
+/// replaced by a zeroth-order one.
 ///
 /// From a fresh seeded random unit `u₀` (uniform on the sphere, as NEON draws it), iterate the
 /// normalized power method on `I − ηH`: `cₜ = uₜᵀĤuₜ`, `uₜ₊₁ = (uₜ − ηĤuₜ)/‖uₜ − ηĤuₜ‖`, with
@@ -233,7 +241,9 @@ extension EstimatorStage: StepOracleDeclaring {
 }
 
 /// The zeroth-order optimizer of Zhang, Xiong & Gu (2022) — ZO gradient descent paired with
-/// ZO-NCF (their ZO-GD + ZO-NCF-Deterministic combination): **function values only**.
+/// ZO-NCF (their ZO-GD-NCF, Table 1 / Theorem 4: CoordGE + NCF; algorithm numbering not
+/// verified): **function values only**. Deviation: the `gaussian` descent estimator is an
+/// option of this stage, not the paper's deterministic pairing (which uses CoordGE).
 ///
 /// Each step estimates `ĝ(θ)` (``ZerothOrderGradient``). If `‖ĝ‖ > ε_g` it takes the ZO-GD step
 /// `θ ← θ − ηĝ`. Otherwise it runs ``ZerothOrderNCFSearch`` at `θ` (reusing `ĝ(θ)` when the
