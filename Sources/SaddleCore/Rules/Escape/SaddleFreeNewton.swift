@@ -14,14 +14,15 @@
 /// strict saddle this doubles the unstable component per step, like gradient descent with
 /// `η = 1/|λ_min|`. The damping is chosen per step from `dampings` by the lowest loss
 /// `L(θ + Δ_λ)` (as the paper is described to do — not verified in its text; one loss
-/// evaluation per candidate, none when there is a single candidate). The direction becomes `−Δ`, so the optimizer moves `θ ← θ + Δ`: use it
-/// as the last stage (a later stage would change the step the damping was chosen for).
+/// evaluation per candidate, none when there is a single candidate). The direction becomes
+/// `−Δ`, so the optimizer moves `θ ← θ + Δ`: use it as the last stage (a later stage would
+/// change the step the damping was chosen for).
 ///
 /// **Subspace reuse** (`innerSteps = m`, the paper's inner loop; algorithm numbering not
-/// verified): the Krylov subspace `V` and
-/// its Ritz pairs are built once and reused for `m` steps; each inner step projects the fresh
-/// gradient onto the stored Ritz vectors, `Δ = −Σᵢ (vᵢ·g)/(|λᵢ| + λ) vᵢ`. `m = 1` rebuilds every
-/// step. (The stored basis is scratch: after a checkpoint resume the subspace is rebuilt.)
+/// verified): the Krylov subspace `V` and its Ritz pairs are built once and reused for `m`
+/// steps; each inner step projects the fresh gradient onto the stored Ritz vectors,
+/// `Δ = −Σᵢ (vᵢ·g)/(|λᵢ| + λ) vᵢ`. `m = 1` rebuilds every step. (The stored basis is scratch:
+/// after a checkpoint resume the subspace is rebuilt.)
 ///
 /// **Krylov start** (``Start``): from `g` (default; `g` lies in the subspace), from a seeded
 /// random unit vector (the subspace then holds the extreme eigen-directions whatever `g`'s
