@@ -4,8 +4,8 @@ import Foundation
 /// high dimensional potential surfaces using only first derivatives", J. Chem. Phys. 111(15),
 /// 7010–7022, doi:10.1063/1.480097): the minimum-curvature direction of the loss from
 /// gradients only, with two closely spaced points `θ ± ΔN`. The paper's text was not reachable
-/// here; the formulas below are checked against ASE's `ase/mep/dimer.py` (tests), and the
-/// paper's section and equation numbers quoted below are not verified.
+/// here: the optimal-angle rotation is cross-checked against ASE's `ase/mep/dimer.py` in the
+/// tests, and the paper's section and equation numbers quoted below are not verified.
 ///
 /// With `h = (g₊ − g₋)/(2Δ) ≈ HN` (`g± = ∇L(θ ± ΔN)`):
 /// - curvature `C = h·N ≈ NᵀHN`;

@@ -2,7 +2,7 @@
 /// Saddle Points in Constrained Optimization" (NeurIPS 2018, pp. 3629–3639; arXiv 1809.02162;
 /// seed 001); preset `constrained-second-order`. For `min f(x)` subject to `x ∈ C`, `C` a
 /// closed convex set (the paper's problem (1); here a box `[l, u]ᵈ` or a ball `‖x‖ ≤ R`
-/// centred at 0). Read of the paper: abstract and introduction only — a framework of two
+/// centred at 0). Read of the paper: abstract and start of the introduction only — two
 /// stages (first-order information to reach a first-order stationary point, then second-order
 /// information to escape), valid when a "ρ-approximate solution of a quadratic program
 /// subject to C" can be found, reaching an `(ε, γ)`-SOSP in `O(max{ε⁻², ρ⁻³γ⁻³})` iterations.

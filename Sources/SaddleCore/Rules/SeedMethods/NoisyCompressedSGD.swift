@@ -1,6 +1,6 @@
 /// Compressed SGD with noise and periodically reset error feedback — Avdiukhin & Yaroslavtsev
 /// (2021), "Escaping Saddle Points with Compressed SGD" (NeurIPS 2021; arXiv 2105.10090; seed
-/// 001); preset `compressed-sgd-noisy`. Read of the paper: abstract and the first page of the
+/// 001); preset `compressed-sgd-noisy`. Read of the paper: abstract and the start of the
 /// introduction only — compressed SGD "converges to an ε-second-order stationary point", and
 /// with the RandomK compressor does so "with the same number of iterations as uncompressed
 /// SGD" (Jin et al. 2021). The update below (noise scale, reset schedule, error memory) is not

@@ -1,7 +1,7 @@
 /// SSRGD after Li (2019), "SSRGD: Simple Stochastic Recursive Gradient Descent for Escaping
 /// Saddle Points" (NeurIPS 2019, pp. 1523–1533; arXiv 1904.09265; seed 001): its finite-sum
 /// algorithm and the online form (large-batch anchors), as one whole-optimizer stage (preset
-/// `ssrgd`). The paper's text read for this (abstract and introduction only) states the method
+/// `ssrgd`). The text read (abstract and the start of the introduction) states the method
 /// as "a simple perturbed version of stochastic recursive gradient descent" that adds "a
 /// uniform perturbation sometimes", extended "from nonconvex finite-sum problems to nonconvex
 /// online (expectation) problems", with target an `(ε, δ)`-second-order stationary point,

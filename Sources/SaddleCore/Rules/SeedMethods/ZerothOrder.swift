@@ -2,7 +2,7 @@
 /// Escaping Saddle Points without Gradients" (NeurIPS 2022; seed 001): gradient estimates,
 /// Hessian-vector products and a negative-curvature search from loss values only.
 ///
-/// What was read of the paper (arXiv 2210.01496; abstract, introduction and its Table 1 only):
+/// What was read of the paper (arXiv 2210.01496; abstract and the introduction's Table 1 only):
 /// two frameworks, ZO-NCF-Online and ZO-NCF-Deterministic, "that can replace Hessian-vector
 /// product computations without increasing the iteration complexity", applied to ZO-GD,
 /// ZO-SGD, ZO-SCSG and ZO-SPIDER; Table 1 lists the deterministic result (Theorem 4,
