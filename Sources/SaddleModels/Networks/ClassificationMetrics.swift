@@ -43,7 +43,8 @@ public enum ClassificationMetrics {
     metrics["balancedAccuracy"] = perClass.reduce(0, +) / Double(max(perClass.count, 1))
     metrics["minimumClassAccuracy"] = perClass.min() ?? 0
     if let minorityClass, seen[minorityClass] > 0 {
-      metrics["minorityClassAccuracy"] = Double(correct[minorityClass]) / Double(seen[minorityClass])
+      metrics["minorityClassAccuracy"] =
+        Double(correct[minorityClass]) / Double(seen[minorityClass])
     }
     return metrics
   }

@@ -123,7 +123,8 @@ public final class MLP {
       var total = 0.0
       for label in labels { total += Double(classWeights?[Int(label)] ?? 1) }
       loss = tape.crossEntropy(
-        logits: h, targets: labels.baseAddress!, scale: Float(1 / max(total, .leastNormalMagnitude)),
+        logits: h, targets: labels.baseAddress!,
+        scale: Float(1 / max(total, .leastNormalMagnitude)),
         weights: classWeights?.baseAddress, margins: classMargins?.baseAddress)
     }
     if gradient != nil { tape.backward(from: loss) }

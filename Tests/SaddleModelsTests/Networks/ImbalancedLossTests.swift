@@ -218,17 +218,24 @@ struct ImbalancedLossTests {
     }
   }
 
-  @Test("bad loss options fail with an error naming the field", arguments: [
-    (["weighting": JSONValue.string("inverse")], "weighting"),
-    (["beta": .double(0.9)], "beta"),
-    (["weighting": .string("effective-number")], "trainingExamples"),
-    (["weighting": .string("effective-number"), "trainingExamples": .int(10), "beta": .int(1)],
-     "beta"),
-    (["reweightFromStep": .int(10)], "reweightFromStep"),
-    (["weighting": .string("inverse-frequency"), "reweightFromStep": .int(-1)], "reweightFromStep"),
-    (["margin": .double(-0.1)], "margin"),
-    (["trainingExamples": .int(-5)], "trainingExamples"),
-  ])
+  @Test(
+    "bad loss options fail with an error naming the field",
+    arguments: [
+      (["weighting": JSONValue.string("inverse")], "weighting"),
+      (["beta": .double(0.9)], "beta"),
+      (["weighting": .string("effective-number")], "trainingExamples"),
+      (
+        ["weighting": .string("effective-number"), "trainingExamples": .int(10), "beta": .int(1)],
+        "beta"
+      ),
+      (["reweightFromStep": .int(10)], "reweightFromStep"),
+      (
+        ["weighting": .string("inverse-frequency"), "reweightFromStep": .int(-1)],
+        "reweightFromStep"
+      ),
+      (["margin": .double(-0.1)], "margin"),
+      (["trainingExamples": .int(-5)], "trainingExamples"),
+    ])
   func rejectsBadOptions(_ fields: [String: JSONValue], field: String) {
     #expect {
       try Registry.standard.model(named: "mlp-imbalanced", fields: fields)
