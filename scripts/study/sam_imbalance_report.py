@@ -54,9 +54,10 @@ def main():
     ap.add_argument("out_md")
     ap.add_argument("--tuning-seeds", type=int, default=2)
     ap.add_argument("--header", help="Markdown prepended (command, commit, machine, date)")
-    ap.add_argument("--baseline", default=None,
-                    help="METHOD|PROBLEM label of the row the paired differences are taken "
-                         "against (default: SGD on the first problem labelled LDAM-DRW…)")
+    ap.add_argument("--baseline", action="append", default=None,
+                    help="METHOD|PROBLEM label of a row the paired differences are taken "
+                         "against; repeat for several Δ columns (default: SGD on the first "
+                         "problem labelled LDAM-DRW…)")
     a = ap.parse_args()
     config = json.load(open(os.path.join(a.study_dir, "study.json")))
     trials = load_trials(a.study_dir, config)
@@ -85,13 +86,13 @@ def main():
         report = sorted((t for t in best[1] if t["seed"] > k), key=lambda t: t["seed"])
         chosen[(problem, fam)] = (best[0], edge, report)
 
-    if a.baseline:
-        method, problem = a.baseline.split("|", 1)
-        key = (problem, method)
-    else:
-        key = next(((p, f) for p, f in chosen if f == "SGD" and p.startswith("LDAM-DRW")), None)
-    base = chosen.get(key) if key else None
-    baseline_name = f"{key[1]} on {key[0]}" if base else "none"
+    keys = []
+    for b in a.baseline or []:
+        method, problem = b.split("|", 1)
+        keys.append((problem, method))
+    if not keys:
+        keys = [next(((p, f) for p, f in chosen if f == "SGD" and p.startswith("LDAM-DRW")))]
+    bases = [(f"{f} on {p}", chosen[(p, f)]) for p, f in keys if (p, f) in chosen]
 
     lines = []
     if a.header:
@@ -100,15 +101,20 @@ def main():
     lines += [
         f"Tuning seeds 1–{k} choose each row's learning rate (highest mean held-out balanced "
         f"accuracy); the numbers are over the {n_report} reporting seeds "
-        f"{k + 1}–{k + n_report} only. 95% Student-t intervals; Δ is the paired difference in "
-        f"minority-class accuracy against **{baseline_name}** (95% t-interval, two-sided exact "
-        "sign-flip p). `*` marks a learning rate on the edge of its grid.",
+        f"{k + 1}–{k + n_report} only. 95% Student-t intervals; Δ is the paired (same seed) "
+        "difference in minority-class accuracy against the baseline row named in its column "
+        "(95% t-interval; p: two-sided exact sign-flip). `*` marks a learning rate on the edge "
+        "of its grid.",
+        "",
+    ]
+    for i, (name, _) in enumerate(bases):
+        lines.append(f"- Δ{i + 1}: against **{name}**")
+    lines += [
         "",
         "| problem (loss) | method | lr | minority-class accuracy | balanced accuracy | "
-        "Δ minority vs baseline | p |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        + " | ".join(f"Δ{i + 1} minority | p{i + 1}" for i in range(len(bases))) + " |",
+        "| --- | --- | --- | --- | --- | " + " | ".join("--- | ---" for _ in bases) + " |",
     ]
-    base_seeds = {t["seed"]: metric(t, "minorityClassAccuracy") for t in base[2]} if base else {}
     for problem, fam in rows:
         if (problem, fam) not in chosen:
             continue
@@ -116,16 +122,19 @@ def main():
         minority = [metric(t, "minorityClassAccuracy") for t in report]
         balanced = [metric(t, "balancedAccuracy") for t in report]
         failures = sum(1 for t in report if t.get("failure"))
-        diffs = [metric(t, "minorityClassAccuracy") - base_seeds[t["seed"]] for t in report
-                 if t["seed"] in base_seeds]
-        if base and report is not base[2] and len(diffs) >= 2:
-            delta, p = fmt(*ci(diffs)), f"{sign_flip_p(diffs):.3f}"
-        else:
-            delta, p = "—", "—"
+        cells = []
+        for _, base in bases:
+            base_seeds = {t["seed"]: metric(t, "minorityClassAccuracy") for t in base[2]}
+            diffs = [metric(t, "minorityClassAccuracy") - base_seeds[t["seed"]] for t in report
+                     if t["seed"] in base_seeds]
+            if report is not base[2] and len(diffs) >= 2:
+                cells += [fmt(*ci(diffs)), f"{sign_flip_p(diffs):.3f}"]
+            else:
+                cells += ["—", "—"]
         note = f" ({failures} failed)" if failures else ""
         lines.append(
             f"| {problem} | {fam}{note} | {rate(label):g}{'*' if edge else ''} | "
-            f"{fmt(*ci(minority))} | {fmt(*ci(balanced))} | {delta} | {p} |")
+            f"{fmt(*ci(minority))} | {fmt(*ci(balanced))} | " + " | ".join(cells) + " |")
     if classes:
         lines += ["", "Per-class held-out accuracy (mean over reporting seeds; class 0 is the "
                   "most frequent in training, the last class the rarest):", "",
