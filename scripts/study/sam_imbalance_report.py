@@ -33,8 +33,17 @@ def family(label):
     return label.split("[", 1)[0]
 
 
+def setting(label):
+    """The grid part of a setting label (`learningRate=0.1`), '' without a grid."""
+    return label.split("[", 1)[1].rstrip("]") if "[" in label else ""
+
+
 def rate(label):
-    return float(label.split("learningRate=", 1)[1].rstrip("]"))
+    """The grid value of a one-field grid (the learning rate here), for ordering and edges."""
+    try:
+        return float(setting(label).rsplit("=", 1)[1])
+    except (IndexError, ValueError):
+        return 0.0
 
 
 def metric(trial, name):
@@ -91,7 +100,8 @@ def main():
         method, problem = b.split("|", 1)
         keys.append((problem, method))
     if not keys:
-        keys = [next(((p, f) for p, f in chosen if f == "SGD" and p.startswith("LDAM-DRW")))]
+        keys = [next(((p, f) for p, f in chosen if f == "SGD" and p.startswith("LDAM-DRW")),
+                     next(iter(chosen)))]
     bases = [(f"{f} on {p}", chosen[(p, f)]) for p, f in keys if (p, f) in chosen]
 
     lines = []
@@ -99,11 +109,11 @@ def main():
         lines += open(a.header).read().rstrip("\n").split("\n") + [""]
     n_report = max((len(v[2]) for v in chosen.values()), default=0)
     lines += [
-        f"Tuning seeds 1–{k} choose each row's learning rate (highest mean held-out balanced "
+        f"Tuning seeds 1–{k} choose each row's grid setting (highest mean held-out balanced "
         f"accuracy); the numbers are over the {n_report} reporting seeds "
         f"{k + 1}–{k + n_report} only. 95% Student-t intervals; Δ is the paired (same seed) "
         "difference in minority-class accuracy against the baseline row named in its column "
-        "(95% t-interval; p: two-sided exact sign-flip). `*` marks a learning rate on the edge "
+        "(95% t-interval; p: two-sided exact sign-flip). `*` marks a setting on the edge "
         "of its grid.",
         "",
     ]
@@ -111,7 +121,7 @@ def main():
         lines.append(f"- Δ{i + 1}: against **{name}**")
     lines += [
         "",
-        "| problem (loss) | method | lr | minority-class accuracy | balanced accuracy | "
+        "| problem (loss) | method | setting | minority-class accuracy | balanced accuracy | "
         + " | ".join(f"Δ{i + 1} minority | p{i + 1}" for i in range(len(bases))) + " |",
         "| --- | --- | --- | --- | --- | " + " | ".join("--- | ---" for _ in bases) + " |",
     ]
@@ -133,7 +143,7 @@ def main():
                 cells += ["—", "—"]
         note = f" ({failures} failed)" if failures else ""
         lines.append(
-            f"| {problem} | {fam}{note} | {rate(label):g}{'*' if edge else ''} | "
+            f"| {problem} | {fam}{note} | {setting(label)}{'*' if edge else ''} | "
             f"{fmt(*ci(minority))} | {fmt(*ci(balanced))} | " + " | ".join(cells) + " |")
     if classes:
         lines += ["", "Per-class held-out accuracy (mean over reporting seeds; class 0 is the "
