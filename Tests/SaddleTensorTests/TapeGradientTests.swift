@@ -9,6 +9,16 @@ nonisolated(unsafe) private let sharedIndices: UnsafeMutablePointer<Int32> = {
   return p
 }()
 
+/// Per-class weights and margins for the class-weighted cross-entropy (7 classes).
+nonisolated(unsafe) private let sharedClassValues: UnsafeMutablePointer<Float> = {
+  let p = UnsafeMutablePointer<Float>.allocate(capacity: 14)
+  for i in 0..<7 {
+    p[i] = 0.3 + 0.4 * Float(i)  // weights
+    p[7 + i] = 0.9 - 0.1 * Float(i)  // margins
+  }
+  return p
+}()
+
 /// One operation under test: input shapes and the graph to differentiate.
 struct OperationCase: Sendable, CustomTestStringConvertible {
   let name: String
@@ -55,6 +65,18 @@ struct OperationCase: Sendable, CustomTestStringConvertible {
     },
     .init(name: "cross-entropy", shapes: [TensorShape(6, 7)]) { t, x in
       t.crossEntropy(logits: t.scale(x[0], by: 2), targets: sharedIndices, scale: 1.0 / 6)
+    },
+    .init(name: "class-weighted cross-entropy with margins", shapes: [TensorShape(6, 7)]) {
+      t, x in
+      t.crossEntropy(
+        logits: t.scale(x[0], by: 2), targets: sharedIndices, scale: 0.2,
+        weights: sharedClassValues, margins: sharedClassValues + 7)
+    },
+    .init(name: "class-weighted cross-entropy, weights only", shapes: [TensorShape(6, 7)]) {
+      t, x in
+      t.crossEntropy(
+        logits: x[0], targets: sharedIndices, scale: 0.2, weights: sharedClassValues,
+        margins: nil)
     },
     .init(name: "squared error", shapes: [TensorShape(3, 4)]) { t, x in
       t.squaredError(

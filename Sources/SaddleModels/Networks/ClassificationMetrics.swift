@@ -9,9 +9,13 @@ public enum ClassificationMetrics {
   /// - `accuracy`: the fraction with `argmax zₑ = yₑ` (ties go to the lowest index);
   /// - `accuracy.class<c>`: the accuracy over examples of class `c` (classes with examples);
   /// - `balancedAccuracy`: the mean of the per-class accuracies (classes with examples);
-  /// - `minimumClassAccuracy`: the lowest per-class accuracy.
-  public static func compute(logits: [Double], labels: [Int32], classCount: Int) -> [String: Double]
-  {
+  /// - `minimumClassAccuracy`: the lowest per-class accuracy;
+  /// - `minorityClassAccuracy`: the accuracy over examples of `minorityClass` (the least
+  ///   frequent class in training; present when given and it has examples) — the metric of
+  ///   class-imbalanced learning (e.g. Rangwani et al. 2022).
+  public static func compute(
+    logits: [Double], labels: [Int32], classCount: Int, minorityClass: Int? = nil
+  ) -> [String: Double] {
     precondition(logits.count == labels.count * classCount, "ClassificationMetrics: sizes differ")
     var loss = 0.0
     var correct = [Int](repeating: 0, count: classCount)
@@ -38,6 +42,10 @@ public enum ClassificationMetrics {
     }
     metrics["balancedAccuracy"] = perClass.reduce(0, +) / Double(max(perClass.count, 1))
     metrics["minimumClassAccuracy"] = perClass.min() ?? 0
+    if let minorityClass, seen[minorityClass] > 0 {
+      metrics["minorityClassAccuracy"] =
+        Double(correct[minorityClass]) / Double(seen[minorityClass])
+    }
     return metrics
   }
 }

@@ -4,7 +4,8 @@ import SaddleTensor
 
 /// A multilayer perceptron (SaddleTensor's `MLP`) trained with the mean softmax cross-entropy
 /// on a ``ClassificationTask``: `h₀ = x`, `hₗ = σ(hₗ₋₁Wₗ + bₗ)`, logits `z = h_{L−1}W_L + b_L`,
-/// `L(θ) = −(1/N) Σₑ log softmax(zₑ)_{yₑ}`.
+/// `L(θ) = −(1/N) Σₑ log softmax(zₑ)_{yₑ}` — or, with a ``ClassificationLoss``, the
+/// class-re-weighted (optionally deferred) cross-entropy with LDAM margins.
 ///
 /// The layer widths are `[task.inputWidth] + widths + [task.classCount]`; the parameters are
 /// `W₁, b₁, W₂, b₂, …` in the flat `ParameterVector` (one segment each). Not thread-safe.
@@ -25,12 +26,39 @@ public struct MLPClassifier<Task: ClassificationTask>: Model {
   public let batchSize: Int
   /// One segment per weight matrix and bias.
   public let layout: ParameterLayout
+  /// The training loss's options.
+  public let lossOptions: ClassificationLoss
+  /// The class weights `w_c` of ``lossOptions`` (nil: unit weights).
+  public let classWeights: [Float]?
+  /// The LDAM margins `Δ_c` of ``lossOptions`` (nil: none).
+  public let classMargins: [Float]?
+  /// The class whose held-out accuracy is reported as `minorityClassAccuracy` (nil: none).
+  public let minorityClass: Int?
   let engine: MLP
 
-  /// An MLP with hidden `widths` and `activation` on `task`, trained on batches of `batchSize`.
-  public init(widths: [Int], activation: Activation = .relu, task: Task, batchSize: Int = 128) {
+  /// An MLP with hidden `widths` and `activation` on `task`, trained on batches of `batchSize`
+  /// with the loss `loss`, whose weights and margins come from the training class counts
+  /// `classCounts` (needed when `loss` re-weights or has margins; only ratios matter except for
+  /// effective-number weights). `minorityClass` names the class reported as
+  /// `minorityClassAccuracy` by ``evaluate(at:seed:)``.
+  public init(
+    widths: [Int], activation: Activation = .relu, task: Task, batchSize: Int = 128,
+    loss: ClassificationLoss = .crossEntropy, classCounts: [Double]? = nil,
+    minorityClass: Int? = nil
+  ) {
     precondition(widths.allSatisfy { $0 >= 1 }, "MLPClassifier: hidden widths must be ≥ 1")
     precondition(batchSize >= 1, "MLPClassifier: batchSize must be ≥ 1")
+    precondition(
+      minorityClass.map { $0 >= 0 && $0 < task.classCount } ?? true,
+      "MLPClassifier: minorityClass out of range")
+    let needsCounts = loss.weighting != .none || loss.margin > 0
+    precondition(
+      !needsCounts || classCounts?.count == task.classCount,
+      "MLPClassifier: this loss needs one training count per class")
+    lossOptions = loss
+    classWeights = classCounts.flatMap { loss.classWeights(counts: $0) }?.map(Float.init)
+    classMargins = classCounts.flatMap { loss.classMargins(counts: $0) }?.map(Float.init)
+    self.minorityClass = minorityClass
     self.widths = widths
     layerWidths = [task.inputWidth] + widths + [task.classCount]
     self.activation = activation
@@ -47,42 +75,64 @@ public struct MLPClassifier<Task: ClassificationTask>: Model {
     return parameters
   }
 
+  /// The task's training batch for `step`, tagged with `step` (deferred re-weighting reads it).
   public func batch(step: Int, seed: UInt64) -> ClassificationBatch {
-    task.batch(size: batchSize, step: step, seed: seed)
+    var batch = task.batch(size: batchSize, step: step, seed: seed)
+    batch.step = step
+    return batch
+  }
+
+  /// The class weights in force for a batch of `step`: ``classWeights`` from
+  /// `lossOptions.reweightFromStep` on, nil (unit weights) before it.
+  public func weights(atStep step: Int) -> [Float]? {
+    step >= lossOptions.reweightFromStep ? classWeights : nil
   }
 
   public func loss(at parameters: ParameterVector, on batch: ClassificationBatch) -> Double {
-    parameters.withUnsafeBufferPointer { p in
-      batch.inputs.withUnsafeBufferPointer { x in
-        batch.labels.withUnsafeBufferPointer { y in
-          engine.loss(parameters: p, inputs: x, labels: y)
-        }
-      }
-    }
+    evaluateLoss(parameters, batch, gradient: nil)
   }
 
   public func lossAndGradient(
     at parameters: ParameterVector, on batch: ClassificationBatch,
     into gradient: inout ParameterVector
   ) -> Double {
-    parameters.withUnsafeBufferPointer { p in
-      gradient.withUnsafeMutableBufferPointer { g in
-        batch.inputs.withUnsafeBufferPointer { x in
-          batch.labels.withUnsafeBufferPointer { y in
-            engine.lossAndGradient(parameters: p, inputs: x, labels: y, gradient: g)
+    gradient.withUnsafeMutableBufferPointer { evaluateLoss(parameters, batch, gradient: $0) }
+  }
+
+  /// The loss of ``lossOptions`` on `batch` (weights of the batch's step), and its gradient.
+  func evaluateLoss(
+    _ parameters: ParameterVector, _ batch: ClassificationBatch,
+    gradient: UnsafeMutableBufferPointer<Float>?
+  ) -> Double {
+    let weights = self.weights(atStep: batch.step)
+    return parameters.withUnsafeBufferPointer { p in
+      batch.inputs.withUnsafeBufferPointer { x in
+        batch.labels.withUnsafeBufferPointer { y in
+          guard weights != nil || classMargins != nil else {
+            guard let gradient else { return engine.loss(parameters: p, inputs: x, labels: y) }
+            return engine.lossAndGradient(parameters: p, inputs: x, labels: y, gradient: gradient)
+          }
+          return withOptionalBuffer(weights) { w in
+            withOptionalBuffer(classMargins) { m in
+              engine.loss(
+                parameters: p, inputs: x, labels: y, classWeights: w, classMargins: m,
+                gradient: gradient)
+            }
           }
         }
       }
     }
   }
 
-  /// ``ClassificationMetrics`` on the task's held-out set: `loss`, `accuracy`,
-  /// `balancedAccuracy`, `minimumClassAccuracy` and `accuracy.class<c>`.
+  /// ``ClassificationMetrics`` on the task's held-out set: `loss` (the plain mean
+  /// cross-entropy, whatever the training loss), `accuracy`, `balancedAccuracy`,
+  /// `minimumClassAccuracy`, `accuracy.class<c>` and, with a ``minorityClass``,
+  /// `minorityClassAccuracy`.
   public func evaluate(at parameters: ParameterVector, seed: UInt64) -> [String: Double] {
     let batch = task.evaluationBatch(seed: seed)
     return ClassificationMetrics.compute(
       logits: logits(at: parameters, inputs: batch.inputs), labels: batch.labels,
-      classCount: task.classCount)
+      classCount: task.classCount, minorityClass: minorityClass)
   }
 
   /// The logits of `inputs` (`N × inputWidth`), computed in `Double` (an independent forward
@@ -115,4 +165,12 @@ public struct MLPClassifier<Task: ClassificationTask>: Model {
     }
     return h
   }
+}
+
+/// Calls `body` with a buffer over `array`, or with nil.
+private func withOptionalBuffer<R>(
+  _ array: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R
+) -> R {
+  guard let array else { return body(nil) }
+  return array.withUnsafeBufferPointer { body($0) }
 }

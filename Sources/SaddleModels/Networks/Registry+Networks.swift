@@ -65,8 +65,13 @@ extension Registry {
         dimension: try p.int("dimension", default: 16, in: .closed(1, 4096)),
         imbalance: try p.double("imbalance", default: 20, in: .atLeast(1)),
         separation: try p.double("separation", default: 2.5, in: .atLeast(0)),
-        taskSeed: UInt64(try p.int("taskSeed", default: 0, in: .atLeast(0))))
-      return try mlp(p, task: task, hidden: 64)
+        taskSeed: UInt64(try p.int("taskSeed", default: 0, in: .atLeast(0))),
+        evaluationPerClass: try p.int("evaluationPerClass", default: 256, in: .closed(1, 100_000)),
+        trainingExamples: try p.int("trainingExamples", default: 0, in: .closed(0, 10_000_000)))
+      let loss = try imbalancedLoss(p, trainingExamples: task.trainingExamples)
+      return try mlp(
+        p, task: task, hidden: 64, loss: loss, classCounts: task.trainingClassCounts,
+        minorityClass: task.minorityClass)
     }
     register(model: "matrix-sensing", summary: "low-rank matrix sensing, planted truth") { p in
       let n = try p.int("n", default: 20, in: .closed(1, 512))
@@ -107,9 +112,43 @@ private func transformerConfiguration(
   return (configuration, threads, evaluationRows)
 }
 
+/// The loss options of `mlp-imbalanced` (``ClassificationLoss``): `weighting` (`none`,
+/// `inverse-frequency`, `effective-number`), `beta` (effective-number only; needs a fixed
+/// training set), `reweightFromStep` (DRW; needs a weighting) and `margin` (LDAM's `C`).
+private func imbalancedLoss(
+  _ p: StageParameters, trainingExamples: Int
+) throws(SpecError) -> ClassificationLoss {
+  let weighting = try p.choice(
+    "weighting", default: "none", from: ["none", "inverse-frequency", "effective-number"])
+  let beta = try p.double("beta", default: 0.999, in: .halfOpen(0, 1))
+  let reweightFrom = try p.int("reweightFromStep", default: 0, in: .closed(0, 1_000_000_000))
+  let margin = try p.double("margin", default: 0, in: .closed(0, 100))
+  if p.isDescribing { return ClassificationLoss() }
+  if p.has("beta") && weighting != "effective-number" {
+    throw SpecError(
+      location: p.location, field: "beta",
+      "applies only with weighting 'effective-number' (weighting is '\(weighting)')")
+  }
+  if weighting == "effective-number" && trainingExamples == 0 {
+    throw SpecError(
+      location: p.location, field: "weighting",
+      "'effective-number' needs a fixed training set: give trainingExamples > 0")
+  }
+  if p.has("reweightFromStep") && weighting == "none" {
+    throw SpecError(
+      location: p.location, field: "reweightFromStep",
+      "deferred re-weighting needs a weighting ('inverse-frequency' or 'effective-number')")
+  }
+  return ClassificationLoss(
+    weighting: weighting == "none"
+      ? .none : weighting == "inverse-frequency" ? .inverseFrequency : .effectiveNumber(beta: beta),
+    reweightFromStep: reweightFrom, margin: margin)
+}
+
 /// An MLP classifier from the shared MLP fields (`hidden`, `depth`, `activation`, `batch`).
 private func mlp<Task: ClassificationTask>(
-  _ p: StageParameters, task: Task, hidden: Int
+  _ p: StageParameters, task: Task, hidden: Int, loss: ClassificationLoss = .crossEntropy,
+  classCounts: [Double]? = nil, minorityClass: Int? = nil
 ) throws(SpecError) -> MLPClassifier<Task> {
   let width = try p.int("hidden", default: hidden, in: .closed(1, 65_536))
   let depth = try p.int("depth", default: 1, in: .closed(0, 64))
@@ -118,5 +157,6 @@ private func mlp<Task: ClassificationTask>(
   return MLPClassifier(
     widths: Array(repeating: width, count: depth),
     activation: MLPClassifier<Task>.Activation(
-      rawValue: activation)!, task: task, batchSize: batch)
+      rawValue: activation)!, task: task, batchSize: batch, loss: loss, classCounts: classCounts,
+    minorityClass: minorityClass)
 }

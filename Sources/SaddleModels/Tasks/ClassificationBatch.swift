@@ -9,13 +9,18 @@ public struct ClassificationBatch: Sendable, Equatable {
   public var inputs: [Float]
   /// `count` class indices.
   public var labels: [Int32]
+  /// The training step the batch was drawn for (`Model.batch(step:seed:)` sets it; 0 for
+  /// held-out data and batches built by hand). Losses that change over training, such as
+  /// deferred re-weighting (``ClassificationLoss/reweightFromStep``), read it.
+  public var step: Int
 
   /// A batch from its features and labels.
-  public init(inputWidth: Int, inputs: [Float], labels: [Int32]) {
+  public init(inputWidth: Int, inputs: [Float], labels: [Int32], step: Int = 0) {
     precondition(inputs.count == labels.count * inputWidth, "ClassificationBatch: wrong sizes")
     count = labels.count
     self.inputWidth = inputWidth
     self.inputs = inputs
     self.labels = labels
+    self.step = step
   }
 }

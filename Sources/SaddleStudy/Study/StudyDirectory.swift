@@ -27,6 +27,8 @@ struct StoredResult: Codable, Sendable, Equatable {
   var failure: String?
   /// Held-out metrics over training (networks): rows `[x, loss, accuracy…]`; absent otherwise.
   var heldOut: [[Double]]? = nil
+  /// Held-out metrics at the end of the run (networks), by name; absent otherwise.
+  var heldOutMetrics: [String: Double]? = nil
 }
 
 /// `trials/<key>.json`: a format version, the full trial definition and the result.

@@ -31,6 +31,10 @@ public struct TrialResult: Codable, Sendable, Equatable {
   /// `Model.evaluate(at:seed:)`, e.g. the Transformers; nil for closed-form problems). All
   /// trials use the same held-out data (evaluation seed 0), so settings compare paired.
   public var heldOut: [[Double]]?
+  /// Every held-out metric of `Model.evaluate(at:seed:)` (evaluation seed 0) at the parameters
+  /// where the run stopped, finite values only — e.g. `minorityClassAccuracy` and
+  /// `accuracy.class<c>` of `mlp-imbalanced`; nil for models without held-out data.
+  public var heldOutMetrics: [String: Double]? = nil
 }
 
 /// One finished trial, as reported to a progress callback.
@@ -303,6 +307,7 @@ public struct StudyRunner: Sendable {
     }
     let xEnd = Double(config.budget.cost != nil ? state.evaluations.cost : state.step)
     if let row = heldOutRow(model, state.parameters, x: xEnd) { heldOut.append(row) }
+    let finalMetrics = model.evaluate(at: state.parameters, seed: 0).filter { $0.value.isFinite }
     let finalLoss = model.loss(
       at: state.parameters, on: model.batch(step: state.step, seed: seed))
     // A run that escaped and then diverged (non-finite end) or came back above the saddle's
@@ -315,7 +320,8 @@ public struct StudyRunner: Sendable {
     return TrialResult(
       id: trial.id, problem: spec.label, optimizer: trial.setting.label, seed: trial.seed,
       finalLoss: finalLoss, escapeCost: escapeCost, counts: state.evaluations, steps: state.step,
-      curve: points, failure: failure, heldOut: heldOut.isEmpty ? nil : heldOut)
+      curve: points, failure: failure, heldOut: heldOut.isEmpty ? nil : heldOut,
+      heldOutMetrics: finalMetrics.isEmpty ? nil : finalMetrics)
   }
 
   /// `[x, held-out loss, accuracy]` at `parameters`, or nil for models without held-out data.
@@ -350,7 +356,8 @@ public struct StudyRunner: Sendable {
             id: trial.id, problem: config.problems[trial.problemIndex].label,
             optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
             escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
-            curve: stored.curve, failure: stored.failure, heldOut: stored.heldOut))
+            curve: stored.curve, failure: stored.failure, heldOut: stored.heldOut,
+            heldOutMetrics: stored.heldOutMetrics))
       } catch {
         failure = error
       }
@@ -380,7 +387,7 @@ extension StoredResult {
   init(_ r: TrialResult) {
     self.init(
       finalLoss: r.finalLoss, escapeCost: r.escapeCost, counts: r.counts, steps: r.steps,
-      curve: r.curve, failure: r.failure, heldOut: r.heldOut)
+      curve: r.curve, failure: r.failure, heldOut: r.heldOut, heldOutMetrics: r.heldOutMetrics)
   }
 }
 

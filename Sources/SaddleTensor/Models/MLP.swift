@@ -73,9 +73,28 @@ public final class MLP {
     run(parameters: parameters, inputs: inputs, labels: labels, gradient: gradient.baseAddress)
   }
 
+  /// The class-weighted cross-entropy with class margins,
+  /// `Σₑ w[yₑ]·(logsumexp(z̃ₑ) − z̃ₑ[yₑ]) / Σₑ w[yₑ]` with `z̃ₑ = zₑ − m[yₑ]·e_{yₑ}`
+  /// (`Tape.crossEntropy(logits:targets:scale:weights:margins:)`), and its gradient when
+  /// `gradient` is given (overwritten). `classWeights` (positive) and `classMargins` hold one
+  /// value per class; `nil` means unit weights / zero margins.
+  public func loss(
+    parameters: UnsafeBufferPointer<Float>, inputs: UnsafeBufferPointer<Float>,
+    labels: UnsafeBufferPointer<Int32>, classWeights: UnsafeBufferPointer<Float>?,
+    classMargins: UnsafeBufferPointer<Float>?, gradient: UnsafeMutableBufferPointer<Float>?
+  ) -> Double {
+    let classes = layerWidths[layerWidths.count - 1]
+    precondition(classWeights.map { $0.count == classes } ?? true, "MLP: one weight per class")
+    precondition(classMargins.map { $0.count == classes } ?? true, "MLP: one margin per class")
+    return run(
+      parameters: parameters, inputs: inputs, labels: labels, gradient: gradient?.baseAddress,
+      classWeights: classWeights, classMargins: classMargins)
+  }
+
   private func run(
     parameters: UnsafeBufferPointer<Float>, inputs: UnsafeBufferPointer<Float>,
-    labels: UnsafeBufferPointer<Int32>, gradient: UnsafeMutablePointer<Float>?
+    labels: UnsafeBufferPointer<Int32>, gradient: UnsafeMutablePointer<Float>?,
+    classWeights: UnsafeBufferPointer<Float>? = nil, classMargins: UnsafeBufferPointer<Float>? = nil
   ) -> Double {
     precondition(parameters.count >= parameterCount, "MLP: parameter buffer too small")
     let n = labels.count
@@ -97,7 +116,17 @@ public final class MLP {
         h = activation == .relu ? tape.relu(h) : tape.tanh(h)
       }
     }
-    let loss = tape.crossEntropy(logits: h, targets: labels.baseAddress!, scale: 1 / Float(n))
+    let loss: Tensor
+    if classWeights == nil && classMargins == nil {
+      loss = tape.crossEntropy(logits: h, targets: labels.baseAddress!, scale: 1 / Float(n))
+    } else {
+      var total = 0.0
+      for label in labels { total += Double(classWeights?[Int(label)] ?? 1) }
+      loss = tape.crossEntropy(
+        logits: h, targets: labels.baseAddress!,
+        scale: Float(1 / max(total, .leastNormalMagnitude)),
+        weights: classWeights?.baseAddress, margins: classMargins?.baseAddress)
+    }
     if gradient != nil { tape.backward(from: loss) }
     return Double(tape.scalar(loss))
   }

@@ -16,6 +16,9 @@ enum Operation {
   case softmax(Tensor)
   case crossEntropy(
     Tensor, targets: UnsafePointer<Int32>, scale: Float, probabilities: UnsafeMutablePointer<Float>)
+  case classWeightedCrossEntropy(
+    Tensor, targets: UnsafePointer<Int32>, scale: Float, weights: UnsafePointer<Float>?,
+    probabilities: UnsafeMutablePointer<Float>)
   case squaredError(Tensor, target: UnsafePointer<Float>, scale: Float)
   case layerNorm(Tensor, gain: Tensor, bias: Tensor, statistics: UnsafeMutablePointer<Float>)
   case embedding(table: Tensor, indices: UnsafePointer<Int32>)

@@ -154,6 +154,21 @@ extension Tape {
         for r in 0..<rows { dx[r * n + Int(targets[r])] -= g }
       }
 
+    case .classWeightedCrossEntropy(let logits, let targets, let scale, let weights, let p):
+      if let (dx, acc) = gradientTarget(logits) {
+        let s = shape(logits)
+        let (rows, n) = (s.rows, s.last)
+        let g = dy[0] * scale
+        for r in 0..<rows {
+          let t = Int(targets[r])
+          let gr = g * (weights?[t] ?? 1)
+          for j in 0..<n {
+            let v = gr * (p[r * n + j] - (j == t ? 1 : 0))
+            dx[r * n + j] = acc ? dx[r * n + j] + v : v
+          }
+        }
+      }
+
     case .squaredError(let x, let target, let scale):
       if let (dx, acc) = gradientTarget(x) {
         let g = 2 * dy[0] * scale

@@ -292,6 +292,50 @@ extension Tape {
     return out
   }
 
+  /// The class-weighted cross-entropy with class margins,
+  /// `scale · Σᵣ w[tᵣ]·(logsumexp(x̃ᵣ) − x̃ᵣ[tᵣ])` with `x̃ᵣ = xᵣ − m[tᵣ]·e_{tᵣ}` (the target
+  /// logit lowered by its class's margin), over the rows `r` of `logits` (`(…, classes)`).
+  /// `weights` (one per class; `nil`: all 1) and `margins` (one per class; `nil`: all 0) are read
+  /// during this call; `targets` and `weights` must stay valid until backward. With unit weights
+  /// and zero margins this is ``crossEntropy(logits:targets:scale:)``. The gradient is
+  /// `∂/∂xᵣ = scale·w[tᵣ]·(softmax(x̃ᵣ) − e_{tᵣ})`. Used for re-weighted losses (Cui et al. 2019,
+  /// "Class-balanced loss based on effective number of samples", eq. 3) and LDAM (Cao et al.
+  /// 2019, "Learning imbalanced datasets with label-distribution-aware margin loss", eq. 13).
+  public func crossEntropy(
+    logits: Tensor, targets: UnsafePointer<Int32>, scale: Float, weights: UnsafePointer<Float>?,
+    margins: UnsafePointer<Float>?
+  ) -> Tensor {
+    let s = shape(logits)
+    let (rows, n) = (s.rows, s.last)
+    let probabilities = scratch.allocate(rows * n)
+    let out = output(
+      .scalar,
+      .classWeightedCrossEntropy(
+        logits, targets: targets, scale: scale, weights: weights, probabilities: probabilities),
+      needsGradient: needsGradient(logits))
+    var px = UnsafePointer(valuePointer(logits))
+    if let margins {
+      let shifted = scratch.allocate(rows * n)
+      shifted.update(from: px, count: rows * n)
+      for r in 0..<rows {
+        let t = Int(targets[r])
+        precondition(t >= 0 && t < n, "crossEntropy: target \(t) out of 0..<\(n)")
+        shifted[r * n + t] -= margins[t]
+      }
+      px = UnsafePointer(shifted)
+    }
+    let logSumExp = scratch.allocate(rows)
+    softmaxRows(rows: rows, n: n, px, probabilities, causal: false, logSumExp: logSumExp)
+    var total = 0.0
+    for r in 0..<rows {
+      let t = Int(targets[r])
+      precondition(t >= 0 && t < n, "crossEntropy: target \(t) out of 0..<\(n)")
+      total += Double(weights?[t] ?? 1) * Double(logSumExp[r] - px[r * n + t])
+    }
+    valuePointer(out)[0] = Float(total * Double(scale))
+    return out
+  }
+
   /// `scale · Σᵢ (xᵢ − targetᵢ)²` (the target pointer must stay valid until backward).
   public func squaredError(_ x: Tensor, target: UnsafePointer<Float>, scale: Float) -> Tensor {
     let out = output(
