@@ -212,8 +212,9 @@ struct NoisySpectrumSaddleTests {
     #expect(ProblemCatalog.stochasticNames == ["spectrum-saddle-noisy"])
     for (key, value) in [("sigma", -0.1), ("dimension", 1), ("lambdaMax", 0.001), ("sigmaa", 1)] {
       do {
-        _ = try Registry.standard.model(
-          named: "spectrum-saddle-noisy", fields: ["dimension": .double(8), key: .double(value)])
+        var fields: [String: JSONValue] = ["dimension": .double(8)]
+        fields[key] = .double(value)
+        _ = try Registry.standard.model(named: "spectrum-saddle-noisy", fields: fields)
         Issue.record("\(key) = \(value) accepted")
       } catch {
         let text = "\(error)"
