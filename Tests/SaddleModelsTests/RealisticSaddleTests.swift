@@ -264,7 +264,8 @@ struct MatrixCompletionTests {
     let pairs = p.observed.filter { $0.row <= $0.column }.count
     #expect(abs(Double(pairs) - 139.5) <= 50)
     #expect(MatrixCompletion(n: 30, rank: 2, fraction: 0.3, seed: 5).observed.count == set.count)
-    #expect(MatrixCompletion(n: 30, rank: 2, fraction: 0.3, seed: 6).plantedFactor != p.plantedFactor)
+    #expect(
+      MatrixCompletion(n: 30, rank: 2, fraction: 0.3, seed: 6).plantedFactor != p.plantedFactor)
   }
 
   @Test("the origin is a strict saddle with Hessian −P_Ω(M)/p ⊗ I_r; U*R are global minima")

@@ -111,7 +111,9 @@ public struct MatrixCompletion: ClosedFormProblem {
     for (i, j) in observed {
       let s = residual(p, i, j)
       var t = 0.0
-      for k in 0..<rank { t += v[i * rank + k] * p[j * rank + k] + p[i * rank + k] * v[j * rank + k] }
+      for k in 0..<rank {
+        t += v[i * rank + k] * p[j * rank + k] + p[i * rank + k] * v[j * rank + k]
+      }
       for k in 0..<rank {
         out[i * rank + k] += (t * p[j * rank + k] + s * v[j * rank + k]) / fraction
       }

@@ -130,8 +130,7 @@ public struct SpectrumFiniteSumSaddle: ClosedFormProblem, FiniteSumModel {
 
   /// `(1/|I|)Σ_{i∈I} fᵢ(x)` and `∇f(x) + ρ((1/|I|)Σ (aᵢᵀx)aᵢ − Sx) + (1/|I|)Σ bᵢ` (indices
   /// may repeat; an empty `I` is the full average `f`).
-  public func minibatch(at x: [Double], components: [Int]) -> (loss: Double, gradient: [Double])
-  {
+  public func minibatch(at x: [Double], components: [Int]) -> (loss: Double, gradient: [Double]) {
     let d = dimension
     var loss = base.value(at: x)
     var g = base.gradient(at: x)
@@ -170,7 +169,8 @@ public struct SpectrumFiniteSumSaddle: ClosedFormProblem, FiniteSumModel {
     for r in 0..<d {
       for c in 0..<d {
         h[r][c] +=
-          curvatureSpread * (directions[i * d + r] * directions[i * d + c] - secondMoment[r * d + c])
+          curvatureSpread
+          * (directions[i * d + r] * directions[i * d + c] - secondMoment[r * d + c])
       }
     }
     return h

@@ -61,8 +61,10 @@ struct ProblemCase: Sendable, CustomTestStringConvertible {
       SpectrumFiniteSumSaddle(
         base: SpectrumSaddle(dimension: 8, negativeCount: 2, lambdaMin: 0.1, seed: 6),
         components: 12, spread: 0.1, curvatureSpread: 0.5, seed: 6)),
-    ProblemCase("matrix completion n6 r2 p0.6", MatrixCompletion(n: 6, rank: 2, fraction: 0.6, seed: 1)),
-    ProblemCase("matrix completion n4 r1 p1", MatrixCompletion(n: 4, rank: 1, fraction: 1, seed: 2)),
+    ProblemCase(
+      "matrix completion n6 r2 p0.6", MatrixCompletion(n: 6, rank: 2, fraction: 0.6, seed: 1)),
+    ProblemCase(
+      "matrix completion n4 r1 p1", MatrixCompletion(n: 4, rank: 1, fraction: 1, seed: 2)),
     ProblemCase("phase retrieval d4 m80", PhaseRetrieval(dimension: 4, measurements: 80, seed: 2)),
   ]
 }

@@ -33,7 +33,8 @@ extension ProblemCatalog {
         guard !problem.observed.isEmpty else {
           throw ProblemError.invalidValue(
             problem: MatrixCompletion.name, field: "fraction", value: fraction,
-            accepted: "a fraction that observes at least one entry (none observed with n = \(n), seed = \(seed))"
+            accepted:
+              "a fraction that observes at least one entry (none observed with n = \(n), seed = \(seed))"
           )
         }
         return problem
