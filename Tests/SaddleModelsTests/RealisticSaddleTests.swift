@@ -1,3 +1,4 @@
+import Foundation
 import SaddleCore
 import SaddleModels
 import Testing
@@ -301,6 +302,28 @@ struct MatrixCompletionTests {
     #expect(minimum.hessianEigenvalues.filter { abs($0) <= 1e-9 }.count >= 1)
   }
 
+  @Test("the default regularizer threshold leaves the saddle and the minima unchanged")
+  func regularizer() {
+    let plain = MatrixCompletion(n: 7, rank: 2, fraction: 0.6, seed: 8)
+    let regularized = MatrixCompletion(n: 7, rank: 2, fraction: 0.6, regularization: 3, seed: 8)
+    #expect(regularized.saddles == plain.saddles)
+    #expect(regularized.minima == plain.minima)
+    // Away from them it penalizes rows longer than α: f grows by λ(‖Uᵢ‖ − α)⁴.
+    let far = plain.plantedFactor.map { 3 * $0 }
+    var penalty = 0.0
+    for i in 0..<7 {
+      let norm = (far[2 * i] * far[2 * i] + far[2 * i + 1] * far[2 * i + 1]).squareRoot()
+      penalty += pow(max(norm - regularized.threshold, 0), 4)
+    }
+    #expect(penalty > 0)
+    let expected = plain.value(at: far) + 3 * penalty
+    #expect(abs(regularized.value(at: far) - expected) <= 1e-12 * expected)
+    // A threshold below U*'s row norms moves the minima: none are listed.
+    #expect(
+      MatrixCompletion(n: 7, rank: 2, fraction: 0.6, regularization: 1, threshold: 0.1, seed: 8)
+        .minima.isEmpty)
+  }
+
   @Test("strict catalog parameters, including a fraction that observes nothing")
   func catalog() throws {
     let built = try ProblemCatalog.make(
@@ -311,6 +334,7 @@ struct MatrixCompletionTests {
     for parameters: [String: Double] in [
       ["fraction": 0], ["fraction": 1.5], ["fraction": .nan], ["rank": 5, "n": 4], ["n": 0],
       ["n": 1, "rank": 1, "fraction": 0.01, "seed": 0], ["regularizer": 1],
+      ["regularization": -1], ["threshold": 0], ["regularization": .infinity],
     ] {
       do {
         _ = try ProblemCatalog.make("matrix-completion", dimension: nil, parameters: parameters)

@@ -24,7 +24,13 @@ import SaddleCore
 ///   `r` and the incoherence of `U*`, Ge et al. show every local minimum is global; for small
 ///   `p` other completions with `f = 0` may exist.
 ///
-/// Ge et al. add an incoherence regularizer; this problem has none.
+/// Optional incoherence regularizer (Ge et al.): `R(U) = λ Σᵢ (‖Uᵢ‖ − α)₊⁴` over the rows
+/// `Uᵢ`, twice continuously differentiable, zero on rows with `‖Uᵢ‖ ≤ α`. With the default
+/// `α = maxᵢ ‖U*ᵢ‖` it vanishes to second order at the origin and at every `U*R` (rotations keep
+/// row norms), so the critical points above, their values and Hessians are unchanged; it only
+/// reshapes the landscape away from them (a smaller `α` moves the minima: none are listed then).
+/// With `s = ‖Uᵢ‖ > α` and `φ = 4λ(s − α)³`:
+/// `∇ᵢR = φ Uᵢ/s` and `∇²ᵢR = (φ/s) I + (12λ(s − α)²/s² − φ/s³) UᵢUᵢᵀ`.
 public struct MatrixCompletion: ClosedFormProblem {
   /// `"matrix-completion"`.
   public static let name = "matrix-completion"
@@ -39,19 +45,34 @@ public struct MatrixCompletion: ClosedFormProblem {
   public let plantedFactor: [Double]
   /// The observed pairs `(i, j)`, both orders, row-major order.
   public let observed: [(row: Int, column: Int)]
+  /// The regularizer weight `λ ≥ 0` (`0`: no regularizer).
+  public let regularization: Double
+  /// The regularizer threshold `α > 0` on row norms.
+  public let threshold: Double
   let targetMatrix: DenseMatrix
 
   /// A planted `M = U*U*ᵀ` (`U*` from `mixSeed(seed, SeedPurpose.planted)`) observed on `Ω`
-  /// (from `mixSeed(seed, SeedPurpose.observations)`).
-  public init(n: Int = 20, rank: Int = 2, fraction: Double = 0.5, seed: UInt64 = 0) {
+  /// (from `mixSeed(seed, SeedPurpose.observations)`), with the regularizer `λ`
+  /// (`regularization`) and `α` (`threshold`, default `maxᵢ ‖U*ᵢ‖`).
+  public init(
+    n: Int = 20, rank: Int = 2, fraction: Double = 0.5, regularization: Double = 0,
+    threshold: Double? = nil, seed: UInt64 = 0
+  ) {
     precondition(n >= 1 && rank >= 1 && rank <= n, "MatrixCompletion needs 1 ≤ r ≤ n")
     precondition(fraction > 0 && fraction <= 1, "MatrixCompletion needs 0 < p ≤ 1")
+    precondition(regularization >= 0 && (threshold ?? 1) > 0, "MatrixCompletion: λ ≥ 0, α > 0")
     self.n = n
     self.rank = rank
     self.fraction = fraction
+    self.regularization = regularization
     var planted = SeededGenerator(seed: mixSeed(seed, SeedPurpose.planted))
     let factor = (0..<(n * rank)).map { _ in planted.nextGaussian() }
     plantedFactor = factor
+    self.threshold =
+      threshold
+      ?? (0..<n).map { i in
+        (0..<rank).reduce(0.0) { $0 + factor[i * rank + $1] * factor[i * rank + $1] }.squareRoot()
+      }.max()!
     let u = DenseMatrix(rows: n, columns: rank, elements: factor)
     targetMatrix = u * u.transposed
     var mask = [Bool](repeating: false, count: n * n)
@@ -85,27 +106,48 @@ public struct MatrixCompletion: ClosedFormProblem {
     return s
   }
 
-  /// `(1/4p) Σ_{(i,j)∈Ω} (⟨Uᵢ, Uⱼ⟩ − Mᵢⱼ)²`.
+  /// `‖Uᵢ‖`.
+  func rowNorm(_ p: [Double], _ i: Int) -> Double {
+    (0..<rank).reduce(0.0) { $0 + p[i * rank + $1] * p[i * rank + $1] }.squareRoot()
+  }
+
+  /// `(1/4p) Σ_{(i,j)∈Ω} (⟨Uᵢ, Uⱼ⟩ − Mᵢⱼ)² + λ Σᵢ (‖Uᵢ‖ − α)₊⁴`.
   public func value(at p: [Double]) -> Double {
     var sum = 0.0
     for (i, j) in observed {
       let s = residual(p, i, j)
       sum += s * s
     }
-    return sum / (4 * fraction)
+    var penalty = 0.0
+    if regularization > 0 {
+      for i in 0..<n {
+        let excess = max(rowNorm(p, i) - threshold, 0)
+        penalty += excess * excess * excess * excess
+      }
+    }
+    return sum / (4 * fraction) + regularization * penalty
   }
 
-  /// `P_Ω(UUᵀ − M)·U/p`.
+  /// `P_Ω(UUᵀ − M)·U/p + ∇R`.
   public func gradient(at p: [Double]) -> [Double] {
     var g = [Double](repeating: 0, count: dimension)
     for (i, j) in observed {
       let s = residual(p, i, j) / fraction
       for k in 0..<rank { g[i * rank + k] += s * p[j * rank + k] }
     }
+    if regularization > 0 {
+      for i in 0..<n {
+        let norm = rowNorm(p, i)
+        let excess = norm - threshold
+        guard excess > 0 else { continue }
+        let phi = 4 * regularization * excess * excess * excess
+        for k in 0..<rank { g[i * rank + k] += phi * p[i * rank + k] / norm }
+      }
+    }
     return g
   }
 
-  /// `(P_Ω(ΔUᵀ + UΔᵀ)·U + P_Ω(UUᵀ − M)·Δ)/p`, matrix-free (`O(|Ω|·r)`).
+  /// `(P_Ω(ΔUᵀ + UΔᵀ)·U + P_Ω(UUᵀ − M)·Δ)/p + ∇²R·Δ`, matrix-free (`O(|Ω|·r)`).
   public func hessianVectorProduct(at p: [Double], along v: [Double]) -> [Double] {
     var out = [Double](repeating: 0, count: dimension)
     for (i, j) in observed {
@@ -116,6 +158,20 @@ public struct MatrixCompletion: ClosedFormProblem {
       }
       for k in 0..<rank {
         out[i * rank + k] += (t * p[j * rank + k] + s * v[j * rank + k]) / fraction
+      }
+    }
+    if regularization > 0 {
+      for i in 0..<n {
+        let norm = rowNorm(p, i)
+        let excess = norm - threshold
+        guard excess > 0 else { continue }
+        let phi = 4 * regularization * excess * excess * excess
+        let radial = 12 * regularization * excess * excess / (norm * norm) - phi / (norm * norm * norm)
+        var uv = 0.0
+        for k in 0..<rank { uv += p[i * rank + k] * v[i * rank + k] }
+        for k in 0..<rank {
+          out[i * rank + k] += phi / norm * v[i * rank + k] + radial * uv * p[i * rank + k]
+        }
       }
     }
     return out
@@ -145,9 +201,13 @@ public struct MatrixCompletion: ClosedFormProblem {
     ]
   }
 
-  /// `U*` (`f = 0`), with the spectrum of its exact Hessian from a dense eigendecomposition.
+  /// `U*` (`f = 0`), with the spectrum of its exact Hessian from a dense eigendecomposition;
+  /// none when a regularizer with `α` below a row norm of `U*` moves the minima.
   public var minima: [CriticalPoint] {
-    [
+    if regularization > 0, (0..<n).contains(where: { rowNorm(plantedFactor, $0) > threshold }) {
+      return []
+    }
+    return [
       CriticalPoint(
         point: plantedFactor, value: 0,
         hessianEigenvalues: SymmetricEigen(hessian(at: plantedFactor)).values, kind: .minimum)

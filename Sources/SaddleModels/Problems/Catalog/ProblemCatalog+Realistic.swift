@@ -21,7 +21,9 @@ extension ProblemCatalog {
       name: MatrixCompletion.name,
       parameters: [
         .integer("n", 20, in: 1...64), .integer("rank", 2, default: "2 (at most n)", in: 1...64),
-        .real("fraction", 0.5, below: 1, upToAndIncluding: true), seedParameter,
+        .real("fraction", 0.5, below: 1, upToAndIncluding: true),
+        .real("regularization", 0, orEqual: true),
+        .real("threshold", nil, default: "max row norm of U* (minima unchanged)"), seedParameter,
       ],
       build: { arguments in
         let n = try arguments.integer("n")
@@ -29,7 +31,8 @@ extension ProblemCatalog {
         let seed = try arguments.integer("seed")
         let problem = try MatrixCompletion(
           n: n, rank: arguments.integer("rank", upperLimit: n), fraction: fraction,
-          seed: UInt64(seed))
+          regularization: arguments.real("regularization"),
+          threshold: arguments.optional("threshold"), seed: UInt64(seed))
         guard !problem.observed.isEmpty else {
           throw ProblemError.invalidValue(
             problem: MatrixCompletion.name, field: "fraction", value: fraction,
@@ -67,7 +70,7 @@ extension ProblemCatalog {
     NoisySpectrumSaddle.name:
       "spectrum-saddle-uniform with gradient ∇f + σξₜ, ξₜ ~ N(0, I) per step (seeded), exact loss and HVP; saddle 0",
     MatrixCompletion.name:
-      "(1/4p)‖P_Ω(UUᵀ − M)‖²_F, M = U*U*ᵀ rank r, Ω seeded; saddle U = 0 (eigenvalues −eig(P_Ω M)/p), minima U*R, f = 0",
+      "(1/4p)‖P_Ω(UUᵀ − M)‖²_F (+ λΣ(‖Uᵢ‖ − α)₊⁴), M = U*U*ᵀ rank r, Ω seeded; saddle U = 0 (eigenvalues −eig(P_Ω M)/p), minima U*R, f = 0",
     PhaseRetrieval.name:
       "(1/4m)Σ((aᵢᵀx)² − (aᵢᵀx*)²)²; origin a local max, minima ±x* (f = 0), index-1 saddle near x ⊥ x*, ‖x‖² ≈ 1/3",
   ]
