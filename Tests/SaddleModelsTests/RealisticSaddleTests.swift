@@ -381,6 +381,8 @@ struct PhaseRetrievalTests {
     #expect(abs(alignment) <= 0.1)
     // The population saddle's value is ⅔‖x*‖⁴.
     #expect(abs(p.saddles[0].value - 2.0 / 3) <= 0.1)
+    // … and its Hessian's −2‖x*‖² along x*.
+    #expect(abs(p.saddles[0].hessianEigenvalues[0] + 2) <= 0.2)
   }
 
   @Test(

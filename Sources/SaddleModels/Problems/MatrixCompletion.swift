@@ -166,7 +166,8 @@ public struct MatrixCompletion: ClosedFormProblem {
         let excess = norm - threshold
         guard excess > 0 else { continue }
         let phi = 4 * regularization * excess * excess * excess
-        let radial = 12 * regularization * excess * excess / (norm * norm) - phi / (norm * norm * norm)
+        let radial =
+          12 * regularization * excess * excess / (norm * norm) - phi / (norm * norm * norm)
         var uv = 0.0
         for k in 0..<rank { uv += p[i * rank + k] * v[i * rank + k] }
         for k in 0..<rank {

@@ -151,7 +151,7 @@ extension NoisyGradientProblem where Base == SpectrumSaddle {
 }
 
 extension Registry {
-  /// Registers the stochastic problems of ``ProblemCatalog`` (`spectrum-saddle-noisy`) as
+  /// Registers the stochastic problems of `ProblemCatalog` (`spectrum-saddle-noisy`) as
   /// models, with the catalog's parameter checks.
   public mutating func registerStochasticProblems() {
     for entry in ProblemCatalog.stochasticEntries {
