@@ -72,7 +72,7 @@ extension ProblemCatalog {
     MatrixCompletion.name:
       "(1/4p)‖P_Ω(UUᵀ − M)‖²_F (+ λΣ(‖Uᵢ‖ − α)₊⁴), M = U*U*ᵀ rank r, Ω seeded; saddle U = 0 (eigenvalues −eig(P_Ω M)/p), minima U*R, f = 0",
     PhaseRetrieval.name:
-      "(1/4m)Σ((aᵢᵀx)² − (aᵢᵀx*)²)²; origin a local max, minima ±x* (f = 0), index-1 saddle near x ⊥ x*, ‖x‖² ≈ 1/3",
+      "(1/4m)Σ((aᵢᵀx)² − (aᵢᵀx*)²)²; origin a local max, minima ±x* (f = 0), an index-1 saddle (→ x ⊥ x*, ‖x‖² = 1/3 as m/d → ∞)",
   ]
 
   /// The parameters of `spectrum-saddle-uniform`.
