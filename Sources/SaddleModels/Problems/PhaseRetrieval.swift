@@ -83,32 +83,39 @@ public struct PhaseRetrieval: ClosedFormProblem {
     saddles = findSaddle().map { [$0] } ?? []
   }
 
-  /// `(1/m) Σ wᵢ aᵢaᵢᵀ` as rows.
+  /// `(1/m) Σ wᵢ aᵢaᵢᵀ` as rows (`O(md²/2)`, the cost of a Hessian).
   static func weightedGram(_ a: [Double], weights: [Double], d: Int) -> [[Double]] {
-    var g = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
-    for (i, w) in weights.enumerated() {
-      for r in 0..<d {
-        let ar = w * a[i * d + r]
-        for c in r..<d { g[r][c] += ar * a[i * d + c] }
+    var g = [Double](repeating: 0, count: d * d)
+    a.withUnsafeBufferPointer { a in
+      g.withUnsafeMutableBufferPointer { g in
+        for (i, w) in weights.enumerated() {
+          let row = a.baseAddress! + i * d
+          for r in 0..<d {
+            let ar = w * row[r]
+            let out = g.baseAddress! + r * d
+            for c in r..<d { out[c] += ar * row[c] }
+          }
+        }
       }
     }
     let m = Double(weights.count)
-    for r in 0..<d {
-      for c in r..<d {
-        g[r][c] /= m
-        g[c][r] = g[r][c]
-      }
+    return (0..<d).map { r in
+      (0..<d).map { c in (c >= r ? g[r * d + c] : g[c * d + r]) / m }
     }
-    return g
   }
 
   /// `aᵢᵀx` for every `i`.
   func projections(_ x: [Double]) -> [Double] {
     let d = dimension
-    return (0..<measurements).map { i in
-      var s = 0.0
-      for j in 0..<d { s += sensing[i * d + j] * x[j] }
-      return s
+    return sensing.withUnsafeBufferPointer { a in
+      x.withUnsafeBufferPointer { x in
+        (0..<measurements).map { i in
+          let row = a.baseAddress! + i * d
+          var s = 0.0
+          for j in 0..<d { s += row[j] * x[j] }
+          return s
+        }
+      }
     }
   }
 
