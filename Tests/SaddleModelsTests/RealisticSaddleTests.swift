@@ -202,6 +202,32 @@ struct NoisySpectrumSaddleTests {
     }
   }
 
+  @Test(
+    "gradient descent from exactly the saddle escapes through the noise, the same bits per seed")
+  func noiseDrivesEscape() throws {
+    let model = NoisySpectrumSaddle(
+      SpectrumSaddle(dimension: 6, lambdaMin: 0.5, seed: 2), sigma: 1e-3)
+    let optimizer = Optimizer { SGD(learningRate: 0.5) }
+    func descend(dataSeed: UInt64) throws -> (parameters: [Float], loss: Double) {
+      var state = optimizer.makeState(for: model, seed: 0)  // exactly on the saddle
+      var loss = 0.0
+      for _ in 0..<200 { loss = try optimizer.step(&state, model: model, dataSeed: dataSeed) }
+      return (state.parameters.array, loss)
+    }
+    let a = try descend(dataSeed: 1)
+    let b = try descend(dataSeed: 1)
+    let c = try descend(dataSeed: 2)
+    #expect(a.parameters == b.parameters)
+    #expect(a.parameters != c.parameters)
+    // The minima lie at f = −λ_min²/(4μ) = −0.125 (μ = λ_min); without noise GD stays at 0.
+    let depth = model.base.minima[0].value
+    #expect(a.loss < 0.9 * depth && c.loss < 0.9 * depth)
+    let quiet = NoisySpectrumSaddle(model.base, sigma: 0)
+    var state = optimizer.makeState(for: quiet, seed: 0)
+    for _ in 0..<200 { try optimizer.step(&state, model: quiet, dataSeed: 1) }
+    #expect(quiet.base.value(at: state.parameters.map { Double($0) }) == 0)
+  }
+
   @Test("the registry builds spectrum-saddle-noisy and rejects bad values in one line")
   func registry() throws {
     let model = try Registry.standard.model(
