@@ -39,6 +39,7 @@ extension Registry {
         }
       }
     }
+    registerStochasticProblems()
     registerNetworkModels()
   }
 }

@@ -30,6 +30,7 @@ struct CriticalPointTests {
       case .saddle: #expect(saddle.hessianEigenvalues.first! < 0)
       case .degenerate: #expect(saddle.hessianEigenvalues.allSatisfy { $0 == 0 })
       case .minimum: Issue.record("a saddle listed as a minimum")
+      case .maximum: Issue.record("a local maximum listed as a saddle")
       }
     }
   }

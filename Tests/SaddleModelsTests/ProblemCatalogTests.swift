@@ -19,7 +19,8 @@ struct ProblemCatalogTests {
         "scalar-factorization", "matrix-factorization", "symmetric-factorization",
         "deep-linear-network", "rosenbrock", "rastrigin", "ill-conditioned-saddle", "octopus",
         "spectrum-saddle-uniform", "spectrum-saddle-power-law", "spectrum-saddle-clustered",
-        "finite-sum-saddle", "box-saddle",
+        "finite-sum-saddle", "box-saddle", "spectrum-saddle-finite-sum", "matrix-completion",
+        "phase-retrieval",
       ])
     #expect(ProblemCatalog.describe().map(\.name) == ProblemCatalog.names)
     let octopus = ProblemCatalog.describe().first { $0.name == "octopus" }!

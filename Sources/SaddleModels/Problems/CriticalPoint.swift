@@ -11,6 +11,9 @@ public struct CriticalPoint: Sendable, Codable, Equatable {
     /// No negative eigenvalue but the point is not a minimum: the Hessian cannot classify it
     /// (e.g. the monkey saddle, or all-zero weights of a deep linear network with `L ≥ 3`).
     case degenerate
+    /// A strict local maximum: every Hessian eigenvalue negative (e.g. the origin of
+    /// ``PhaseRetrieval``). Not listed among ``ClosedFormProblem/saddles``.
+    case maximum
   }
 
   /// The point, in the flat parameter order of the problem's `layout`.
@@ -19,7 +22,7 @@ public struct CriticalPoint: Sendable, Codable, Equatable {
   public var value: Double
   /// The eigenvalues of `∇²f(point)`, ascending.
   public var hessianEigenvalues: [Double]
-  /// Saddle, minimum or degenerate.
+  /// Saddle, minimum, degenerate or maximum.
   public var kind: Kind
 
   /// A critical point; `hessianEigenvalues` is stored sorted ascending.

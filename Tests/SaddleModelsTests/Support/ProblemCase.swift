@@ -56,6 +56,22 @@ struct ProblemCase: Sendable, CustomTestStringConvertible {
       SpectrumSaddle(
         dimension: 9, shape: .clustered, negativeCount: 3, lambdaMin: 0.5, gap: 0.05, mu: 2,
         seed: 5)),
+    ProblemCase(
+      "spectrum saddle finite sum d8 n12",
+      SpectrumFiniteSumSaddle(
+        base: SpectrumSaddle(dimension: 8, negativeCount: 2, lambdaMin: 0.1, seed: 6),
+        components: 12, spread: 0.1, curvatureSpread: 0.5, seed: 6)),
+    ProblemCase(
+      "matrix completion n6 r2 p0.6", MatrixCompletion(n: 6, rank: 2, fraction: 0.6, seed: 1)),
+    ProblemCase(
+      "matrix completion n4 r1 p1", MatrixCompletion(n: 4, rank: 1, fraction: 1, seed: 2)),
+    ProblemCase(
+      "matrix completion n5 r2 p0.7 regularized",
+      MatrixCompletion(n: 5, rank: 2, fraction: 0.7, regularization: 0.5, seed: 3)),
+    ProblemCase(
+      "matrix completion n4 r2 regularized alpha0.3",
+      MatrixCompletion(n: 4, rank: 2, fraction: 0.8, regularization: 2, threshold: 0.3, seed: 4)),
+    ProblemCase("phase retrieval d4 m80", PhaseRetrieval(dimension: 4, measurements: 80, seed: 2)),
   ]
 }
 

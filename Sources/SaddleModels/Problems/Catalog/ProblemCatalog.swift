@@ -49,7 +49,9 @@ public enum ProblemCatalog {
   }
 
   /// One line per problem for `saddle list`: the formula and its critical points.
-  public static func summary(of name: String) -> String? { summaries[name] }
+  public static func summary(of name: String) -> String? {
+    summaries[name] ?? realisticSummaries[name]
+  }
 
   static let summaries: [String: String] = [
     "hyperbolic-saddle": "f = a·x² − b·y²; saddle at 0 (eigenvalues 2a, −2b), unbounded below",
@@ -210,6 +212,7 @@ extension ProblemCatalog {
 
   static let entries: [Entry] =
     tableEntries + SpectrumSaddle.Shape.allCases.map(spectrumEntry) + seedMethodEntries
+    + realisticEntries
 
   /// `spectrum-saddle-<shape>`: ``SpectrumSaddle`` with one shape of positive spectrum.
   static func spectrumEntry(_ shape: SpectrumSaddle.Shape) -> Entry {
