@@ -127,7 +127,10 @@ extension StudyReport {
         subtitle: "Mean over \(seeds) seed\(seeds == 1 ? "" : "s") with 95% band; the same "
           + "held-out data for every setting (evaluation seed 0), at the curve's points and "
           + "at the end of each run.",
-        x: x, y: Axis("held-out \(metric)"),
+        x: x,
+        y: metric == "accuracy"
+          ? Axis("held-out accuracy", scale: .fixed(.linear), limits: 0...1)
+          : Axis("held-out loss"),
         series: shown.map { Series(rows[$0.0].optimizer, points: $0.1.points()) })
       out.append(
         NamedFigure(name: "held-out-\(metric)-vs-\(unit)-\(slug(problem))", figure: figure))

@@ -59,8 +59,7 @@ extension StudyReport {
       table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
       .table-wrap table { margin: 0; }
       th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
-      td, th { overflow-wrap: anywhere; }
-      td:not(.num) { min-width: 7em; }
+      td:not(.num) { min-width: 7em; max-width: 24em; overflow-wrap: break-word; }
       thead th { background: #f2f2f2; }
       td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
       tbody th { text-align: left; background: #fafafa; }
