@@ -215,7 +215,9 @@ struct StreamingReportTests {
     let names = figures.map(\.name)
     #expect(names.contains("loss-vs-wall-clock-qdw") && names.contains("loss-vs-wall-clock-rb"))
     let wall = try #require(figures.first { $0.name == "loss-vs-wall-clock-qdw" }).figure
-    let cost = report.lossFigure(problem: "qdw", budget: runner.config.budget)
+    let cost = report.lossFigure(
+      problem: "qdw", budget: runner.config.budget,
+      settings: try runner.config.settings().map(\.label))
     #expect(wall.series.map(\.label) == cost.series.map(\.label))
     for (w, c) in zip(wall.series, cost.series) {
       let k = try #require(expected[w.label])
