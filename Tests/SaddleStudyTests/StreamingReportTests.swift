@@ -47,18 +47,28 @@ struct StreamingReportTests {
       return
     }
     let cases: [(String, [String])] = [
-      (good.replacingOccurrences(of: "\"format\":1", with: "\"format\":1,\"format\":1"),
-       ["duplicate", "format"]),
-      (good.replacingOccurrences(of: "\"steps\":", with: "\"stepz\":0,\"steps\":"),
-       ["stepz", "unknown field"]),
-      (good.replacingOccurrences(of: "\"format\":1", with: "\"format\":2"),
-       ["field 'format'", "2 is not supported"]),
+      (
+        good.replacingOccurrences(of: "\"format\":1", with: "\"format\":1,\"format\":1"),
+        ["duplicate", "format"]
+      ),
+      (
+        good.replacingOccurrences(of: "\"steps\":", with: "\"stepz\":0,\"steps\":"),
+        ["stepz", "unknown field"]
+      ),
+      (
+        good.replacingOccurrences(of: "\"format\":1", with: "\"format\":2"),
+        ["field 'format'", "2 is not supported"]
+      ),
       (good.replacingOccurrences(of: "\"format\":1,", with: ""), ["field 'format'", "missing"]),
       (String(good.dropLast()) + ",}", ["trailing comma"]),
-      (good.replacingOccurrences(of: "\"finalLoss\":", with: "\"finalLoss\":\"big\",\"x\":"),
-       ["finalLoss"]),
-      (good.replacingOccurrences(of: "\"counts\":{", with: "\"counts\":{\"gradientz\":1,"),
-       ["counts.gradientz"]),
+      (
+        good.replacingOccurrences(of: "\"finalLoss\":", with: "\"finalLoss\":\"big\",\"x\":"),
+        ["finalLoss"]
+      ),
+      (
+        good.replacingOccurrences(of: "\"counts\":{", with: "\"counts\":{\"gradientz\":1,"),
+        ["counts.gradientz"]
+      ),
     ]
     for (text, needles) in cases {
       let state = StudyDirectory.decodeTrial(
@@ -69,7 +79,9 @@ struct StreamingReportTests {
       }
       #expect(!reason.contains("\n"), "\(reason)")
       #expect(reason.contains(path), "\(reason)")
-      for needle in needles { #expect(reason.lowercased().contains(needle.lowercased()), "\(reason)") }
+      for needle in needles {
+        #expect(reason.lowercased().contains(needle.lowercased()), "\(reason)")
+      }
     }
     // Non-finite numbers written as "inf"/"-inf"/"nan" strings still decode.
     let infinite = good.replacingOccurrences(
@@ -199,8 +211,9 @@ struct StreamingReportTests {
     let timing = directory.appendingPathComponent("timing")
     var expected: [String: Double] = [:]
     for trial in try runner.trials() {
-      guard case .done(let r) = StudyDirectory(directory).readTrial(
-        key: trial.key, definition: trial.definition)
+      guard
+        case .done(let r) = StudyDirectory(directory).readTrial(
+          key: trial.key, definition: trial.definition)
       else { continue }
       let perUnit = trial.setting.label == "gd[learningRate=0.5]" ? 0.002 : 0.001
       let seconds = perUnit * Double(r.counts.cost)

@@ -98,8 +98,12 @@ public struct StudyReport: Sendable {
     let settingIndex = Dictionary(
       settingOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     let sorted = results.enumerated().sorted { a, b in
-      let ka = (problemIndex[a.element.problem]!, settingIndex[a.element.optimizer]!, a.element.seed)
-      let kb = (problemIndex[b.element.problem]!, settingIndex[b.element.optimizer]!, b.element.seed)
+      let ka = (
+        problemIndex[a.element.problem]!, settingIndex[a.element.optimizer]!, a.element.seed
+      )
+      let kb = (
+        problemIndex[b.element.problem]!, settingIndex[b.element.optimizer]!, b.element.seed
+      )
       return ka != kb ? ka < kb : a.offset < b.offset
     }.map(\.element)
     var builder = Builder(targetFraction: targetFraction)
@@ -172,7 +176,8 @@ public struct StudyReport: Sendable {
         if target != nil {
           toTarget =
             KaplanMeier(
-              times: g.map { $0.reachCost ?? $0.lastX ?? 0 }, observed: g.map { $0.reachCost != nil }
+              times: g.map { $0.reachCost ?? $0.lastX ?? 0 },
+              observed: g.map { $0.reachCost != nil }
             ).median
         }
         let finals = g.map(\.finalLoss).filter(\.isFinite)
