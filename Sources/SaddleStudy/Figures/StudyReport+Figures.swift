@@ -75,7 +75,7 @@ extension StudyReport {
   /// their loss curve against cost (or steps), and only their total wall time
   /// (`timing/<key>.json`, kept out of trial files so reports stay byte-identical); each
   /// setting's mean curve is drawn with its x scaled by that setting's median seconds per
-  /// unit of cost (``secondsPerUnit(timings:budget:)``) — a constant-rate assumption within a
+  /// unit of cost (wall seconds ÷ total cost per timed trial) — a constant-rate assumption within a
   /// run, stated in the subtitle.
   public func wallClockFigure(
     problem: String, timings: [(key: String, seconds: Double)],

@@ -184,7 +184,7 @@ public struct TimingTable: Sendable, Equatable {
     }
   }
 
-  /// Reads `directory/timing/*.json` (no folder: empty) with ``StrictJSON``; a malformed file
+  /// Reads `directory/timing/*.json` (no folder: empty) with `StrictJSON`; a malformed file
   /// is an error naming it and the field.
   public static func read(_ directory: URL) throws(SpecError) -> [(key: String, seconds: Double)] {
     struct File: Decodable {

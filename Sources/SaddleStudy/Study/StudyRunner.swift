@@ -330,7 +330,7 @@ public struct StudyRunner: Sendable {
   /// order, a trial that appears under two labels once per label), reading one trial file at a
   /// time; trials with no file are counted, not passed. A trial file that is unreadable (strict
   /// JSON: duplicate keys, trailing commas, unknown fields), of an unknown format, or that
-  /// holds another definition is a ``SpecError`` naming the file and the field. `problem`
+  /// holds another definition is a `SpecError` naming the file and the field. `problem`
   /// restricts to one problem (an index into the config's problems). Returns the number of
   /// missing trials.
   @discardableResult
@@ -340,7 +340,7 @@ public struct StudyRunner: Sendable {
     try forEachResult(problem: problem) { result, _ in try body(result) }
   }
 
-  /// ``forEachResult(problem:_:)-(_,(TrialResult)->Void)`` with each trial's key
+  /// `forEachResult(problem:_:)` with each trial's key
   /// (`trials/<key>.json`).
   @discardableResult
   public func forEachResult(
