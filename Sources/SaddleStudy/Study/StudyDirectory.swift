@@ -248,8 +248,7 @@ public struct StudyDirectory: Sendable {
       return .invalid(
         SpecError(
           location: location, field: "format",
-          "\(format) is not supported (this saddle reads trial format \(trialFormat)); run the "
-            + "trial again with this saddle or use a matching one"
+          "\(format) is not supported (this saddle reads trial format \(trialFormat))"
         ).description)
     case nil:
       return .invalid(
