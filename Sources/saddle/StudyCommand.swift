@@ -236,12 +236,11 @@ enum StudyCommand {
   static func report(_ directory: URL, registry: Registry) throws {
     let config = try loadConfig(directory, registry: registry)
     let runner = StudyRunner(config: config, directory: directory, registry: registry)
-    var results: [TrialResult] = []
-    let missing = try runner.forEachResult { results.append($0) }
-    let found = results.count
+    // Streaming: each trial file is read, folded into per-row accumulators and dropped.
+    let report = try StudyReport(runner: runner)
+    let missing = report.missingTrials
+    let found = report.trialCount
     let partial = try StudyDirectory(directory).info()?.partial == true
-    let report = StudyReport(results: results, config: config)
-    results = []
     var markdown = try report.write(to: directory, title: "Study '\(config.name)'")
     if missing > 0 || partial {
       let total = found + missing

@@ -184,8 +184,12 @@ struct StudyDirectoryTests {
     #expect(again.ran == 3)
     #expect(logs.all.count == 3)
     #expect(logs.all.allSatisfy { !$0.contains("\n") && $0.contains("moved to trials/corrupt/") })
-    #expect(logs.all.contains { $0.contains(trials[0].key) && $0.contains("unreadable JSON") })
-    #expect(logs.all.contains { $0.contains("format 99 is not supported") })
+    #expect(logs.all.contains { $0.contains(trials[0].key) && $0.contains("trial file") })
+    #expect(
+      logs.all.contains {
+        $0.contains(trials[1].key) && $0.contains("field 'format'")
+          && $0.contains("99 is not supported")
+      })
     #expect(logs.all.contains { $0.contains(trials[2].key) })
     #expect(Self.files(directory.appendingPathComponent("trials/corrupt")).count == 3)
     #expect(try Data(contentsOf: URL(fileURLWithPath: store.trialPath(trials[0].key))) == good)

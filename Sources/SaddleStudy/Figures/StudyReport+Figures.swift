@@ -19,45 +19,138 @@ extension StudyReport {
     return Axis("optimizer steps")
   }
 
+  /// The indices of `problem`'s rows.
+  func rowIndices(_ problem: String) -> [Int] {
+    rows.indices.filter { rows[$0].problem == problem }
+  }
+
+  /// `problem`'s rows in legend order: `settings` first, the rest sorted.
+  func legendRows(_ problem: String, _ settings: [String]?) -> [Int] {
+    let indices = rowIndices(problem)
+    let names = orderedSettings(indices.map { rows[$0].optimizer }, settings)
+    return names.compactMap { name in indices.first { rows[$0].optimizer == name } }
+  }
+
   /// Loss against the budget's unit for `problem`: each setting's mean curve with its 95%
-  /// band over seeds (see ``Figures/meanCurves(title:subtitle:x:y:groups:maxPoints:)``).
-  /// `settings` orders the legend (default: order of first appearance).
+  /// band over seeds (as ``Figures/meanCurves(title:subtitle:x:y:groups:maxPoints:)``, from
+  /// the per-row accumulators). `settings` orders the legend (default: config order).
   public func lossFigure(
     problem: String, budget: StudyConfig.Budget? = nil, settings: [String]? = nil
   ) -> Figure {
-    let runs = results.filter { $0.problem == problem }
-    let names = orderedSettings(runs, settings)
-    let groups = names.map { name in
-      Figures.RunGroup(
-        label: name,
-        curves: runs.filter { $0.optimizer == name }.sorted { $0.seed < $1.seed }.map { r in
-          r.curve.compactMap { $0.count >= 2 ? (x: $0[0], y: $0[1]) : nil }
-        })
-    }
-    let seeds = Set(runs.map(\.seed)).count
+    let legend = legendRows(problem, settings)
+    let seeds = Set(legend.flatMap { seedRuns[$0].map(\.seed) }).count
     let x = Self.curveAxis(for: budget)
-    return Figures.meanCurves(
+    return Figure(
       title: "\(problem): loss vs \(x.label)",
       subtitle: "Mean over \(seeds) seed\(seeds == 1 ? "" : "s") with 95% confidence band "
         + "(Student t). Cost: gradient 1, loss 1, Hessian-vector product 2.",
-      x: x, y: Axis("loss"), groups: groups)
+      x: x, y: Axis("loss"),
+      series: legend.map { Series(rows[$0].optimizer, points: rowCurves[$0].loss.points()) },
+      xAction: legend.flatMap { seedRuns[$0].compactMap(\.action) })
   }
 
   /// An SVG of loss against cost for `problem` (``lossFigure(problem:budget:settings:)``).
   public func svg(problem: String) -> String { lossFigure(problem: problem).svg() }
+
+  /// Each row's median wall-clock seconds per unit of the curve axis (cost, or steps without
+  /// a cost budget) over its timed trials: `wallSeconds ÷ total cost` (or steps) per trial,
+  /// from `timing/<key>.json`. Rows without timings are left out.
+  func secondsPerUnit(
+    timings: [(key: String, seconds: Double)], budget: StudyConfig.Budget?
+  ) -> [Int: Double] {
+    let lookup = trialLookup()
+    var ratios: [Int: [Double]] = [:]
+    let byCost = budget == nil || budget?.cost != nil
+    for (key, seconds) in timings where seconds.isFinite && seconds >= 0 {
+      guard let (i, j) = lookup[key] else { continue }
+      let run = seedRuns[i][j]
+      let units = Double(byCost ? run.counts.cost : run.steps)
+      guard units > 0 else { continue }
+      ratios[i, default: []].append(seconds / units)
+    }
+    return ratios.compactMapValues { median($0) }
+  }
+
+  /// Loss against wall-clock seconds for `problem`, or nil without timings. Trials record
+  /// their loss curve against cost (or steps), and only their total wall time
+  /// (`timing/<key>.json`, kept out of trial files so reports stay byte-identical); each
+  /// setting's mean curve is drawn with its x scaled by that setting's median seconds per
+  /// unit of cost (wall seconds ÷ total cost per timed trial) — a constant-rate assumption within a
+  /// run, stated in the subtitle.
+  public func wallClockFigure(
+    problem: String, timings: [(key: String, seconds: Double)],
+    budget: StudyConfig.Budget? = nil, settings: [String]? = nil
+  ) -> Figure? {
+    let scales = secondsPerUnit(timings: timings, budget: budget)
+    let legend = legendRows(problem, settings).filter { scales[$0] != nil }
+    guard !legend.isEmpty else { return nil }
+    let unit = Self.curveAxis(for: budget).label
+    let series = legend.map { i in
+      let k = scales[i]!
+      return Series(
+        rows[i].optimizer,
+        points: rowCurves[i].loss.points().map {
+          SeriesPoint(x: $0.x * k, y: $0.y, lower: $0.lower, upper: $0.upper)
+        })
+    }
+    let seeds = Set(legend.flatMap { seedRuns[$0].map(\.seed) }).count
+    return Figure(
+      title: "\(problem): loss vs wall-clock time",
+      subtitle: "Mean over \(seeds) seed\(seeds == 1 ? "" : "s") with 95% band. Time axis: each "
+        + "setting's \(unit) scaled by its median wall seconds per unit of \(unit) over its "
+        + "timed trials (constant rate within a run assumed; timings vary with the machine).",
+      x: Axis("wall-clock time", unit: "s"), y: Axis("loss"), series: series,
+      xAction: legend.flatMap { i in seedRuns[i].compactMap { $0.action.map { $0 * scales[i]! } } }
+    )
+  }
+
+  /// Held-out loss (and accuracy, when recorded) against the budget's unit for `problem`:
+  /// mean over seeds with 95% bands, from the trials' held-out curves (networks: the same
+  /// held-out data for every setting, evaluated at the curve's points and at the end); empty
+  /// when no trial of the problem has held-out metrics.
+  public func heldOutFigures(
+    problem: String, budget: StudyConfig.Budget? = nil, settings: [String]? = nil
+  ) -> [NamedFigure] {
+    let legend = legendRows(problem, settings)
+    let x = Self.curveAxis(for: budget)
+    let unit = budget == nil || budget?.cost != nil ? "cost" : "steps"
+    var out: [NamedFigure] = []
+    for (metric, curves) in [
+      ("loss", legend.map { rowCurves[$0].heldOutLoss }),
+      ("accuracy", legend.map { rowCurves[$0].heldOutAccuracy }),
+    ] {
+      guard curves.contains(where: { !$0.xs.isEmpty }) else { continue }
+      let shown = zip(legend, curves).filter { !$0.1.xs.isEmpty }
+      let seeds = Set(shown.flatMap { seedRuns[$0.0].map(\.seed) }).count
+      let figure = Figure(
+        title: "\(problem): held-out \(metric) vs \(x.label)",
+        subtitle: "Mean over \(seeds) seed\(seeds == 1 ? "" : "s") with 95% band; the same "
+          + "held-out data for every setting (evaluation seed 0), at the curve's points and "
+          + "at the end of each run.",
+        x: x,
+        y: metric == "accuracy"
+          ? Axis("held-out accuracy", scale: .fixed(.linear), limits: 0...1)
+          : Axis("held-out loss"),
+        series: shown.map { Series(rows[$0.0].optimizer, points: $0.1.points()) })
+      out.append(
+        NamedFigure(name: "held-out-\(metric)-vs-\(unit)-\(slug(problem))", figure: figure))
+    }
+    return out
+  }
 
   /// The fraction of runs not yet escaped against cost for `problem`, censored where runs
   /// stopped without escaping; nil when no run of the problem has an escape threshold.
   public func survivalFigure(problem: String, hasThreshold: Bool, settings: [String]? = nil)
     -> Figure?
   {
-    let runs = results.filter { $0.problem == problem }
-    guard hasThreshold || runs.contains(where: { $0.escapeCost != nil }) else { return nil }
-    let groups = orderedSettings(runs, settings).map { name in
-      let group = runs.filter { $0.optimizer == name }
-      return Figures.EscapeGroup(
-        label: name, escapes: group.compactMap { $0.escapeCost.map(Double.init) },
-        censored: group.filter { $0.escapeCost == nil }.map { Double($0.counts.cost) })
+    let legend = legendRows(problem, settings)
+    guard hasThreshold || legend.contains(where: { seedRuns[$0].contains { $0.escapeCost != nil } })
+    else { return nil }
+    let groups = legend.map { i in
+      Figures.EscapeGroup(
+        label: rows[i].optimizer,
+        escapes: seedRuns[i].compactMap { $0.escapeCost.map(Double.init) },
+        censored: seedRuns[i].filter { $0.escapeCost == nil }.map { Double($0.counts.cost) })
     }
     return Figures.survival(
       title: "\(problem): escape from the saddle",
@@ -69,20 +162,26 @@ extension StudyReport {
   /// Performance profiles of escape cost over every (problem, seed) with an escape threshold;
   /// nil with fewer than two settings or no escape data.
   public func performanceProfileFigure(settings: [String]? = nil) -> Figure? {
-    let runs = results.filter { r in
-      results.contains { $0.problem == r.problem && $0.escapeCost != nil }
-    }
-    let methods = orderedSettings(runs, settings)
-    guard methods.count >= 2, !runs.isEmpty else { return nil }
+    let escapeProblems = Set(
+      rows.indices.filter { seedRuns[$0].contains { $0.escapeCost != nil } }.map {
+        rows[$0].problem
+      })
+    let indices = rows.indices.filter { escapeProblems.contains(rows[$0].problem) }
+    let methods = orderedSettings(indices.map { rows[$0].optimizer }, settings)
+    guard methods.count >= 2, !indices.isEmpty else { return nil }
     var instances: [String: [Double]] = [:]
-    for r in runs {
-      let key = "\(r.problem)\u{1F}\(r.seed)"
-      var row = instances[key] ?? [Double](repeating: .infinity, count: methods.count)
-      if let i = methods.firstIndex(of: r.optimizer), let c = r.escapeCost { row[i] = Double(c) }
-      instances[key] = row
+    for i in indices {
+      for r in seedRuns[i] {
+        let key = "\(rows[i].problem)\u{1F}\(r.seed)"
+        var row = instances[key] ?? [Double](repeating: .infinity, count: methods.count)
+        if let m = methods.firstIndex(of: rows[i].optimizer), let c = r.escapeCost {
+          row[m] = Double(c)
+        }
+        instances[key] = row
+      }
     }
     let keys = instances.keys.sorted()
-    let problems = Set(runs.map(\.problem)).count
+    let problems = escapeProblems.count
     return Figures.performanceProfile(
       title: "Performance profiles: escape cost",
       subtitle: "Over \(keys.count) instances (\(problems) problem\(problems == 1 ? "" : "s") × "
@@ -95,12 +194,12 @@ extension StudyReport {
   /// combination of the other fields.
   public func sensitivityFigures(config: StudyConfig) -> [NamedFigure] {
     var out: [NamedFigure] = []
-    let useEscape = results.contains { $0.escapeCost != nil }
+    let useEscape = seedRuns.contains { $0.contains { $0.escapeCost != nil } }
     for optimizer in config.optimizers {
       guard let grid = optimizer.grid, !grid.isEmpty else { continue }
       let prefix = optimizer.label + "["
       // Setting label suffixes "a=1,b=2" → field values.
-      let settings = Set(results.map(\.optimizer)).filter { $0.hasPrefix(prefix) }
+      let settings = Set(rows.map(\.optimizer)).filter { $0.hasPrefix(prefix) }
       func fields(_ label: String) -> [(String, String)] {
         label.dropFirst(prefix.count).dropLast().split(separator: ",").compactMap { part in
           let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
@@ -118,9 +217,12 @@ extension StudyReport {
           }
           let others = f.filter { $0.0 != field }.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
           for problem in orderedProblems() {
-            let runs = results.filter { $0.problem == problem && $0.optimizer == setting }
-            guard !runs.isEmpty else { continue }
-            let values = runs.map { r -> Double in
+            guard
+              let i = rows.indices.first(where: {
+                rows[$0].problem == problem && rows[$0].optimizer == setting
+              })
+            else { continue }
+            let values = seedRuns[i].map { r -> Double in
               useEscape ? Double(r.escapeCost ?? r.counts.cost) : r.finalLoss
             }
             let line = others.isEmpty ? problem : "\(problem) (\(others))"
@@ -146,16 +248,26 @@ extension StudyReport {
     return out
   }
 
-  /// Every figure of the study, with readable, distinct file names.
-  public func figures(config: StudyConfig) -> [NamedFigure] {
+  /// Every figure of the study, with readable, distinct file names: per problem loss vs cost
+  /// (or steps), loss vs wall-clock time (with `timings`, from `timing/<key>.json`), held-out
+  /// metrics vs cost (networks) and escape survival; performance profiles; sensitivity plots.
+  public func figures(
+    config: StudyConfig, timings: [(key: String, seconds: Double)] = []
+  ) -> [NamedFigure] {
     var out: [NamedFigure] = []
     let unit = config.budget.cost != nil ? "cost" : "steps"
     let order = try? config.settings().map(\.label)
-    for problem in config.problems where results.contains(where: { $0.problem == problem.label }) {
+    for problem in config.problems where rows.contains(where: { $0.problem == problem.label }) {
       out.append(
         NamedFigure(
           name: "loss-vs-\(unit)-\(slug(problem.label))",
           figure: lossFigure(problem: problem.label, budget: config.budget, settings: order)))
+      if let f = wallClockFigure(
+        problem: problem.label, timings: timings, budget: config.budget, settings: order)
+      {
+        out.append(NamedFigure(name: "loss-vs-wall-clock-\(slug(problem.label))", figure: f))
+      }
+      out += heldOutFigures(problem: problem.label, budget: config.budget, settings: order)
       if let f = survivalFigure(
         problem: problem.label, hasThreshold: problem.escapeDelta != nil, settings: order)
       {
@@ -188,15 +300,15 @@ extension StudyReport {
     return names
   }
 
-  func orderedSettings(_ runs: [TrialResult], _ order: [String]?) -> [String] {
-    let present = Set(runs.map(\.optimizer))
+  func orderedSettings(_ labels: [String], _ order: [String]?) -> [String] {
+    let present = Set(labels)
     var seen = Set<String>()
     let first = (order ?? []).filter { present.contains($0) && seen.insert($0).inserted }
-    return first + runs.map(\.optimizer).sorted().filter { seen.insert($0).inserted }
+    return first + labels.sorted().filter { seen.insert($0).inserted }
   }
 
   func orderedProblems() -> [String] {
     var seen = Set<String>()
-    return results.map(\.problem).filter { seen.insert($0).inserted }
+    return rows.map(\.problem).filter { seen.insert($0).inserted }
   }
 }

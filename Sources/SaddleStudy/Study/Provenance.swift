@@ -165,34 +165,32 @@ public struct TimingTable: Sendable, Equatable {
   /// The rows.
   public var rows: [Row]
 
-  /// Groups `timings` (trial id, or its `StudyRunner.fileName` without `.json`, → seconds) by
-  /// the rows of `report`; timings of unknown trials are ignored.
+  /// Groups `timings` (trial key as in `timing/<key>.json`, trial id `problem/setting/seed`, or
+  /// its `StudyRunner.fileName` without `.json` → seconds) by the rows of `report`; timings of
+  /// unknown trials are ignored.
   public init(timings: [(key: String, seconds: Double)], report: StudyReport) {
-    var trialOf: [String: TrialResult] = [:]
-    for r in report.results {
-      trialOf[r.id] = r
-      trialOf[String(StudyRunner.fileName(for: r.id).dropLast(5))] = r
-    }
-    var seconds: [String: [Double]] = [:]
+    let lookup = report.trialLookup()
+    var seconds: [Int: [Double]] = [:]
     for (key, s) in timings where s.isFinite {
-      guard let r = trialOf[key] else { continue }
-      seconds["\(r.problem)\u{1F}\(r.optimizer)", default: []].append(s)
+      guard let (row, _) = lookup[key] else { continue }
+      seconds[row, default: []].append(s)
     }
-    rows = report.rows.compactMap { row in
-      guard let s = seconds["\(row.problem)\u{1F}\(row.optimizer)"], let m = median(s) else {
-        return nil
-      }
+    rows = report.rows.indices.compactMap { i in
+      let row = report.rows[i]
+      guard let s = seconds[i], let m = median(s) else { return nil }
       return Row(
         problem: row.problem, optimizer: row.optimizer, trials: s.count, median: m,
         min: s.min()!, max: s.max()!)
     }
   }
 
-  /// Reads `directory/timing/*.json` (no folder: empty); a malformed file is an error naming it.
+  /// Reads `directory/timing/*.json` (no folder: empty) with `StrictJSON`; a malformed file
+  /// is an error naming it and the field.
   public static func read(_ directory: URL) throws(SpecError) -> [(key: String, seconds: Double)] {
     struct File: Decodable {
       var key: String
       var wallSeconds: Double
+      var host: String?
     }
     let folder = directory.appendingPathComponent("timing")
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -200,16 +198,14 @@ public struct TimingTable: Sendable, Equatable {
     var out: [(key: String, seconds: Double)] = []
     for name in names {
       let path = folder.appendingPathComponent(name).path
-      guard let data = FileManager.default.contents(atPath: path),
-        let file = try? JSONDecoder().decode(File.self, from: data)
-      else {
-        throw SpecError(
-          location: "timing file '\(path)'",
-          "is not {\"key\": String, \"wallSeconds\": Double, \"host\": String}")
+      let location = "timing file '\(path)'"
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw SpecError(location: location, "cannot be read")
       }
+      let file = try StrictJSON.decode(File.self, from: data, source: location)
       guard file.wallSeconds.isFinite && file.wallSeconds >= 0 else {
         throw SpecError(
-          location: "timing file '\(path)'", field: "wallSeconds",
+          location: location, field: "wallSeconds",
           "is \(file.wallSeconds); a finite number of seconds ≥ 0 is accepted")
       }
       out.append((file.key, file.wallSeconds))

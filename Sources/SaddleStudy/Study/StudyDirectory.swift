@@ -31,6 +31,51 @@ struct StoredResult: Codable, Sendable, Equatable {
   var heldOutMetrics: [String: Double]? = nil
 }
 
+extension StoredResult {
+  private enum CodingKeys: String, CodingKey {
+    case finalLoss, escapeCost, counts, steps, curve, failure, heldOut
+  }
+
+  /// Strict decoding (``StrictJSON``): numbers, or `"inf"`, `"-inf"`, `"nan"` for the
+  /// non-finite values the runner's encoder writes as strings.
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    finalLoss = try c.decode(TrialNumber.self, forKey: .finalLoss).value
+    escapeCost = try c.decodeIfPresent(Int.self, forKey: .escapeCost)
+    counts = try c.decode(EvaluationCounts.self, forKey: .counts)
+    steps = try c.decode(Int.self, forKey: .steps)
+    curve = try c.decode([[TrialNumber]].self, forKey: .curve).map { $0.map(\.value) }
+    failure = try c.decodeIfPresent(String.self, forKey: .failure)
+    heldOut = try c.decodeIfPresent([[TrialNumber]].self, forKey: .heldOut)?.map {
+      $0.map(\.value)
+    }
+  }
+}
+
+/// A number of a trial file: a JSON number, or `"inf"`, `"-inf"`, `"nan"` (how
+/// ``StudyDirectory`` writes non-finite values).
+struct TrialNumber: Decodable {
+  var value: Double
+
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let text = try? c.decode(String.self) {
+      switch text {
+      case "inf": value = .infinity
+      case "-inf": value = -.infinity
+      case "nan": value = .nan
+      default:
+        throw DecodingError.dataCorruptedError(
+          in: c,
+          debugDescription:
+            "\"\(text)\" is not a number (accepted: a JSON number, \"inf\", \"-inf\", \"nan\")")
+      }
+    } else {
+      value = try c.decode(Double.self)
+    }
+  }
+}
+
 /// `trials/<key>.json`: a format version, the full trial definition and the result.
 struct TrialFile: Codable, Sendable {
   var format: Int
@@ -90,9 +135,10 @@ public struct StudyDirectory: Sendable {
     guard let data = FileManager.default.contents(atPath: infoPath) else { return nil }
     let info: StudyDirectoryInfo
     do {
-      info = try JSONDecoder().decode(StudyDirectoryInfo.self, from: data)
+      info = try StrictJSON.decode(
+        StudyDirectoryInfo.self, from: data, source: "study directory record '\(infoPath)'")
     } catch {
-      throw StudyDirectoryError("'\(infoPath)' is not a study directory record (unreadable JSON)")
+      throw StudyDirectoryError(error.description)
     }
     guard info.format == Self.format else {
       throw StudyDirectoryError(
@@ -167,7 +213,8 @@ public struct StudyDirectory: Sendable {
   enum TrialState {
     case missing
     case done(StoredResult)
-    /// Unreadable, an unknown format, or another definition under this key: why, in one line.
+    /// Unreadable, an unknown format, or another definition under this key: one line naming
+    /// the file, the field and what is wrong.
     case invalid(String)
   }
 
@@ -175,30 +222,63 @@ public struct StudyDirectory: Sendable {
   func readTrial(key: String, definition: JSONValue) -> TrialState {
     let path = trialPath(key)
     guard let data = FileManager.default.contents(atPath: path) else { return .missing }
-    return Self.decodeTrial(data, key: key, definition: definition)
+    return Self.decodeTrial(data, key: key, definition: definition, source: path)
   }
 
-  static func decodeTrial(_ data: Data, key: String, definition: JSONValue?) -> TrialState {
-    struct Header: Decodable { var format: Int? }
-    guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
-      return .invalid("not a trial file (unreadable JSON)")
+  /// Decodes a trial file with ``StrictJSON`` (duplicate keys, trailing commas, unknown fields,
+  /// a missing or unknown `format` are errors) and checks that it holds `key`'s definition.
+  /// `source` names the file in the one-line reason of `.invalid`.
+  static func decodeTrial(_ data: Data, key: String, definition: JSONValue?, source: String)
+    -> TrialState
+  {
+    let value: JSONValue
+    do {
+      value = try StrictJSON.parse(data, source: "trial file '\(source)'")
+    } catch {
+      return .invalid(error.description)
     }
-    guard header.format == trialFormat else {
+    let location = "trial file '\(source)'"
+    guard case .object(let fields) = value else {
       return .invalid(
-        "trial file format \(header.format.map(String.init) ?? "missing") is not supported "
-          + "(this saddle reads format \(trialFormat))")
+        SpecError(location: location, "is a JSON \(value.typeName), not a trial file (an object)")
+          .description)
+    }
+    switch fields["format"] {
+    case .int(let format) where format == trialFormat:
+      break
+    case let format?:
+      return .invalid(
+        SpecError(
+          location: location, field: "format",
+          "\(format) is not supported (this saddle reads trial format \(trialFormat))"
+        ).description)
+    case nil:
+      return .invalid(
+        SpecError(
+          location: location, field: "format",
+          "missing (this saddle reads trial format \(trialFormat))"
+        ).description)
     }
     let file: TrialFile
     do {
-      file = try decoder.decode(TrialFile.self, from: data)
+      file = try StrictJSON.decode(TrialFile.self, from: value, source: location)
     } catch {
-      return .invalid("not a trial file (fields missing or of the wrong type)")
+      return .invalid(error.description)
     }
     guard file.key == key, TrialDefinition.key(file.definition) == key else {
-      return .invalid("its key '\(file.key)' does not match its definition or its file name")
+      return .invalid(
+        SpecError(
+          location: location, field: "key",
+          "'\(file.key)' does not match its definition (key "
+            + "\(TrialDefinition.key(file.definition))) or its file name (\(key))"
+        ).description)
     }
     if let definition, CanonicalJSON.text(definition) != CanonicalJSON.text(file.definition) {
-      return .invalid("it holds another trial definition under key \(key)")
+      return .invalid(
+        SpecError(
+          location: location, field: "definition",
+          "holds another trial definition than the study's under key \(key)"
+        ).description)
     }
     return .done(file.result)
   }
@@ -213,13 +293,6 @@ public struct StudyDirectory: Sendable {
         "cannot move '\(trialPath(key))' aside: \(FileOutput.systemError())")
     }
   }
-
-  static let decoder: JSONDecoder = {
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return decoder
-  }()
 
   static func encoder() -> JSONEncoder {
     let encoder = JSONEncoder()

@@ -98,9 +98,9 @@ public enum StudyMerge {
     for (key, definition) in expected {
       if let data = FileManager.default.contents(atPath: targetStore.trialPath(key)) {
         if case .invalid(let reason) = StudyDirectory.decodeTrial(
-          data, key: key, definition: definition)
+          data, key: key, definition: definition, source: targetStore.trialPath(key))
         {
-          throw StudyDirectoryError("'\(targetStore.trialPath(key))': \(reason)")
+          throw StudyDirectoryError(reason)
         }
         chosen[key] = (targetStore.trialPath(key), data, target)
       }
@@ -112,9 +112,9 @@ public enum StudyMerge {
         let path = store.trialPath(key)
         guard let data = FileManager.default.contents(atPath: path) else { continue }
         if case .invalid(let reason) = StudyDirectory.decodeTrial(
-          data, key: key, definition: definition)
+          data, key: key, definition: definition, source: path)
         {
-          throw StudyDirectoryError("'\(path)': \(reason)")
+          throw StudyDirectoryError(reason)
         }
         if let other = chosen[key] {
           if other.data != data {

@@ -55,8 +55,11 @@ extension StudyReport {
       <style>
       body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2em auto;
              max-width: 1100px; padding: 0 1em; color: #222; line-height: 1.45; }
+      .table-wrap { max-width: 100%; overflow-x: auto; margin: 1em 0; }
       table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+      .table-wrap table { margin: 0; }
       th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
+      td:not(.num) { min-width: 7em; max-width: 24em; overflow-wrap: break-word; }
       thead th { background: #f2f2f2; }
       td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
       tbody th { text-align: left; background: #fafafa; }
@@ -75,12 +78,13 @@ extension StudyReport {
       """
   }
 
-  /// Writes every figure (``writeFigures(config:to:)``) and `report.html` into `directory`.
+  /// Writes every figure (``figures(config:timings:)``, with the timings of
+  /// `directory/timing/`) and `report.html` into the study `directory`.
   public func writeFiguresAndPage(
     config: StudyConfig, to directory: URL, title: String, commands: [String],
     machine: [(String, String)] = StudyReport.machineDescription()
   ) throws {
-    let figures = figures(config: config)
+    let figures = figures(config: config, timings: try TimingTable.read(directory))
     for f in figures {
       try FileOutput.write(
         Data(f.figure.svg().utf8), to: directory.appendingPathComponent(f.name + ".svg").path)
@@ -124,7 +128,7 @@ enum MarkdownHTML {
           }
           html += "</tr>"
         }
-        out.append(html + "</tbody></table>")
+        out.append("<div class=\"table-wrap\">" + html + "</tbody></table></div>")
         table = []
         alignments = []
       }

@@ -127,16 +127,12 @@ extension StudyReport {
       "problem,optimizer,seed,escaped,escape_cost,censored_at,final_loss,total_cost,gradients,"
         + "losses,hessian_vector_products,steps,failure"
     ]
-    var byKey: [String: [TrialResult]] = [:]
-    for r in results { byKey["\(r.problem)\u{1F}\(r.optimizer)", default: []].append(r) }
-    for row in rows {
-      for r in (byKey["\(row.problem)\u{1F}\(row.optimizer)"] ?? []).sorted(by: {
-        $0.seed < $1.seed
-      }) {
-        let escaped = Self.escaped(r)
+    for (row, runs) in zip(rows, seedRuns) {
+      for r in runs {
+        let escaped = r.escaped
         lines.append(
           [
-            csvField(r.problem), csvField(r.optimizer), "\(r.seed)",
+            csvField(row.problem), csvField(row.optimizer), "\(r.seed)",
             row.measuresEscape ? "\(escaped)" : "",
             escaped ? "\(r.escapeCost!)" : "",
             row.measuresEscape && !escaped ? number(row.censorTime) : "", number(r.finalLoss),

@@ -52,14 +52,21 @@ public struct StudyReport: Sendable {
 
   /// One row per problem and setting, in config order.
   public var rows: [Row]
-  /// The trials the rows summarize.
-  public var results: [TrialResult]
   /// Each setting against ``baseline`` on each problem with an escape criterion.
   public var paired: [PairedComparison]
   /// The baseline setting of the paired comparisons (nil: no rows).
   public var baseline: String?
   /// Performance profiles across problems: by escape cost (KM median) and by cost to target.
   public var profiles: [PerformanceProfile]
+  /// The trials the rows summarize.
+  public var trialCount: Int
+  /// Trials of the study with no trial file (read from a directory; 0 otherwise).
+  public var missingTrials: Int = 0
+
+  /// Per row (parallel to ``rows``): each seed's scalars, in seed order.
+  var seedRuns: [[TrialSummary]]
+  /// Per row (parallel to ``rows``): the mean curves for the figures.
+  var rowCurves: [RowCurves]
 
   /// Groups `results` by problem and optimizer. Rows follow `config` (its problems, then its
   /// settings, in order); labels the config does not list (or every label, without a config)
@@ -67,11 +74,13 @@ public struct StudyReport: Sendable {
   /// the first setting) is the reference of the paired comparisons. The target loss of a
   /// problem is `f_best + targetFraction·(f_start − f_best)`, f_best the lowest loss any of
   /// its runs reached, f_start the median first-curve loss (Moré & Wild 2009, eq. 2.2).
+  ///
+  /// The same summaries as ``init(runner:baseline:targetFraction:)``, which reads a study
+  /// directory one trial file at a time.
   public init(
     results: [TrialResult], config: StudyConfig? = nil, baseline: String? = nil,
     targetFraction: Double = 0.01
   ) {
-    self.results = results
     func ordered(_ labels: [String], first: [String]) -> [String] {
       let known = first.filter(Set(labels).contains)
       let rest = Set(labels).subtracting(known).sorted {
@@ -83,36 +92,92 @@ public struct StudyReport: Sendable {
       results.map(\.problem), first: config?.problems.map(\.label) ?? [])
     let settingOrder = ordered(
       results.map(\.optimizer), first: (try? config?.settings().map(\.label)) ?? [])
-    var groups: [String: [TrialResult]] = [:]
-    for r in results { groups["\(r.problem)\u{1F}\(r.optimizer)", default: []].append(r) }
-    let budget = config?.budget.cost.map(Double.init)
+    // Report order: problems, settings, seeds (the order a study directory is read in).
+    let problemIndex = Dictionary(
+      problemOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let settingIndex = Dictionary(
+      settingOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let sorted = results.enumerated().sorted { a, b in
+      let ka = (
+        problemIndex[a.element.problem]!, settingIndex[a.element.optimizer]!, a.element.seed
+      )
+      let kb = (
+        problemIndex[b.element.problem]!, settingIndex[b.element.optimizer]!, b.element.seed
+      )
+      return ka != kb ? ka < kb : a.offset < b.offset
+    }.map(\.element)
+    var builder = Builder(targetFraction: targetFraction)
+    for r in sorted { builder.first(r, key: nil) }
+    builder.beginSecondPass()
+    for r in sorted { builder.second(r) }
+    self.init(
+      builder: builder, problemOrder: problemOrder, settingOrder: settingOrder,
+      budget: config?.budget.cost.map(Double.init), config: config, baseline: baseline)
+  }
+
+  /// The report of the study in `runner`'s directory, reading each trial file, folding it into
+  /// per-row accumulators and dropping it — twice (the second pass needs each problem's common
+  /// cost and target loss) — so memory grows with rows and seeds, not with curve lengths:
+  /// per trial a few scalars, per row the mean curves on their grid. Equal, byte for byte in
+  /// every written file, to ``init(results:config:baseline:targetFraction:)`` on the same
+  /// trials. A trial file that is unreadable, of an unknown format or holds another definition
+  /// is an error naming the file and field; trials with no file are counted in
+  /// ``missingTrials``.
+  public init(runner: StudyRunner, baseline: String? = nil, targetFraction: Double = 0.01)
+    throws
+  {
+    let config = runner.config
+    var builder = Builder(targetFraction: targetFraction)
+    var problems: [String] = []
+    var settings: [String] = []
+    var seenProblems = Set<String>()
+    var seenSettings = Set<String>()
+    let missing = try runner.forEachResult { r, key in
+      builder.first(r, key: key)
+      if seenProblems.insert(r.problem).inserted { problems.append(r.problem) }
+      if seenSettings.insert(r.optimizer).inserted { settings.append(r.optimizer) }
+    }
+    builder.beginSecondPass()
+    try runner.forEachResult { r, _ in builder.second(r) }
+    let configProblems = config.problems.map(\.label).filter(seenProblems.contains)
+    let configSettings = ((try? config.settings().map(\.label)) ?? []).filter(
+      seenSettings.contains)
+    self.init(
+      builder: builder, problemOrder: configProblems, settingOrder: configSettings,
+      budget: config.budget.cost.map(Double.init), config: config, baseline: baseline)
+    missingTrials = missing
+  }
+
+  init(
+    builder: Builder, problemOrder: [String], settingOrder: [String], budget: Double?,
+    config: StudyConfig?, baseline: String?
+  ) {
     var rows: [Row] = []
-    var runsOf: [String: [TrialResult]] = [:]
+    var seedRuns: [[TrialSummary]] = []
+    var rowCurves: [RowCurves] = []
     for problem in problemOrder {
-      let inProblem = results.filter { $0.problem == problem }
+      let p = builder.problems[problem]!
       let spec = config?.problems.first { $0.label == problem }
       let measuresEscape =
-        spec.map { $0.escapeDelta != nil && ($0.start ?? "saddle") == "saddle" }
-        ?? inProblem.contains { $0.escapeCost != nil }
-      let equalCost = inProblem.filter { $0.failure == nil }.compactMap { $0.curve.last?[0] }
-        .min()
-      let target = Self.targetLoss(inProblem, fraction: targetFraction)
+        spec.map { $0.escapeDelta != nil && ($0.start ?? "saddle") == "saddle" } ?? p.anyEscape
+      let equalCost = p.equalCost
+      let target = p.target
       for optimizer in settingOrder {
-        guard let g = groups["\(problem)\u{1F}\(optimizer)"]?.sorted(by: { $0.seed < $1.seed })
-        else { continue }
-        runsOf["\(problem)\u{1F}\(optimizer)"] = g
+        guard let acc = builder.rows[RowKey(problem: problem, setting: optimizer)] else {
+          continue
+        }
+        let g = acc.runs
         let censor = budget ?? Double(g.map(\.counts.cost).max() ?? 0)
-        let escaped = g.map(Self.escaped)
+        let escaped = g.map(\.escaped)
         let km = KaplanMeier(
           times: zip(g, escaped).map { $1 ? Double($0.escapeCost!) : censor }, observed: escaped
         ).median
         var toTarget: KaplanMeier.Median?
-        if let target {
-          let reach = g.map { r in r.curve.first { $0[1] <= target }?[0] }
+        if target != nil {
           toTarget =
             KaplanMeier(
-              times: zip(g, reach).map { $1 ?? $0.curve.last?[0] ?? 0 },
-              observed: reach.map { $0 != nil }
+              times: g.map { $0.reachCost ?? $0.lastX ?? 0 },
+              observed: g.map { $0.reachCost != nil }
             ).median
         }
         let finals = g.map(\.finalLoss).filter(\.isFinite)
@@ -125,32 +190,34 @@ public struct StudyReport: Sendable {
             escapeCost: km, censorTime: censor,
             cost: MeanInterval(g.map { Double($0.counts.cost) }),
             failures: g.filter { $0.failure != nil }.count, equalCost: equalCost,
-            lossAtEqualCost: equalCost.flatMap { c in
-              median(
-                g.map { r in
-                  r.failure != nil && (r.curve.last?[0] ?? 0) < c
-                    ? .infinity : r.curve.last { $0[0] <= c }?[1] ?? .infinity
-                })
-            },
+            lossAtEqualCost: equalCost.flatMap { _ in median(g.map(\.lossAtEqualCost)) },
             targetLoss: target, costToTarget: toTarget))
+        seedRuns.append(g)
+        rowCurves.append(acc.curves)
       }
     }
     self.rows = rows
+    self.seedRuns = seedRuns
+    self.rowCurves = rowCurves
+    self.trialCount = seedRuns.reduce(0) { $0 + $1.count }
     let base = baseline ?? settingOrder.first
     self.baseline = base
     var paired: [PairedComparison] = []
-    for row in rows where row.measuresEscape && row.optimizer != base {
-      guard let base, let reference = runsOf["\(row.problem)\u{1F}\(base)"] else { continue }
-      func runs(_ g: [TrialResult]) -> [(seed: Int, cost: Double, escaped: Bool)] {
+    for (i, row) in rows.enumerated() where row.measuresEscape && row.optimizer != base {
+      guard let base,
+        let reference = rows.indices.first(where: {
+          rows[$0].problem == row.problem && rows[$0].optimizer == base
+        })
+      else { continue }
+      func runs(_ g: [TrialSummary]) -> [(seed: Int, cost: Double, escaped: Bool)] {
         g.map { r in
-          Self.escaped(r) ? (r.seed, Double(r.escapeCost!), true) : (r.seed, row.censorTime, false)
+          r.escaped ? (r.seed, Double(r.escapeCost!), true) : (r.seed, row.censorTime, false)
         }
       }
       paired.append(
         PairedComparison(
           problem: row.problem, method: row.optimizer, baseline: base,
-          methodRuns: runs(runsOf["\(row.problem)\u{1F}\(row.optimizer)"]!),
-          baselineRuns: runs(reference)))
+          methodRuns: runs(seedRuns[i]), baselineRuns: runs(seedRuns[reference])))
     }
     self.paired = paired
     var profiles: [PerformanceProfile] = []
@@ -186,16 +253,6 @@ public struct StudyReport: Sendable {
   /// a finite loss (the runner also requires it to end below the saddle's value).
   static func escaped(_ r: TrialResult) -> Bool {
     r.escapeCost != nil && r.failure == nil && r.finalLoss.isFinite
-  }
-
-  /// `f_best + fraction·(f_start − f_best)` over a problem's runs (nil when no run went below
-  /// its start).
-  static func targetLoss(_ runs: [TrialResult], fraction: Double) -> Double? {
-    let best = runs.flatMap { $0.curve.map { $0[1] } }.filter(\.isFinite).min()
-    guard let best, let start = median(runs.compactMap { $0.curve.first?[1] }.filter(\.isFinite)),
-      start > best
-    else { return nil }
-    return best + fraction * (start - best)
   }
 
   func escape(_ s: String) -> String {

@@ -182,7 +182,7 @@ public struct StudyRunner: Sendable {
         } catch {
           moveFailure = error
         }
-        log("\(store.trialPath(trial.key)): \(reason); moved to trials/corrupt/, running it again")
+        log("\(reason); moved to trials/corrupt/, running it again")
         pending.append(trial)
       }
     }
@@ -334,21 +334,40 @@ public struct StudyRunner: Sendable {
 
   /// Calls `body` with each finished trial of the study in `directory` (in ``trials()``
   /// order, a trial that appears under two labels once per label), reading one trial file at a
-  /// time; trials with no valid file are counted, not passed. `problem` restricts to one
-  /// problem (an index into the config's problems). Returns the number of missing trials.
+  /// time; trials with no file are counted, not passed. A trial file that is unreadable (strict
+  /// JSON: duplicate keys, trailing commas, unknown fields), of an unknown format, or that
+  /// holds another definition is a `SpecError` naming the file and the field. `problem`
+  /// restricts to one problem (an index into the config's problems). Returns the number of
+  /// missing trials.
   @discardableResult
   public func forEachResult(
     problem: Int? = nil, _ body: (TrialResult) throws -> Void
+  ) throws -> Int {
+    try forEachResult(problem: problem) { result, _ in try body(result) }
+  }
+
+  /// `forEachResult(problem:_:)` with each trial's key
+  /// (`trials/<key>.json`).
+  @discardableResult
+  public func forEachResult(
+    problem: Int? = nil, _ body: (TrialResult, String) throws -> Void
   ) throws -> Int {
     let store = self.store
     var missing = 0
     var failure: (any Error)?
     try forEachTrial(problem: problem) { trial in
       guard failure == nil else { return }
-      guard case .done(let stored) = store.readTrial(key: trial.key, definition: trial.definition)
-      else {
+      let stored: StoredResult
+      switch store.readTrial(key: trial.key, definition: trial.definition) {
+      case .missing:
         missing += 1
         return
+      case .invalid(let reason):
+        failure = SpecError(
+          reason + "; move it away (study run redoes such trials) or run the study again")
+        return
+      case .done(let result):
+        stored = result
       }
       do {
         try body(
@@ -357,7 +376,8 @@ public struct StudyRunner: Sendable {
             optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
             escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
             curve: stored.curve, failure: stored.failure, heldOut: stored.heldOut,
-            heldOutMetrics: stored.heldOutMetrics))
+            heldOutMetrics: stored.heldOutMetrics),
+          trial.key)
       } catch {
         failure = error
       }
