@@ -33,7 +33,7 @@ struct StoredResult: Codable, Sendable, Equatable {
 
 extension StoredResult {
   private enum CodingKeys: String, CodingKey {
-    case finalLoss, escapeCost, counts, steps, curve, failure, heldOut
+    case finalLoss, escapeCost, counts, steps, curve, failure, heldOut, heldOutMetrics
   }
 
   /// Strict decoding (``StrictJSON``): numbers, or `"inf"`, `"-inf"`, `"nan"` for the
@@ -49,6 +49,8 @@ extension StoredResult {
     heldOut = try c.decodeIfPresent([[TrialNumber]].self, forKey: .heldOut)?.map {
       $0.map(\.value)
     }
+    heldOutMetrics = try c.decodeIfPresent([String: TrialNumber].self, forKey: .heldOutMetrics)?
+      .mapValues(\.value)
   }
 }
 
