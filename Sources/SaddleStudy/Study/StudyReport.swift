@@ -82,7 +82,7 @@ public struct StudyReport: Sendable {
     let problemOrder = ordered(
       results.map(\.problem), first: config?.problems.map(\.label) ?? [])
     let settingOrder = ordered(
-      results.map(\.optimizer), first: (try? config?.settings().map(\.label)) ?? [])
+      results.map(\.optimizer), first: config?.reportedLabels ?? [])
     var groups: [String: [TrialResult]] = [:]
     for r in results { groups["\(r.problem)\u{1F}\(r.optimizer)", default: []].append(r) }
     let budget = config?.budget.cost.map(Double.init)
