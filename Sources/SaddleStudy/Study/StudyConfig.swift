@@ -132,6 +132,10 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       switch (inverse, distance) {
       case (let f?, nil): self = .relative(.timesInverseLambdaMax, f)
       case (nil, let f?): self = .relative(.timesMinimaDistance, f)
+      case (nil, nil):
+        // No factors: refused by validation as empty, after unknown keys (a misspelt
+        // `timesInverseLambdaMaxx`) are named.
+        self = .relative(.timesInverseLambdaMax, [])
       default:
         throw DecodingError.dataCorrupted(
           .init(
@@ -166,7 +170,7 @@ public struct StudyConfig: Codable, Sendable, Equatable {
 
     /// The label suffix of a factor (`0.5×λmax⁻¹`, `0.5×dmin`; labels may not contain '/').
     func label(_ factor: Double) -> String {
-      "\(JSONValue.double(factor))" + (self == .timesInverseLambdaMax ? "×λmax⁻¹" : "×dmin")
+      CanonicalJSON.text(.double(factor)) + (self == .timesInverseLambdaMax ? "×λmax⁻¹" : "×dmin")
     }
   }
 
@@ -522,14 +526,6 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       }
       layouts[model.layout.segments.map(\.name)] = model.layout
     }
-    if selectionRule == .medianEscapeCost,
-      let i = problems.firstIndex(where: { $0.escapeDelta == nil })
-    {
-      throw fail(
-        "problems[\(i)].escapeDelta",
-        "is missing: selection 'median-escape-cost' needs an escape criterion on every problem (accepted: give escapeDelta, or selection 'final-loss')"
-      )
-    }
     var scales: [ProblemScale?] = Array(repeating: nil, count: problems.count)
     for scale in [RelativeScale.timesInverseLambdaMax, .timesMinimaDistance] where uses(scale) {
       let o = optimizers.firstIndex { o in
@@ -555,6 +551,14 @@ public struct StudyConfig: Codable, Sendable, Equatable {
           )
         }
       }
+    }
+    if selectionRule == .medianEscapeCost,
+      let i = problems.firstIndex(where: { $0.escapeDelta == nil })
+    {
+      throw fail(
+        "problems[\(i)].escapeDelta",
+        "is missing: selection 'median-escape-cost' needs an escape criterion on every problem (accepted: give escapeDelta, or selection 'final-loss')"
+      )
     }
     var labels: [String: String] = [:]
     for (i, optimizer) in optimizers.enumerated() {

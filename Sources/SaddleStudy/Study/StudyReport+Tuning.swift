@@ -80,7 +80,7 @@ extension StudyReport {
     guard !section.isEmpty else { return markdown }
     if let range = markdown.range(of: "\n## ") {
       var out = markdown
-      out.insert(contentsOf: "\n" + section, at: out.index(after: range.lowerBound))
+      out.insert(contentsOf: section + "\n", at: out.index(after: range.lowerBound))
       return out
     }
     return markdown + "\n" + section
@@ -111,7 +111,7 @@ extension StudyReport {
         return "\(field) ∈ {\(v.map { "\($0)" }.joined(separator: ", "))}"
       case .relative(let scale, let factors):
         let unit = scale == .timesInverseLambdaMax ? "×λmax⁻¹" : "×dmin"
-        return "\(field) ∈ {\(factors.map { "\(JSONValue.double($0))" }.joined(separator: ", "))}\(unit)"
+        return "\(field) ∈ {\(factors.map { CanonicalJSON.text(.double($0)) }.joined(separator: ", "))}\(unit)"
       }
     }.joined(separator: "; ")
   }
