@@ -5,6 +5,10 @@ import Testing
 
 @testable import SaddleStudy
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The fair tuning protocol (issue 10, item 1): `tuningSeeds`, `selection`, relative grids,
 /// two phases, the Tuning section and its edge flag.
 @Suite("Study tuning protocol")
@@ -357,5 +361,79 @@ struct TuningTests {
     #expect(a.0.contains("## Tuning"))
     #expect(try reportOf(root.appendingPathComponent("two")) == a)
     #expect(try reportOf(merged) == a)
+  }
+
+  @Test("slurm: tuning array → reporting array (afterok) → merge (afterok), quoting kept")
+  func slurmPhases() throws {
+    let root = Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileOutput.createDirectory(root.path)
+    let out = root.appendingPathComponent("o $(touch pwned) it's").path
+    let bin = root.appendingPathComponent("fake saddle's").path
+    try Data(
+      "#!/bin/bash\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done >> \"$ARGS_FILE\"\n".utf8
+    ).write(to: URL(fileURLWithPath: bin))
+    chmod(bin, 0o755)
+    var job = try SlurmJob(
+      name: "t", binary: bin, out: out, shards: 3, jobs: 1, threads: 2, time: "00:10:00",
+      memory: "1G")
+    job.tuning = true
+    try job.write(configData: Data("{}".utf8))
+    let tuning = try String(contentsOfFile: job.tuningScriptPath, encoding: .utf8)
+    #expect(tuning.contains("#SBATCH --job-name=saddle-t-tuning"))
+    #expect(tuning.contains("#SBATCH --array=1-3") && tuning.contains("#SBATCH --cpus-per-task=2"))
+    let q = SlurmJob.shellQuote
+    // The submit line: the reporting array waits for the tuning array, the merge for both.
+    #expect(
+      job.submitLine()
+        == "tid=$(sbatch --parsable \(q(job.tuningScriptPath))) && "
+        + "jid=$(sbatch --parsable --dependency=afterok:\"${tid%%;*}\" \(q(job.arrayScriptPath))) && "
+        + "sbatch --dependency=afterok:\"${jid%%;*}\" \(q(job.mergeScriptPath))")
+    let record = try #require(SlurmJob.record(in: URL(fileURLWithPath: out)))
+    #expect(record.tuningScript == job.tuningScriptPath)
+    #expect(
+      SlurmJob.resubmitLine(record, missing: [1, 2, 3], missingTuning: [2])
+        == "tid=$(sbatch --parsable --array=2 \(q(job.tuningScriptPath))) && "
+        + "jid=$(sbatch --parsable --array=1-3 --dependency=afterok:\"${tid%%;*}\" \(q(job.arrayScriptPath))) && "
+        + "sbatch --dependency=afterok:\"${jid%%;*}\" \(q(job.mergeScriptPath))")
+    #expect(
+      SlurmJob.resubmitLine(record, missing: [3])
+        == "jid=$(sbatch --parsable --array=3 \(q(job.arrayScriptPath))) && "
+        + "sbatch --dependency=afterok:\"${jid%%;*}\" \(q(job.mergeScriptPath))")
+    // What each script runs, argument by argument.
+    let argsFile = root.appendingPathComponent("args").path
+    let task = ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_JOB_ID": "9", "ARGS_FILE": argsFile]
+    let common = [
+      "study", "run", job.configCopy, "--out", out + "/shards/2", "--shard", "2/3", "--jobs", "1",
+      "--threads", "2",
+    ]
+    for (path, extra) in [
+      (job.tuningScriptPath, ["--phase", "tuning"]),
+      (job.arrayScriptPath, ["--phase", "reporting", "--tuning-from", out + "/shards"]),
+    ] {
+      #expect(try Self.bash(["-n", path], env: [:], cwd: root) == 0)
+      try? FileManager.default.removeItem(atPath: argsFile)
+      #expect(try Self.bash([path], env: task, cwd: root) == 0)
+      let recorded = try String(contentsOfFile: argsFile, encoding: .utf8)
+        .split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+      #expect(recorded == common + extra)
+    }
+    #expect(FileManager.default.fileExists(atPath: job.logDirectory + "/tuning-9_2.out"))
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("pwned").path))
+    // Without tuning the array script is the one-phase script it always was.
+    job.tuning = false
+    #expect(!job.arrayScript.contains("--phase") && !job.submitLine().contains("tid="))
+  }
+
+  static func bash(_ arguments: [String], env: [String: String], cwd: URL) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+    process.currentDirectoryURL = cwd
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
   }
 }
