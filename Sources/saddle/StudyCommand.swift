@@ -301,7 +301,9 @@ enum StudyCommand {
       // The Tuning section (StudyReport+Tuning.swift) after the main table, and tuning.csv.
       let choices = try runner.tuningChoices()
       markdown = StudyReport.inserting(
-        StudyReport.tuningMarkdown(config: config, choices: choices), into: markdown)
+        StudyReport.tuningMarkdown(
+          config: config, choices: choices, scales: config.relativeScales(registry: registry)),
+        into: markdown)
       try FileOutput.write(
         Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
       try FileOutput.write(

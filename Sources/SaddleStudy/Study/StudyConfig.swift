@@ -274,6 +274,15 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     return (try? settings().map(\.label)) ?? []
   }
 
+  /// Each problem's ``scale(ofProblem:registry:)`` when a grid axis is relative (nil entries
+  /// otherwise), for the report.
+  public func relativeScales(registry: Registry = .standard) -> [ProblemScale?] {
+    guard uses(.timesInverseLambdaMax) || uses(.timesMinimaDistance) else {
+      return Array(repeating: nil, count: problems.count)
+    }
+    return problems.indices.map { try? scale(ofProblem: $0, registry: registry) }
+  }
+
   /// Whether any grid axis of any optimizer is relative to `scale`.
   func uses(_ scale: RelativeScale) -> Bool {
     optimizers.contains { o in

@@ -5,8 +5,11 @@ extension StudyReport {
   /// The "Tuning" section of a study with `tuningSeeds`: per problem, each optimizer's grid,
   /// the point chosen on the tuning seeds, its tuning score, and a flag when the chosen point
   /// sits on the smallest or largest value of a grid field (the grid may be too small).
-  /// `choices` is ``StudyRunner/tuningChoices(problem:)`` (nil entries: tuning not done).
-  public static func tuningMarkdown(config: StudyConfig, choices: [[TuningChoice?]]) -> String {
+  /// `choices` is ``StudyRunner/tuningChoices(problem:)`` (nil entries: tuning not done);
+  /// `scales` (per problem, optional) are shown under each problem's heading.
+  public static func tuningMarkdown(
+    config: StudyConfig, choices: [[TuningChoice?]], scales: [StudyConfig.ProblemScale?] = []
+  ) -> String {
     guard let rule = config.selectionRule, let n = config.tuningSeeds else { return "" }
     let seeds = config.tuningSeedRange
     var lines = [
@@ -20,8 +23,17 @@ extension StudyReport {
         + "largest (high) of its grid field, so the best setting may lie outside the grid.",
     ]
     for (p, problem) in config.problems.enumerated() {
+      lines += ["", "### \(problem.label)"]
+      if p < scales.count, let scale = scales[p] {
+        let parts =
+          (scale.lambdaMax.map { ["λ_max = \(humanNumber($0))"] } ?? [])
+          + (scale.minimaDistance.map { ["d_min = \(humanNumber($0))"] } ?? [])
+        if !parts.isEmpty {
+          lines += ["", "At the start saddle: " + parts.joined(separator: ", ") + "."]
+        }
+      }
       lines += [
-        "", "### \(problem.label)", "",
+        "",
         "| optimizer | grid | points | chosen point | tuning score (\(rule.scoreDescription)) "
           + "| escaped (tuning) | edge |",
         "| --- | --- | ---: | --- | ---: | ---: | --- |",
