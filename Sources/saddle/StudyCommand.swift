@@ -76,7 +76,9 @@ enum StudyCommand {
             finished trial atomically to DIR/trials/<key>.json, keyed by what the trial computes,
             so a killed study resumes where it stopped and a config that gains seeds or settings
             reuses every finished trial; runners sharing DIR claim trials and never duplicate
-            work. `report` prints mean ± 95% CI per problem and setting. Ready configs: Studies/.
+            work. `report` prints mean ± 95% CI per problem and setting. With tuningSeeds, every
+            grid point runs on tuning seeds 1001…, and each optimizer's selected point per
+            problem on the reporting seeds (Guides/Studies.md). Ready configs: Studies/.
             """, options: options))
       if positionals.isEmpty && !args.has("help") {
         throw UsageError("saddle study: name a subcommand: run, report, status, merge or slurm")
@@ -189,7 +191,8 @@ enum StudyCommand {
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
         isDirectory.boolValue
       else {
-        throw UsageError("saddle study run: --tuning-from '\(path)' does not exist or is not a directory")
+        throw UsageError(
+          "saddle study run: --tuning-from '\(path)' does not exist or is not a directory")
       }
       if StudyDirectory(url).configData() != nil { out.append(url) }
       let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
@@ -367,7 +370,8 @@ enum StudyCommand {
       }
       for phase in StudyRunner.Phase.allCases {
         guard let (d, t) = phaseTotals[phase] else { continue }
-        say("  phase \(phase == .tuning ? "1 (tuning)" : "2 (reporting)"): \(d) of \(t) trials done")
+        say(
+          "  phase \(phase == .tuning ? "1 (tuning)" : "2 (reporting)"): \(d) of \(t) trials done")
       }
       say(
         "study '\(config.name)': \(record.shards) shards, \(done) of \(total) trials done"
@@ -430,7 +434,8 @@ enum StudyCommand {
         let tuningDone = status.phases.first { $0.phase == .tuning }.map { $0.done == $0.total }
         say(
           "resubmit: "
-            + SlurmJob.resubmitLine(record, missing: [k], missingTuning: tuningDone == false ? [k] : []))
+            + SlurmJob.resubmitLine(
+              record, missing: [k], missingTuning: tuningDone == false ? [k] : []))
       }
     }
   }

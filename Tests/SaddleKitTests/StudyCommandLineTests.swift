@@ -223,7 +223,9 @@ struct StudyCommandLineTests {
     #expect(ran.status == 0, "\(ran.stderr)")
     #expect(ran.stdout.contains("8 tuning") || ran.stdout.contains("phase 1 (tuning)"))
     let status = try runSaddle(["study", "status", single])
-    #expect(status.stdout.contains("phase 1 (tuning): 8 of 8") && status.stdout.contains("phase 2 (reporting): 4 of 4"))
+    #expect(
+      status.stdout.contains("phase 1 (tuning): 8 of 8")
+        && status.stdout.contains("phase 2 (reporting): 4 of 4"))
     #expect(try runSaddle(["study", "report", single]).status == 0)
     let reference = try String(contentsOfFile: single + "/report.md", encoding: .utf8)
     #expect(reference.contains("## Tuning") && reference.contains("| qdw | gd | 2 |"))
@@ -273,7 +275,8 @@ struct StudyCommandLineTests {
         == String(contentsOfFile: single + "/tuning.csv", encoding: .utf8))
     // --phase: a bad value, and a study without tuning.
     let bad = try runSaddle(["study", "run", config.path, "--out", single, "--phase", "both"])
-    #expect(bad.status == 2 && Self.isOneLine(bad.stderr) && bad.stderr.contains("tuning or reporting"))
+    #expect(
+      bad.status == 2 && Self.isOneLine(bad.stderr) && bad.stderr.contains("tuning or reporting"))
     let plain = root.appendingPathComponent("plain.json")
     try Data(Self.config.utf8).write(to: plain)
     let noTuning = try runSaddle(["study", "run", plain.path, "--phase", "tuning"])

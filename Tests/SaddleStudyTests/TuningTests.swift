@@ -119,7 +119,8 @@ struct TuningTests {
     let message = try #require(Self.refusal(noTuning))
     #expect(message.contains("field 'selection'") && message.contains("only with tuningSeeds"))
     let relative = try #require(
-      Self.refusal(noTuning.replacingOccurrences(of: #""selection": "median-escape-cost","#, with: "")))
+      Self.refusal(
+        noTuning.replacingOccurrences(of: #""selection": "median-escape-cost","#, with: "")))
     #expect(relative.contains("relative grid values need tuningSeeds"), "\(relative)")
     let finalLoss = Self.edited(#""median-escape-cost""#, #""final-loss""#)
       .replacingOccurrences(of: #", "escapeDelta": 0.03"#, with: "")
@@ -200,7 +201,8 @@ struct TuningTests {
         of: StudyConfig.Setting(label: "x", spec: .array([]), coordinates: [i]), grid: unordered
       ).map(\.side)
     }
-    #expect(unorderedEdges(0) == ["high"] && unorderedEdges(1) == ["low"] && unorderedEdges(2) == [])
+    #expect(
+      unorderedEdges(0) == ["high"] && unorderedEdges(1) == ["low"] && unorderedEdges(2) == [])
   }
 
   /// A stored result: escaped at `cost` (nil: never), final loss `loss`.
@@ -219,10 +221,11 @@ struct TuningTests {
     let store = StudyDirectory(directory)
     try store.prepare(configData: try runner.configData, shard: nil)
     let settings = try config.settings(problem: 0)
-    #expect(settings.map(\.label) == [
-      "gd[learningRate=0.5×λmax⁻¹]", "gd[learningRate=1.9×λmax⁻¹]",
-      "pgd[radius=0.01×dmin]", "pgd[radius=0.1×dmin]", "pgd[radius=1×dmin]",
-    ])
+    #expect(
+      settings.map(\.label) == [
+        "gd[learningRate=0.5×λmax⁻¹]", "gd[learningRate=1.9×λmax⁻¹]",
+        "pgd[radius=0.01×dmin]", "pgd[radius=0.1×dmin]", "pgd[radius=1×dmin]",
+      ])
     // Tuning: gd's point 0 escapes at 10 (its point 1 at 50); pgd's middle point is best.
     let tuningCost = [10, 50, 90, 20, 200]
     // On the reporting seeds the order is reversed: gd's point 1 and pgd's point 0 are best.
@@ -260,13 +263,18 @@ struct TuningTests {
     #expect(report.rows.map(\.optimizer) == ["gd", "pgd"])
     #expect(report.paired.map(\.method) == ["pgd"])
     let section = StudyReport.tuningMarkdown(config: config, choices: choices)
-    #expect(section.contains("| gd | learningRate ∈ {0.5, 1.9}×λmax⁻¹ | 2 | learningRate=0.5×λmax⁻¹ (0.5) | 10 | 1 | ⚠ low learningRate |"))
+    #expect(
+      section.contains(
+        "| gd | learningRate ∈ {0.5, 1.9}×λmax⁻¹ | 2 | learningRate=0.5×λmax⁻¹ (0.5) | 10 | 1 | ⚠ low learningRate |"
+      ))
     #expect(section.contains("| pgd | radius ∈ {0.01, 0.1, 1}×dmin | 3 | radius=0.1×dmin"))
     let markdown = StudyReport.inserting(section, into: report.markdown(title: "T"))
     #expect(markdown.contains("|\n\n## Tuning\n") && markdown.contains("|\n\n## Paired with gd"))
     let csv = StudyReport.tuningCSV(config: config, choices: choices)
     #expect(csv.split(separator: "\n").count == 1 + 5)
-    #expect(csv.contains("qdw,gd,gd[learningRate=0.5×λmax⁻¹],0,true,10.0,false,1.0,-0.2,2,low learningRate"))
+    #expect(
+      csv.contains(
+        "qdw,gd,gd[learningRate=0.5×λmax⁻¹],0,true,10.0,false,1.0,-0.2,2,low learningRate"))
     // A missing tuning trial: that pair is not selected, its reporting trials wait.
     let first = runner.makeTrial(
       problem: 0, setting: settings[4], seed: 1001, label: "", phase: .tuning, index: 0)
@@ -310,7 +318,8 @@ struct TuningTests {
       rule: .finalLoss, censor: 100, measuresEscape: false, grid: grid)
     #expect(finalLoss.chosen == 1 && finalLoss.points[0].score == .infinity)
     let none = TuningChoice.select(
-      problem: 0, optimizer: 0, settings: settings, runs: [[run(nil, 0)], [run(nil, 0)], [run(nil, 0)]],
+      problem: 0, optimizer: 0, settings: settings,
+      runs: [[run(nil, 0)], [run(nil, 0)], [run(nil, 0)]],
       rule: .medianEscapeCost, censor: 100, measuresEscape: true, grid: grid)
     #expect(none.chosen == 0 && none.points.allSatisfy { $0.score == .infinity })
     #expect(none.edges.map(\.side) == ["low"])

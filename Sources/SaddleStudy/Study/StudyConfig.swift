@@ -155,7 +155,8 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       case .relative(let scale, let factors):
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(
-          factors, forKey: scale == .timesInverseLambdaMax ? .timesInverseLambdaMax : .timesMinimaDistance)
+          factors,
+          forKey: scale == .timesInverseLambdaMax ? .timesInverseLambdaMax : .timesMinimaDistance)
       }
     }
   }
@@ -666,7 +667,8 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       switch grid[key]! {
       case .values(let v): values = v.map { ("\($0)", $0) }
       case .relative(let s, let factors):
-        let unit = (s == .timesInverseLambdaMax ? scale.lambdaMax.map { 1 / $0 } : scale.minimaDistance)
+        let unit =
+          (s == .timesInverseLambdaMax ? scale.lambdaMax.map { 1 / $0 } : scale.minimaDistance)
         guard let unit else {
           throw SpecError(
             field: "optimizers[\(i)].grid.\(key)",

@@ -78,7 +78,9 @@ extension StudyReport {
               "\(i)", "\(chosen)", number(point.score.isFinite ? point.score : nil),
               "\(!point.score.isFinite)", number(point.escapeRate), number(point.finalLossMedian),
               "\(point.runs)",
-              chosen ? csvField(choice.edges.map { "\($0.side) \($0.field)" }.joined(separator: ";")) : "",
+              chosen
+                ? csvField(choice.edges.map { "\($0.side) \($0.field)" }.joined(separator: ";"))
+                : "",
             ].joined(separator: ","))
         }
       }
@@ -123,7 +125,8 @@ extension StudyReport {
         return "\(field) ∈ {\(v.map { "\($0)" }.joined(separator: ", "))}"
       case .relative(let scale, let factors):
         let unit = scale == .timesInverseLambdaMax ? "×λmax⁻¹" : "×dmin"
-        return "\(field) ∈ {\(factors.map { CanonicalJSON.text(.double($0)) }.joined(separator: ", "))}\(unit)"
+        return
+          "\(field) ∈ {\(factors.map { CanonicalJSON.text(.double($0)) }.joined(separator: ", "))}\(unit)"
       }
     }.joined(separator: "; ")
   }

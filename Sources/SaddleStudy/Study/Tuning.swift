@@ -97,7 +97,9 @@ public struct TuningChoice: Sendable, Equatable {
       let q = points[b]
       if p.score != q.score { return p.score < q.score }
       if rule == .medianEscapeCost {
-        if (p.escapeRate ?? 0) != (q.escapeRate ?? 0) { return (p.escapeRate ?? 0) > (q.escapeRate ?? 0) }
+        if (p.escapeRate ?? 0) != (q.escapeRate ?? 0) {
+          return (p.escapeRate ?? 0) > (q.escapeRate ?? 0)
+        }
         if p.finalLossMedian != q.finalLossMedian { return p.finalLossMedian < q.finalLossMedian }
       }
       return a < b
