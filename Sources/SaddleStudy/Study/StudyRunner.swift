@@ -464,8 +464,10 @@ public struct StudyRunner: Sendable {
     return missing
   }
 
-  /// Every finished trial of the study in `directory` (also after merging shards), with labels
-  /// from its `study.json`.
+  /// Every finished reported trial of the study in `directory` (also after merging shards),
+  /// with labels from its `study.json`: with `tuningSeeds`, the selected settings on the
+  /// reporting seeds labelled by optimizer (the tuning trials are
+  /// ``forEachResult(problem:phase:_:)`` with `.tuning`).
   public static func results(in directory: URL, registry: Registry = .standard) throws
     -> [TrialResult]
   {
@@ -474,7 +476,9 @@ public struct StudyRunner: Sendable {
     }
     let config = try StudyConfig.load(data, registry: registry)
     var out: [TrialResult] = []
-    try StudyRunner(config: config, directory: directory, registry: registry).forEachResult {
+    try StudyRunner(config: config, directory: directory, registry: registry).forEachResult(
+      phase: .reporting
+    ) {
       out.append($0)
     }
     return out
