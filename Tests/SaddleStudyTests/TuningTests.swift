@@ -175,6 +175,34 @@ struct TuningTests {
     #expect(CanonicalJSON.text(trial.definition).contains(#""learningRate":1.9"#))
   }
 
+  @Test("a config without tuningSeeds keeps its study.json bytes, trial keys and labels")
+  func unchangedWithoutTuning() throws {
+    let text = """
+      {"name": "p", "seeds": 2, "budget": {"cost": 50},
+       "problems": [{"label": "qdw", "problem": "quartic-double-well", "escapeDelta": 0.03}],
+       "optimizers": [{"label": "gd", "spec": [{"stage": "sgd", "learningRate": 0.5}],
+                       "grid": {"0.learningRate": [0.5, 1]}}]}
+      """
+    let config = try StudyConfig.load(Data(text.utf8))
+    let runner = StudyRunner(config: config, directory: Self.temporaryDirectory())
+    // The bytes study.json had before tuning existed (sorted keys, grids as arrays).
+    #expect(
+      String(decoding: try runner.configData, as: UTF8.self)
+        == #"{"budget":{"cost":50},"name":"p","optimizers":[{"grid":{"0.learningRate":[0.5,1]},"#
+        + #""label":"gd","spec":[{"learningRate":0.5,"stage":"sgd"}]}],"problems":[{"#
+        + #""escapeDelta":0.03,"label":"qdw","problem":"quartic-double-well"}],"#
+        + #""seeds":2}"#)
+    let trials = try runner.trials()
+    #expect(
+      trials.map(\.id) == [
+        "qdw/gd[learningRate=0.5]/1", "qdw/gd[learningRate=0.5]/2", "qdw/gd[learningRate=1]/1",
+        "qdw/gd[learningRate=1]/2",
+      ])
+    #expect(trials.map(\.index) == [0, 1, 2, 3] && trials.allSatisfy { $0.phase == .reporting })
+    #expect(config.reportedLabels == ["gd[learningRate=0.5]", "gd[learningRate=1]"])
+    #expect(try runner.tuningChoices().isEmpty)
+  }
+
   @Test("the edge flag marks a chosen value at either end of a numeric grid field")
   func edgeFlag() {
     let grid: [String: StudyConfig.GridAxis] = [

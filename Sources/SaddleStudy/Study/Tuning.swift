@@ -52,6 +52,7 @@ public struct TuningChoice: Sendable, Equatable {
   /// The chosen point.
   public var choice: TuningPoint { points[chosen] }
 
+  /// Equal problem, optimizer, points, choice and edge flags.
   public static func == (a: TuningChoice, b: TuningChoice) -> Bool {
     a.problem == b.problem && a.optimizer == b.optimizer && a.points == b.points
       && a.chosen == b.chosen && a.edges.map(\.field) == b.edges.map(\.field)
