@@ -297,22 +297,18 @@ enum StudyCommand {
     let missing = try runner.forEachResult(phase: .reporting) { results.append($0) }
     let found = results.count
     let partial = try StudyDirectory(directory).info()?.partial == true
-    let report = StudyReport(results: results, config: config)
+    var report = StudyReport(results: results, config: config)
     results = []
-    var markdown = try report.write(to: directory, title: "Study '\(config.name)'")
     if config.tuningSeeds != nil {
       // The Tuning section (StudyReport+Tuning.swift) after the main table, and tuning.csv.
       let choices = try runner.tuningChoices()
-      markdown = StudyReport.inserting(
-        StudyReport.tuningMarkdown(
-          config: config, choices: choices, scales: config.relativeScales(registry: registry)),
-        into: markdown)
-      try FileOutput.write(
-        Data(markdown.utf8), to: directory.appendingPathComponent("report.md").path)
+      report.tuningSection = StudyReport.tuningMarkdown(
+        config: config, choices: choices, scales: config.relativeScales(registry: registry))
       try FileOutput.write(
         Data(StudyReport.tuningCSV(config: config, choices: choices).utf8),
         to: directory.appendingPathComponent("tuning.csv").path)
     }
+    var markdown = try report.write(to: directory, title: "Study '\(config.name)'")
     if missing > 0 || partial {
       let total = found + missing
       let note =

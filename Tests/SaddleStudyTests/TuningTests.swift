@@ -298,6 +298,13 @@ struct TuningTests {
     #expect(section.contains("| pgd | radius ∈ {0.01, 0.1, 1}×dmin | 3 | radius=0.1×dmin"))
     let markdown = StudyReport.inserting(section, into: report.markdown(title: "T"))
     #expect(markdown.contains("|\n\n## Tuning\n") && markdown.contains("|\n\n## Paired with gd"))
+    // The same section through the report itself, so report.html carries it too.
+    var withSection = report
+    withSection.tuningSection = section
+    #expect(withSection.markdown(title: "T") == markdown)
+    #expect(
+      withSection.html(title: "T", config: config, figures: [], commands: []).contains(
+        "learningRate=0.5×λmax⁻¹ (0.5)"))
     let csv = StudyReport.tuningCSV(config: config, choices: choices)
     #expect(csv.split(separator: "\n").count == 1 + 5)
     #expect(

@@ -60,6 +60,9 @@ public struct StudyReport: Sendable {
   public var baseline: String?
   /// Performance profiles across problems: by escape cost (KM median) and by cost to target.
   public var profiles: [PerformanceProfile]
+  /// The Tuning section of a study with `tuningSeeds` (``tuningMarkdown(config:choices:scales:)``),
+  /// inserted after the main table by ``markdown(title:)``; nil otherwise.
+  public var tuningSection: String? = nil
 
   /// Groups `results` by problem and optimizer. Rows follow `config` (its problems, then its
   /// settings, in order); labels the config does not list (or every label, without a config)
