@@ -203,6 +203,28 @@ struct TuningTests {
     #expect(try runner.tuningChoices().isEmpty)
   }
 
+  @Test("Studies/seed-methods.json: 3 tuning seeds, equal 4-point grids, median escape cost")
+  func seedMethodsConfig() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let path = root.appendingPathComponent("Studies/seed-methods.json").path
+    let data = try #require(FileManager.default.contents(atPath: path))
+    let config = try StudyConfig.load(data, source: path)
+    #expect(config.tuningSeeds == 3 && config.selectionRule == .medianEscapeCost)
+    let sizes = config.optimizers.map { ($0.grid ?? [:]).values.reduce(1) { $0 * $1.count } }
+    #expect(Set(sizes) == [4], "\(sizes)")
+    // Every problem resolves its relative grids (a known λ_max and minimum distance).
+    for p in config.problems.indices {
+      let scale = try config.scale(ofProblem: p)
+      #expect(scale.lambdaMax != nil && scale.minimaDistance != nil)
+    }
+    // The default study is not converted (it reports whole grids).
+    let ablation = try #require(
+      FileManager.default.contents(
+        atPath: root.appendingPathComponent("Studies/deo-ablation.json").path))
+    #expect(try StudyConfig.load(ablation).tuningSeeds == nil)
+  }
+
   @Test("the edge flag marks a chosen value at either end of a numeric grid field")
   func edgeFlag() {
     let grid: [String: StudyConfig.GridAxis] = [
