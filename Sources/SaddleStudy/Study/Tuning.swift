@@ -62,7 +62,11 @@ public struct TuningChoice: Sendable, Equatable {
   /// Chooses among `points` (grid order, each with its tuning runs) by `rule`.
   ///
   /// - Parameters:
+  ///   - problem: the problem's index in the config.
+  ///   - optimizer: the optimizer's index in the config.
+  ///   - settings: the optimizer's grid points on this problem, in grid order.
   ///   - runs: per point, its tuning trials.
+  ///   - rule: the selection rule.
   ///   - censor: where runs that did not escape are censored (the cost budget).
   ///   - measuresEscape: whether the problem has an escape criterion.
   ///   - grid: the optimizer's grid, for the edge flags.
