@@ -10,7 +10,11 @@
 #    compares report.md and report.csv byte-for-byte with the reference.
 # 4. Submits again held, cancels task 2, releases: the merge job can never run; resubmits with
 #    the line `saddle study status` prints; compares again.
-# 5. Stops the daemons it started, by PID.
+# 5. A study with tuningSeeds (Studies/slurm-e2e-tuning.json): the tuning array, the dependent
+#    reporting array and the merge; compares report.md, report.csv and tuning.csv with an
+#    unsharded run.
+# 6. Stops the daemons it started, by PID.
+# SADDLE_BIN=path uses that saddle instead of building a release one.
 # Exit 0 only if every comparison holds. CI does not run this (it needs root and minutes).
 set -euo pipefail
 
@@ -108,9 +112,14 @@ fi
 log "node ready: $(sinfo -h -o '%P %D %t %c CPUs')"
 
 # --- 2. saddle and the reference run ---------------------------------------------------------
-log "building release saddle"
-(cd "$ROOT" && swift build -c release --product saddle 2>&1 | tail -n 1)
-SADDLE="$(cd "$ROOT" && swift build -c release --show-bin-path)/saddle"
+if [[ -n "${SADDLE_BIN:-}" ]]; then
+  SADDLE="$SADDLE_BIN"
+  log "using $SADDLE"
+else
+  log "building release saddle"
+  (cd "$ROOT" && swift build -c release --product saddle 2>&1 | tail -n 1)
+  SADDLE="$(cd "$ROOT" && swift build -c release --show-bin-path)/saddle"
+fi
 CONFIG="$ROOT/Studies/slurm-e2e.json"
 "$SADDLE" study run "$CONFIG" --out "$WORK/direct" --jobs 1 >"$WORK/direct.log"
 log "unsharded reference: $(grep -c '^| ' "$WORK/direct/report.md") table lines"
@@ -126,10 +135,11 @@ wait_for() { # job ids...; returns when none is pending or running (at most 300 
   return 1
 }
 
-same_report() { # dir label
-  local ok=1
-  for f in report.md report.csv; do
-    if cmp -s "$WORK/direct/$f" "$1/$f"; then
+same_report() { # dir label [reference dir] [files...]
+  local ok=1 reference="${3:-$WORK/direct}" files=("${@:4}")
+  ((${#files[@]})) || files=(report.md report.csv)
+  for f in "${files[@]}"; do
+    if cmp -s "$reference/$f" "$1/$f"; then
       log "$2: $f byte-identical to the unsharded run"
     else
       log "FAIL: $2: $f differs from the unsharded run"
@@ -175,4 +185,23 @@ log "resubmitted task 2 as job ${jid%%;*}, merge as job $NEW_MERGE"
 wait_for "${jid%%;*}" "$NEW_MERGE"
 "$SADDLE" study status "$OUT2"
 same_report "$OUT2" "after scancel + resubmission"
+
+# --- 5. tuning phases: tuning array → reporting array (afterok) → merge (afterok) -----------
+TCONFIG="$ROOT/Studies/slurm-e2e-tuning.json"
+"$SADDLE" study run "$TCONFIG" --out "$WORK/tuning-direct" --jobs 1 >"$WORK/tuning-direct.log"
+"$SADDLE" study report "$WORK/tuning-direct" >/dev/null
+OUT3="$WORK/tuning-sharded"
+"$SADDLE" study slurm "$TCONFIG" --shards 3 --out "$OUT3" --jobs 1 --threads 1 --mem 500M \
+  --time 00:10:00 --submit | tee "$WORK/tuning-submit.log"
+TUNING="$(sed -n 's/^submitted tuning array job \([0-9]*\).*/\1/p' "$WORK/tuning-submit.log")"
+REPORTING="$(sed -n 's/^submitted array job \([0-9]*\).*/\1/p' "$WORK/tuning-submit.log")"
+TMERGE="$(sed -n 's/.* and merge job \([0-9]*\).*/\1/p' "$WORK/tuning-submit.log")"
+[[ -n "$TUNING" && -n "$REPORTING" && -n "$TMERGE" ]] || { log "FAIL: no job ids"; exit 1; }
+log "tuning array $TUNING, reporting array $REPORTING, merge $TMERGE; dependencies:"
+scontrol show job "$REPORTING" | grep -o 'Dependency=[^ ]*' | head -n 1 | sed 's/^/    reporting: /'
+scontrol show job "$TMERGE" | grep -o 'Dependency=[^ ]*' | head -n 1 | sed 's/^/    merge: /'
+wait_for "$TUNING" "$REPORTING" "$TMERGE"
+"$SADDLE" study status "$OUT3"
+same_report "$OUT3" "tuning phases (3 + 3 tasks + merge job)" "$WORK/tuning-direct" \
+  report.md report.csv tuning.csv
 log "PASS"

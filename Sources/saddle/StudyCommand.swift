@@ -34,10 +34,20 @@ enum StudyCommand {
     OptionSpec(
       name: "submit", valueName: nil,
       help: "For `slurm`: submit the array and the merge job with sbatch."),
+    OptionSpec(
+      name: "phase", valueName: "PHASE",
+      help:
+        "For `run` of a study with tuningSeeds: only `tuning` (phase 1) or `reporting` (phase 2)."),
+    OptionSpec(
+      name: "tuning-from", valueName: "DIR",
+      help:
+        "For `run --phase reporting`: also read tuning trials from DIR and its study subdirectories (e.g. OUT/shards).",
+      repeatable: true),
   ]
 
   static let usage = """
     saddle study run CONFIG [--out DIR] [--shard K/N] [--jobs J] [--threads T]
+                              [--phase tuning|reporting] [--tuning-from DIR]...
            saddle study report DIR        (writes DIR/report.md, report.csv, one SVG per problem)
            saddle study status DIR        (a study, a shard, or a Slurm output directory)
            saddle study merge DIR SHARD_DIR... [--allow-incomplete]
@@ -66,7 +76,9 @@ enum StudyCommand {
             finished trial atomically to DIR/trials/<key>.json, keyed by what the trial computes,
             so a killed study resumes where it stopped and a config that gains seeds or settings
             reuses every finished trial; runners sharing DIR claim trials and never duplicate
-            work. `report` prints mean ± 95% CI per problem and setting. Ready configs: Studies/.
+            work. `report` prints mean ± 95% CI per problem and setting. With tuningSeeds, every
+            grid point runs on tuning seeds 1001…, and each optimizer's selected point per
+            problem on the reporting seeds (Guides/Studies.md). Ready configs: Studies/.
             """, options: options))
       if positionals.isEmpty && !args.has("help") {
         throw UsageError("saddle study: name a subcommand: run, report, status, merge or slurm")
@@ -80,9 +92,28 @@ enum StudyCommand {
       }
       let config = try loadConfigFile(
         positionals[1], command: "run", registry: registry, allowLarge: args.has("allow-large"))
-      print(
-        "study '\(config.name)': \(config.trialCount) trials (\(config.problems.count) problems × \(config.settingCount) settings × \(config.seeds) seeds)"
-      )
+      if let tuning = config.tuningSeeds {
+        print(
+          "study '\(config.name)': \(config.trialCount) trials: phase 1 (tuning) \(config.problems.count) problems × \(config.settingCount) settings × \(tuning) tuning seeds, phase 2 (reporting) \(config.problems.count) problems × \(config.optimizers.count) selected settings × \(config.seeds) seeds"
+        )
+      } else {
+        print(
+          "study '\(config.name)': \(config.trialCount) trials (\(config.problems.count) problems × \(config.settingCount) settings × \(config.seeds) seeds)"
+        )
+      }
+      var phase: StudyRunner.Phase?
+      if let text = args.string("phase") {
+        guard let p = StudyRunner.Phase(rawValue: text) else {
+          throw UsageError(
+            "saddle study run: --phase expects tuning or reporting, got '\(text)'")
+        }
+        guard config.tuningSeeds != nil else {
+          throw UsageError(
+            "saddle study run: --phase applies only to a study with tuningSeeds ('\(positionals[1])' has none)"
+          )
+        }
+        phase = p
+      }
       var shard = (0, 1)
       if let text = args.string("shard") {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
@@ -96,6 +127,7 @@ enum StudyCommand {
       let directory = URL(
         fileURLWithPath: try args.string("out") ?? defaultDirectory(config, command: "run"))
       var runner = StudyRunner(config: config, directory: directory, registry: registry)
+      runner.tuningSources = try tuningSources(args.all("tuning-from"))
       runner.jobs = jobs
       Kernels.threadCount = threads
       if let hours = try args.double("claim-expiry") {
@@ -104,7 +136,9 @@ enum StudyCommand {
         }
         runner.claimExpiry = hours * 3600
       }
-      let count = try runner.trials(shard: shard.0, of: shard.1).count
+      let count = try runner.trials(shard: shard.0, of: shard.1).filter {
+        phase == nil || $0.phase == phase
+      }.count
       let shardText = shard.1 > 1 ? " (shard \(shard.0 + 1)/\(shard.1))" : ""
       say(
         "study '\(config.name)'\(shardText): \(count) trials, \(jobs) at a time × \(threads) "
@@ -113,7 +147,7 @@ enum StudyCommand {
       let start = clock.now
       let printer = ProgressPrinter(terminal: isatty(STDOUT_FILENO) != 0)
       let (ran, skipped) = try runner.run(
-        shard: shard.0, of: shard.1, progress: { printer.show($0) })
+        shard: shard.0, of: shard.1, phase: phase, progress: { printer.show($0) })
       printer.finish()
       say(
         "study '\(config.name)': ran \(ran) trials, \(skipped) already done, in \(HumanFormat.duration(clock.now - start)) → \(directory.path)"
@@ -145,6 +179,29 @@ enum StudyCommand {
         } ?? ""
       throw UsageError("saddle study: unknown subcommand '\(other)'\(hint)")
     }
+  }
+
+  /// The study directories of `--tuning-from DIR`: DIR itself if it holds a `study.json`, and
+  /// each subdirectory of DIR that does (the shards of a Slurm job), in name order.
+  static func tuningSources(_ paths: [String]) throws -> [URL] {
+    var out: [URL] = []
+    for path in paths {
+      let url = URL(fileURLWithPath: path)
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else {
+        throw UsageError(
+          "saddle study run: --tuning-from '\(path)' does not exist or is not a directory")
+      }
+      if StudyDirectory(url).configData() != nil { out.append(url) }
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+      for name in names.sorted() {
+        let child = url.appendingPathComponent(name)
+        if StudyDirectory(child).configData() != nil { out.append(child) }
+      }
+    }
+    return out
   }
 
   /// Prints a line at once (also when stdout is a pipe or a Slurm log).
@@ -237,10 +294,19 @@ enum StudyCommand {
     let config = try loadConfig(directory, registry: registry)
     let runner = StudyRunner(config: config, directory: directory, registry: registry)
     // Streaming: each trial file is read, folded into per-row accumulators and dropped.
-    let report = try StudyReport(runner: runner)
+    var report = try StudyReport(runner: runner)
     let missing = report.missingTrials
     let found = report.trialCount
     let partial = try StudyDirectory(directory).info()?.partial == true
+    if config.tuningSeeds != nil {
+      // The Tuning section (StudyReport+Tuning.swift) after the main table, and tuning.csv.
+      let choices = try runner.tuningChoices()
+      report.tuningSection = StudyReport.tuningMarkdown(
+        config: config, choices: choices, scales: config.relativeScales(registry: registry))
+      try FileOutput.write(
+        Data(StudyReport.tuningCSV(config: config, choices: choices).utf8),
+        to: directory.appendingPathComponent("tuning.csv").path)
+    }
     var markdown = try report.write(to: directory, title: "Study '\(config.name)'")
     if missing > 0 || partial {
       let total = found + missing
@@ -275,30 +341,47 @@ enum StudyCommand {
       var missingShards: [Int] = []
       var done = 0
       var total = 0
+      let shardURLs = (1...record.shards).map { directory.appendingPathComponent("shards/\($0)") }
+      var phaseTotals: [StudyRunner.Phase: (done: Int, total: Int)] = [:]
+      var missingTuning: [Int] = []
       for k in 1...record.shards {
-        let shardURL = directory.appendingPathComponent("shards/\(k)")
-        let status = try StudyRunner(config: config, directory: shardURL, registry: registry)
-          .status(shard: k - 1, of: record.shards)
+        var runner = StudyRunner(config: config, directory: shardURLs[k - 1], registry: registry)
+        runner.tuningSources = shardURLs
+        let status = try runner.status(shard: k - 1, of: record.shards)
         done += status.done
         total += status.total
+        for (phase, d, t) in status.phases {
+          phaseTotals[phase, default: (0, 0)].done += d
+          phaseTotals[phase, default: (0, 0)].total += t
+          if phase == .tuning && d < t { missingTuning.append(k) }
+        }
         if status.done < status.total {
           missingShards.append(k)
           say(
             "  shard \(k): \(status.done) of \(status.total) trials done"
-              + (status.running > 0 ? ", \(status.running) running" : ""))
+              + (status.running > 0 ? ", \(status.running) running" : "")
+              + status.phases.map { " (\($0.phase.rawValue): \($0.done) of \($0.total))" }.joined())
         }
+      }
+      for phase in StudyRunner.Phase.allCases {
+        guard let (d, t) = phaseTotals[phase] else { continue }
+        say(
+          "  phase \(phase == .tuning ? "1 (tuning)" : "2 (reporting)"): \(d) of \(t) trials done")
       }
       say(
         "study '\(config.name)': \(record.shards) shards, \(done) of \(total) trials done"
           + (missingShards.isEmpty
             ? "" : "; incomplete shards: \(SlurmJob.compactRanges(missingShards))"))
       if !missingShards.isEmpty {
-        say("resubmit: " + SlurmJob.resubmitLine(record, missing: missingShards))
+        say(
+          "resubmit: "
+            + SlurmJob.resubmitLine(record, missing: missingShards, missingTuning: missingTuning))
       } else if FileManager.default.fileExists(
         atPath: directory.appendingPathComponent("study.json").path)
       {
-        let merged = try StudyRunner(config: config, directory: directory, registry: registry)
-          .status()
+        var mergedRunner = StudyRunner(config: config, directory: directory, registry: registry)
+        mergedRunner.tuningSources = shardURLs
+        let merged = try mergedRunner.status()
         say("merged: \(merged.done) of \(merged.total) trials in \(directory.path)")
       } else {
         say("all shards done; merge: sbatch \(SlurmJob.shellQuote(record.mergeScript))")
@@ -307,7 +390,15 @@ enum StudyCommand {
     }
     let config = try loadConfig(directory, registry: registry)
     let info = try StudyDirectory(directory).info()
-    let runner = StudyRunner(config: config, directory: directory, registry: registry)
+    var runner = StudyRunner(config: config, directory: directory, registry: registry)
+    // A shard of a Slurm job (OUT/shards/K): its phase 2 is selected from every shard's tuning.
+    let slurmOut = directory.standardizedFileURL.deletingLastPathComponent()
+      .deletingLastPathComponent()
+    if info?.shard != nil, let record = SlurmJob.record(in: slurmOut) {
+      runner.tuningSources = (1...record.shards).map {
+        slurmOut.appendingPathComponent("shards/\($0)")
+      }
+    }
     let status: StudyStatus
     if let k = info?.shard, let n = info?.shards {
       status = try runner.status(shard: k - 1, of: n)
@@ -321,6 +412,11 @@ enum StudyCommand {
       "\(what): \(status.done) of \(status.total) trials done"
         + (status.running > 0 ? ", \(status.running) running (claimed)" : "")
         + (info?.partial == true ? " (merged with --allow-incomplete: partial)" : ""))
+    for (phase, done, total) in status.phases {
+      say(
+        "  phase \(phase == .tuning ? "1 (tuning)" : "2 (reporting)"): \(done) of \(total) trials done"
+      )
+    }
     if !status.missing.isEmpty {
       let shown = status.missing.prefix(10).joined(separator: ", ")
       say(
@@ -330,7 +426,11 @@ enum StudyCommand {
       let out = directory.standardizedFileURL.deletingLastPathComponent()
         .deletingLastPathComponent()
       if let (k, _) = status.shard, let record = SlurmJob.record(in: out) {
-        say("resubmit: " + SlurmJob.resubmitLine(record, missing: [k]))
+        let tuningDone = status.phases.first { $0.phase == .tuning }.map { $0.done == $0.total }
+        say(
+          "resubmit: "
+            + SlurmJob.resubmitLine(
+              record, missing: [k], missingTuning: tuningDone == false ? [k] : []))
       }
     }
   }
@@ -349,7 +449,7 @@ enum StudyCommand {
     let out = URL(
       fileURLWithPath: try args.string("out") ?? defaultDirectory(config, command: "slurm")
     ).standardizedFileURL.path
-    let job: SlurmJob
+    var job: SlurmJob
     do {
       job = try SlurmJob(
         name: config.name, binary: executablePath(), out: out, shards: shards, jobs: jobs,
@@ -358,17 +458,33 @@ enum StudyCommand {
     } catch {
       throw UsageError("saddle study slurm: \(error.description)")
     }
+    job.tuning = config.tuningSeeds != nil
     try job.write(configData: data)
-    say(
-      "wrote \(job.arrayScriptPath) (\(shards) tasks, \(jobs * threads) CPUs and \(job.memory) each)"
-        + " and \(job.mergeScriptPath) (merge and report after the array succeeds)")
+    if job.tuning {
+      say(
+        "wrote \(job.tuningScriptPath) (phase 1, tuning: \(shards) tasks, \(jobs * threads) CPUs and \(job.memory) each), "
+          + "\(job.arrayScriptPath) (phase 2, selection and reporting, after the tuning array succeeds) "
+          + "and \(job.mergeScriptPath) (merge and report after phase 2 succeeds)")
+    } else {
+      say(
+        "wrote \(job.arrayScriptPath) (\(shards) tasks, \(jobs * threads) CPUs and \(job.memory) each)"
+          + " and \(job.mergeScriptPath) (merge and report after the array succeeds)")
+    }
     guard args.has("submit") else {
       say("submit: " + job.submitLine())
       return
     }
-    let array = try sbatch(["--parsable", job.arrayScriptPath])
+    var after: [String] = []
+    if job.tuning {
+      let tuning = try sbatch(["--parsable", job.tuningScriptPath])
+      after = ["--dependency=afterok:\(tuning)"]
+      say("submitted tuning array job \(tuning)")
+    }
+    let array = try sbatch(["--parsable"] + after + [job.arrayScriptPath])
     let merge = try sbatch(["--parsable", "--dependency=afterok:\(array)", job.mergeScriptPath])
-    say("submitted array job \(array) and merge job \(merge) (afterok:\(array))")
+    say(
+      "submitted array job \(array)" + (after.isEmpty ? "" : " (\(after[0].dropFirst(2)))")
+        + " and merge job \(merge) (afterok:\(array))")
     say("watch: saddle study status \(SlurmJob.shellQuote(out))")
   }
 

@@ -179,6 +179,87 @@ struct StudyCommandLineTests {
     #expect(noShards.status == 2 && noShards.stderr.contains("--shards N is required"))
   }
 
+  static let tuningConfig = """
+    {"name": "cli-tuning", "seeds": 2, "tuningSeeds": 2, "budget": {"cost": 200},
+     "problems": [{"label": "qdw", "problem": "quartic-double-well", "escapeDelta": 0.03}],
+     "optimizers": [{"label": "gd", "spec": [{"stage": "sgd", "learningRate": 0.5}],
+                     "grid": {"0.learningRate": {"timesInverseLambdaMax": [0.5, 1.9]}}},
+                    {"label": "pgd", "spec": [{"stage": "perturbed-gd", "learningRate": 0.5}],
+                     "grid": {"0.radius": {"timesMinimaDistance": [0.01, 1]}}}]}
+    """
+
+  @Test("slurm with tuningSeeds: tuning array → reporting array → merge equals one run")
+  func slurmTuning() throws {
+    let root = try Self.root()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let config = root.appendingPathComponent("tuning config.json")
+    try Data(Self.tuningConfig.utf8).write(to: config)
+    // The reference: one unsharded run and its report.
+    let single = root.appendingPathComponent("single").path
+    let ran = try runSaddle(["study", "run", config.path, "--out", single, "--jobs", "1"])
+    #expect(ran.status == 0, "\(ran.stderr)")
+    #expect(ran.stdout.contains("8 tuning") || ran.stdout.contains("phase 1 (tuning)"))
+    let status = try runSaddle(["study", "status", single])
+    #expect(
+      status.stdout.contains("phase 1 (tuning): 8 of 8")
+        && status.stdout.contains("phase 2 (reporting): 4 of 4"))
+    #expect(try runSaddle(["study", "report", single]).status == 0)
+    let reference = try String(contentsOfFile: single + "/report.md", encoding: .utf8)
+    #expect(reference.contains("## Tuning") && reference.contains("| qdw | gd | 2 |"))
+    #expect(FileManager.default.fileExists(atPath: single + "/tuning.csv"))
+    // The Slurm job, submitted to a fake sbatch that hands out ids 4242, 4243, 4244.
+    let bin = root.appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+    let calls = root.appendingPathComponent("calls").path
+    let fake = """
+      #!/bin/bash
+      printf '%s\\n' "$*" >> '\(calls)'
+      n=$(wc -l < '\(calls)'); echo $((4241 + n))
+      """
+    try Data(fake.utf8).write(to: bin.appendingPathComponent("sbatch"))
+    chmod(bin.appendingPathComponent("sbatch").path, 0o755)
+    let env = ["PATH": bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "")]
+    let out = root.appendingPathComponent("o it's").path
+    let made = try runSaddle(
+      ["study", "slurm", config.path, "--shards", "2", "--out", out, "--submit"],
+      environment: env, cwd: root)
+    #expect(made.status == 0, "\(made.stderr)")
+    let recorded = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n")
+    #expect(recorded.count == 3)
+    #expect(recorded.first?.hasSuffix("slurm/tuning.sh") == true)
+    #expect(recorded.dropFirst().first?.contains("--dependency=afterok:4242 ") == true)
+    #expect(recorded.last?.contains("--dependency=afterok:4243 ") == true)
+    // Run the tasks as Slurm would: tuning 1 only, then status names what to resubmit.
+    func task(_ script: String, _ k: Int) throws -> Int32 {
+      try studyBash(
+        [out + "/slurm/" + script], env: ["SLURM_ARRAY_JOB_ID": "1", "SLURM_ARRAY_TASK_ID": "\(k)"])
+    }
+    #expect(try task("tuning.sh", 1) == 0)
+    let waiting = try runSaddle(["study", "status", out])
+    #expect(waiting.stdout.contains("phase 1 (tuning): 4 of 8"), "\(waiting.stdout)")
+    #expect(waiting.stdout.contains("phase 2 (reporting): 0 of 4"))
+    #expect(waiting.stdout.contains("resubmit: tid=$(sbatch --parsable --array=2 "))
+    // The reporting phase refuses to start before every tuning trial exists.
+    #expect(try task("array.sh", 1) != 0)
+    #expect(try task("tuning.sh", 2) == 0)
+    #expect(try task("array.sh", 1) == 0 && task("array.sh", 2) == 0)
+    #expect(try studyBash([out + "/slurm/merge.sh"], env: ["SLURM_JOB_ID": "3"]) == 0)
+    let done = try runSaddle(["study", "status", out])
+    #expect(done.stdout.contains("merged: 12 of 12 trials"), "\(done.stdout)")
+    #expect(try String(contentsOfFile: out + "/report.md", encoding: .utf8) == reference)
+    #expect(
+      try String(contentsOfFile: out + "/tuning.csv", encoding: .utf8)
+        == String(contentsOfFile: single + "/tuning.csv", encoding: .utf8))
+    // --phase: a bad value, and a study without tuning.
+    let bad = try runSaddle(["study", "run", config.path, "--out", single, "--phase", "both"])
+    #expect(
+      bad.status == 2 && Self.isOneLine(bad.stderr) && bad.stderr.contains("tuning or reporting"))
+    let plain = root.appendingPathComponent("plain.json")
+    try Data(Self.config.utf8).write(to: plain)
+    let noTuning = try runSaddle(["study", "run", plain.path, "--phase", "tuning"])
+    #expect(noTuning.status == 2 && noTuning.stderr.contains("only to a study with tuningSeeds"))
+  }
+
   /// Opt-in (`SADDLE_BIG=1`): peak RSS of `saddle study report` over 10⁵ synthetic trials of
   /// 100 curve points each; `SADDLE_BIN` picks the binary (e.g. a release build).
   @Test(

@@ -256,7 +256,7 @@ extension StudyReport {
   ) -> [NamedFigure] {
     var out: [NamedFigure] = []
     let unit = config.budget.cost != nil ? "cost" : "steps"
-    let order = try? config.settings().map(\.label)
+    let order: [String]? = config.reportedLabels.isEmpty ? nil : config.reportedLabels
     for problem in config.problems where rows.contains(where: { $0.problem == problem.label }) {
       out.append(
         NamedFigure(

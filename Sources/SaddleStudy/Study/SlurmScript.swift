@@ -10,6 +10,13 @@ import SaddleCore
 /// A study as Slurm jobs: an array of `shards` tasks (task `k` runs shard `k` into
 /// `OUT/shards/k`) and a merge-and-report job that depends on the array (`afterok`).
 ///
+/// A study with `tuningSeeds` (``tuning``) is two arrays and the merge: `tuning.sh` runs phase
+/// 1 (every grid point on the tuning seeds), `array.sh` depends on it (`afterok`) and runs
+/// phase 2 — each task selects every optimizer's point from all shards' tuning trials
+/// (`--tuning-from OUT/shards`, the same selection in every task) and runs its share of the
+/// reporting trials — and `merge.sh` depends on `array.sh`. Shard `k` of both arrays writes to
+/// `OUT/shards/k`.
+///
 /// Every path is absolute and every user string is single-quoted for the shell
 /// (``shellQuote(_:)``), so paths with spaces, quotes, newlines or `$(…)` reach `saddle`
 /// unchanged and run nothing; the study name, which goes into `#SBATCH` lines, must be
@@ -32,6 +39,9 @@ public struct SlurmJob: Sendable {
   public var time: String
   /// `--mem` per task (e.g. `2G`).
   public var memory: String
+  /// Whether the study has a tuning phase (`tuningSeeds`): then `tuning.sh` runs before the
+  /// reporting array.
+  public var tuning = false
 
   /// A value with every field given; throws a one-line message for a name, time or memory
   /// Slurm cannot take.
@@ -99,6 +109,10 @@ public struct SlurmJob: Sendable {
   public var arrayScriptPath: String {
     (slurmDirectory as NSString).appendingPathComponent("array.sh")
   }
+  /// The tuning array script (phase 1; studies with `tuningSeeds`).
+  public var tuningScriptPath: String {
+    (slurmDirectory as NSString).appendingPathComponent("tuning.sh")
+  }
   /// The merge-and-report script.
   public var mergeScriptPath: String {
     (slurmDirectory as NSString).appendingPathComponent("merge.sh")
@@ -132,25 +146,47 @@ public struct SlurmJob: Sendable {
   }
 
   /// The array script: task `k` runs shard `k/N` into `OUT/shards/k`, printing one line per
-  /// finished trial to its log.
+  /// finished trial to its log. With ``tuning``: phase 2, selecting from every shard's tuning
+  /// trials.
   public var arrayScript: String {
+    tuning
+      ? arrayScript(
+        phase: "reporting", jobName: "saddle-\(name)", log: "array",
+        what: "phase 2 (the selected settings on the reporting seeds) after the tuning array")
+      : arrayScript(phase: nil, jobName: "saddle-\(name)", log: "array", what: nil)
+  }
+
+  /// The tuning array script (phase 1: every grid point on the tuning seeds).
+  public var tuningScript: String {
+    arrayScript(
+      phase: "tuning", jobName: "saddle-\(name)-tuning", log: "tuning",
+      what: "phase 1 (every grid point on the tuning seeds)")
+  }
+
+  func arrayScript(phase: String?, jobName: String, log: String, what: String?) -> String {
     let q = Self.shellQuote
+    var run = [
+      "exec \(q(binary)) study run \(q(configCopy)) \\",
+      "  --out \(q(out + "/shards/"))\"${SLURM_ARRAY_TASK_ID}\" \\",
+      "  --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --jobs \(jobs) --threads \(threads)"
+        + (phase == nil ? "" : " \\"),
+    ]
+    if phase == "tuning" {
+      run.append("  --phase tuning")
+    } else if phase == "reporting" {
+      run.append("  --phase reporting --tuning-from \(q(out + "/shards"))")
+    }
     let lines =
       header(
-        jobName: "saddle-\(name)", cpus: jobs * threads, log: "array-%A_%a.out",
-        array: "1-\(shards)")
+        jobName: jobName, cpus: jobs * threads, log: "\(log)-%A_%a.out", array: "1-\(shards)")
       + [
         "# Study '\(name)': one shard per array task, each into its own directory; a requeued",
         "# or resubmitted task resumes where it stopped (finished trials are kept).",
-        "set -euo pipefail",
       ]
-      + redirect(#""array-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out""#)
-      + [
-        "cd \(q(out))",
-        "exec \(q(binary)) study run \(q(configCopy)) \\",
-        "  --out \(q(out + "/shards/"))\"${SLURM_ARRAY_TASK_ID}\" \\",
-        "  --shard \"${SLURM_ARRAY_TASK_ID}/\(shards)\" --jobs \(jobs) --threads \(threads)",
-      ]
+      + (what.map { ["# This array: \($0)."] } ?? [])
+      + ["set -euo pipefail"]
+      + redirect("\"\(log)-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out\"")
+      + ["cd \(q(out))"] + run
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -172,12 +208,28 @@ public struct SlurmJob: Sendable {
   }
 
   /// The line that submits the array (only tasks `array`, e.g. `3,5`, when given) and then
-  /// the merge job depending on it.
+  /// the merge job depending on it; with ``tuning``, the tuning array first and the reporting
+  /// array depending on it.
   public func submitLine(array: String? = nil) -> String {
-    let q = Self.shellQuote
+    Self.submitLine(
+      tuningScript: tuning ? tuningScriptPath : nil, tuningArray: array,
+      arrayScript: arrayScriptPath, array: array, mergeScript: mergeScriptPath)
+  }
+
+  static func submitLine(
+    tuningScript: String?, tuningArray: String?, arrayScript: String, array: String?,
+    mergeScript: String
+  ) -> String {
+    let q = shellQuote
     let only = array.map { " --array=\($0)" } ?? ""
-    return "jid=$(sbatch --parsable\(only) \(q(arrayScriptPath))) && "
-      + "sbatch --dependency=afterok:\"${jid%%;*}\" \(q(mergeScriptPath))"
+    guard let tuningScript else {
+      return "jid=$(sbatch --parsable\(only) \(q(arrayScript))) && "
+        + "sbatch --dependency=afterok:\"${jid%%;*}\" \(q(mergeScript))"
+    }
+    let tuningOnly = tuningArray.map { " --array=\($0)" } ?? ""
+    return "tid=$(sbatch --parsable\(tuningOnly) \(q(tuningScript))) && "
+      + "jid=$(sbatch --parsable\(only) --dependency=afterok:\"${tid%%;*}\" \(q(arrayScript))) && "
+      + "sbatch --dependency=afterok:\"${jid%%;*}\" \(q(mergeScript))"
   }
 
   /// `slurm.json`, which `study status` reads to list missing shards.
@@ -190,6 +242,8 @@ public struct SlurmJob: Sendable {
     public var arrayScript: String
     /// The merge script's path.
     public var mergeScript: String
+    /// The tuning array script's path (studies with `tuningSeeds`).
+    public var tuningScript: String? = nil
   }
 
   /// Writes the config copy, both scripts, the log directory and `OUT/slurm.json`.
@@ -200,8 +254,13 @@ public struct SlurmJob: Sendable {
     try FileOutput.write(Data(mergeScript.utf8), to: mergeScriptPath)
     chmod(arrayScriptPath, 0o755)
     chmod(mergeScriptPath, 0o755)
+    if tuning {
+      try FileOutput.write(Data(tuningScript.utf8), to: tuningScriptPath)
+      chmod(tuningScriptPath, 0o755)
+    }
     let record = Record(
-      format: 1, shards: shards, arrayScript: arrayScriptPath, mergeScript: mergeScriptPath)
+      format: 1, shards: shards, arrayScript: arrayScriptPath, mergeScript: mergeScriptPath,
+      tuningScript: tuning ? tuningScriptPath : nil)
     try FileOutput.write(
       try JSONEncoder.sorted.encode(record),
       to: (out as NSString).appendingPathComponent("slurm.json"))
@@ -216,11 +275,15 @@ public struct SlurmJob: Sendable {
     return try? JSONDecoder().decode(Record.self, from: data)
   }
 
-  /// The resubmission line for shards `missing` of a job described by `record`.
-  public static func resubmitLine(_ record: Record, missing: [Int]) -> String {
-    let q = shellQuote
-    return "jid=$(sbatch --parsable --array=\(compactRanges(missing)) \(q(record.arrayScript))) "
-      + "&& sbatch --dependency=afterok:\"${jid%%;*}\" \(q(record.mergeScript))"
+  /// The resubmission line for shards `missing` of a job described by `record`; with a
+  /// tuning array and tuning shards `missingTuning` not done, those tuning tasks first.
+  public static func resubmitLine(_ record: Record, missing: [Int], missingTuning: [Int] = [])
+    -> String
+  {
+    submitLine(
+      tuningScript: missingTuning.isEmpty ? nil : record.tuningScript,
+      tuningArray: compactRanges(missingTuning), arrayScript: record.arrayScript,
+      array: compactRanges(missing), mergeScript: record.mergeScript)
   }
 
   /// `[1, 2, 3, 5]` → `1-3,5`.

@@ -16,6 +16,13 @@ import SaddleModels
 /// labelled `deo[stepSize=0.1]`. Closed-form problems start at their first saddle plus a seeded
 /// perturbation (`start: "saddle"`, the default) or at `initialParameters` (`"initial"`);
 /// networks always start at their seeded initialization.
+///
+/// With `tuningSeeds` the study runs the fair tuning protocol (Guides/Studies.md): every grid
+/// point on the tuning seeds 1001…1000+`tuningSeeds`, then per optimizer and problem the point
+/// chosen by `selection` on the reporting seeds 1…`seeds`. A grid axis may then be relative to
+/// the problem's scale: `{"timesInverseLambdaMax": [0.5, 1, 1.5, 1.9]}` (values `c/λ_max`,
+/// λ_max the largest Hessian eigenvalue at the start saddle) or `{"timesMinimaDistance": […]}`
+/// (values `c·‖x_min − x_saddle‖` for the nearest listed minimum).
 public struct StudyConfig: Codable, Sendable, Equatable {
   /// The study's name (used in reports).
   public var name: String
@@ -29,6 +36,15 @@ public struct StudyConfig: Codable, Sendable, Equatable {
   public var optimizers: [OptimizerSpec]
   /// Loss-curve points kept per run (evenly spaced in cost), for the plots.
   public var curvePoints: Int?
+  /// Tuning seeds per grid point (seeds 1001…1000+n, disjoint from the reporting seeds); nil:
+  /// no tuning phase, every grid point is reported.
+  public var tuningSeeds: Int?
+  /// The rule choosing each optimizer's grid point on the tuning seeds (``SelectionRule``;
+  /// default `median-escape-cost`). Only with `tuningSeeds`.
+  public var selection: String?
+
+  /// The first tuning seed: tuning seeds are `tuningSeedBase + 1 … tuningSeedBase + n`.
+  public static let tuningSeedBase = 1000
 
   /// When a run stops: the first limit reached.
   public struct Budget: Codable, Sendable, Equatable {
@@ -63,7 +79,113 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     /// The optimizer spec (a JSON list of stages).
     public var spec: JSONValue
     /// `"<stage index>.<field>"` → values; every combination is a setting.
-    public var grid: [String: [JSONValue]]?
+    public var grid: [String: GridAxis]?
+  }
+
+  /// The values of one grid field: literal JSON values, or factors of a problem's scale.
+  public enum GridAxis: Codable, Sendable, Equatable, ExpressibleByArrayLiteral {
+    /// The values as written (`[0.1, 0.5]`).
+    case values([JSONValue])
+    /// `factors` times the problem's `scale` (`{"timesInverseLambdaMax": [0.5, 1.9]}`).
+    case relative(RelativeScale, [Double])
+
+    /// `[0.1, 0.5]` as ``values(_:)``.
+    public init(arrayLiteral elements: JSONValue...) { self = .values(elements) }
+
+    /// Whether the values are literal (not relative to a problem's scale).
+    public var isLiteral: Bool {
+      if case .values = self { return true }
+      return false
+    }
+
+    /// The number of values.
+    public var count: Int {
+      switch self {
+      case .values(let v): v.count
+      case .relative(_, let f): f.count
+      }
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case timesInverseLambdaMax, timesMinimaDistance
+    }
+
+    /// Reads an array of values or an object with exactly one scale key.
+    public init(from decoder: any Decoder) throws {
+      let value = try decoder.singleValueContainer().decode(JSONValue.self)
+      if case .array(let items) = value {
+        self = .values(items)
+        return
+      }
+      guard case .object = value else {
+        throw DecodingError.typeMismatch(
+          GridAxis.self,
+          .init(
+            codingPath: decoder.codingPath,
+            debugDescription:
+              "expected an array of values or {\"timesInverseLambdaMax\": [...]} or {\"timesMinimaDistance\": [...]}"
+          ))
+      }
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      let inverse = try c.decodeIfPresent([Double].self, forKey: .timesInverseLambdaMax)
+      let distance = try c.decodeIfPresent([Double].self, forKey: .timesMinimaDistance)
+      switch (inverse, distance) {
+      case (let f?, nil): self = .relative(.timesInverseLambdaMax, f)
+      case (nil, let f?): self = .relative(.timesMinimaDistance, f)
+      case (nil, nil):
+        // No factors: refused by validation as empty, after unknown keys (a misspelt
+        // `timesInverseLambdaMaxx`) are named.
+        self = .relative(.timesInverseLambdaMax, [])
+      default:
+        throw DecodingError.dataCorrupted(
+          .init(
+            codingPath: decoder.codingPath,
+            debugDescription:
+              "give exactly one of timesInverseLambdaMax or timesMinimaDistance (an array of factors)"
+          ))
+      }
+    }
+
+    /// Writes what was read (an array stays an array, so existing configs keep their bytes).
+    public func encode(to encoder: any Encoder) throws {
+      switch self {
+      case .values(let v):
+        var c = encoder.singleValueContainer()
+        try c.encode(v)
+      case .relative(let scale, let factors):
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(
+          factors,
+          forKey: scale == .timesInverseLambdaMax ? .timesInverseLambdaMax : .timesMinimaDistance)
+      }
+    }
+  }
+
+  /// What a relative grid axis multiplies.
+  public enum RelativeScale: String, Sendable, Equatable {
+    /// `c/λ_max`: λ_max the largest eigenvalue of the Hessian at the problem's start saddle
+    /// (GD is stable for η < 2/λ_max).
+    case timesInverseLambdaMax
+    /// `c·d_min`: d_min the distance from the start saddle to the nearest listed minimum.
+    case timesMinimaDistance
+
+    /// The label suffix of a factor (`0.5×λmax⁻¹`, `0.5×dmin`; labels may not contain '/').
+    func label(_ factor: Double) -> String {
+      CanonicalJSON.text(.double(factor)) + (self == .timesInverseLambdaMax ? "×λmax⁻¹" : "×dmin")
+    }
+  }
+
+  /// A problem's known scale, for relative grid axes.
+  public struct ProblemScale: Sendable, Equatable {
+    /// The largest Hessian eigenvalue at the start saddle (nil: not known).
+    public var lambdaMax: Double?
+    /// The distance from the start saddle to the nearest listed minimum (nil: not known).
+    public var minimaDistance: Double?
+    /// A value with both fields given.
+    public init(lambdaMax: Double?, minimaDistance: Double?) {
+      self.lambdaMax = lambdaMax
+      self.minimaDistance = minimaDistance
+    }
   }
 
   /// One concrete optimizer setting after grid expansion.
@@ -72,6 +194,12 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     public var label: String
     /// The optimizer spec (a JSON list of stages).
     public var spec: JSONValue
+    /// The index of its optimizer in the config.
+    public var optimizer: Int = 0
+    /// Its position in the optimizer's grid (grid order: fields sorted, last field fastest).
+    public var point: Int = 0
+    /// Per grid field (sorted by key): the index of this setting's value.
+    public var coordinates: [Int] = []
   }
 
   /// The most trials a study may have unless `allowLarge` (CLI `--allow-large`).
@@ -113,11 +241,75 @@ public struct StudyConfig: Codable, Sendable, Equatable {
   }
 
   /// The number of trials, problems × settings × seeds, computed before anything is
-  /// expanded or run (saturating at `Int.max`).
+  /// expanded or run (saturating at `Int.max`). With `tuningSeeds`: problems × settings ×
+  /// tuning seeds (phase 1) plus problems × optimizers × seeds (phase 2).
   public var trialCount: Int {
     let (a, o1) = problems.count.multipliedReportingOverflow(by: settingCount)
-    let (b, o2) = a.multipliedReportingOverflow(by: Swift.max(seeds, 0))
-    return o1 || o2 ? Int.max : b
+    guard let tuning = tuningSeeds else {
+      let (b, o2) = a.multipliedReportingOverflow(by: Swift.max(seeds, 0))
+      return o1 || o2 ? Int.max : b
+    }
+    let (b, o2) = a.multipliedReportingOverflow(by: Swift.max(tuning, 0))
+    let (c, o3) = (problems.count * optimizers.count).multipliedReportingOverflow(
+      by: Swift.max(seeds, 0))
+    let (d, o4) = b.addingReportingOverflow(c)
+    return o1 || o2 || o3 || o4 ? Int.max : d
+  }
+
+  /// The tuning seeds (1001…1000+n), empty without `tuningSeeds`.
+  public var tuningSeedRange: [Int] {
+    guard let n = tuningSeeds, n >= 1 else { return [] }
+    return Array((Self.tuningSeedBase + 1)...(Self.tuningSeedBase + n))
+  }
+
+  /// The selection rule (nil without `tuningSeeds`).
+  public var selectionRule: SelectionRule? {
+    guard tuningSeeds != nil else { return nil }
+    return SelectionRule(rawValue: selection ?? SelectionRule.medianEscapeCost.rawValue)
+  }
+
+  /// The labels of the report's rows in config order: the setting labels, or with
+  /// `tuningSeeds` the optimizer labels (one row per optimizer: its selected setting).
+  public var reportedLabels: [String] {
+    if tuningSeeds != nil { return optimizers.map(\.label) }
+    return (try? settings().map(\.label)) ?? []
+  }
+
+  /// Each problem's ``scale(ofProblem:registry:)`` when a grid axis is relative (nil entries
+  /// otherwise), for the report.
+  public func relativeScales(registry: Registry = .standard) -> [ProblemScale?] {
+    guard uses(.timesInverseLambdaMax) || uses(.timesMinimaDistance) else {
+      return Array(repeating: nil, count: problems.count)
+    }
+    return problems.indices.map { try? scale(ofProblem: $0, registry: registry) }
+  }
+
+  /// Whether any grid axis of any optimizer is relative to `scale`.
+  func uses(_ scale: RelativeScale) -> Bool {
+    optimizers.contains { o in
+      (o.grid ?? [:]).values.contains {
+        if case .relative(let s, _) = $0 { return s == scale }
+        return false
+      }
+    }
+  }
+
+  /// The known scale of problem `index`: λ_max of the Hessian at its start saddle and the
+  /// distance from that saddle to the nearest listed minimum (closed-form problems started at
+  /// a saddle; the rotation, if any, changes neither).
+  public func scale(ofProblem index: Int, registry: Registry = .standard) throws(SpecError)
+    -> ProblemScale
+  {
+    let p = problems[index]
+    let model = try registry.model(named: p.problem, fields: p.parameters ?? [:])
+    guard (p.start ?? "saddle") == "saddle", let closed = model as? any ClosedFormProblem,
+      let saddle = closed.saddles.first
+    else { return ProblemScale(lambdaMax: nil, minimaDistance: nil) }
+    let lambdaMax = saddle.hessianEigenvalues.last.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+    let distance = closed.minima.map { m in
+      zip(m.point, saddle.point).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    }.filter { $0 > 0 && $0.isFinite }.min()
+    return ProblemScale(lambdaMax: lambdaMax, minimaDistance: distance)
   }
 
   /// What a label accepts, for messages.
@@ -195,6 +387,29 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     if let n = curvePoints, !(2...10_000).contains(n) {
       throw fail("curvePoints", "\(n) is out of range (accepted: 2 ≤ x ≤ 10000)")
     }
+    if let n = tuningSeeds {
+      guard (1...1000).contains(n) else {
+        throw fail("tuningSeeds", "\(n) is out of range (accepted: 1 ≤ x ≤ 1000)")
+      }
+      guard seeds <= Self.tuningSeedBase else {
+        throw fail(
+          "seeds",
+          "\(seeds) reporting seeds would overlap the tuning seeds 1001… (accepted with tuningSeeds: 1 ≤ x ≤ 1000)"
+        )
+      }
+    }
+    if let rule = selection {
+      guard tuningSeeds != nil else {
+        throw fail(
+          "selection", "applies only with tuningSeeds (without it every grid point is reported)")
+      }
+      guard SelectionRule(rawValue: rule) != nil else {
+        throw fail(
+          "selection",
+          "\(Self.quoted(rule)) is not a selection rule (accepted: \(SelectionRule.allCases.map(\.rawValue).joined(separator: ", ")))"
+        )
+      }
+    }
     guard !problems.isEmpty else {
       throw fail("problems", "is empty (a study needs at least one problem)")
     }
@@ -230,8 +445,24 @@ public struct StudyConfig: Codable, Sendable, Equatable {
         )
       }
       optimizerLabels[o.label] = i
-      for (key, values) in (o.grid ?? [:]).sorted(by: { $0.key < $1.key }) where values.isEmpty {
-        throw fail("optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
+      for (key, axis) in (o.grid ?? [:]).sorted(by: { $0.key < $1.key }) {
+        if axis.count == 0 {
+          throw fail("optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
+        }
+        guard case .relative(let scale, let factors) = axis else { continue }
+        let field = "optimizers[\(i)].grid.\(key).\(scale.rawValue)"
+        if let bad = factors.first(where: { !($0 > 0 && $0.isFinite) }) {
+          throw fail(field, "\(bad) is out of range (accepted: factors > 0)")
+        }
+        if Set(factors).count < factors.count {
+          throw fail(field, "lists a factor twice (each grid point once)")
+        }
+        guard tuningSeeds != nil else {
+          throw fail(
+            field,
+            "relative grid values need tuningSeeds (the report rows of a study without tuning are labelled by absolute settings)"
+          )
+        }
       }
     }
     // Count before expanding anything: a grid of 8 keys × 10 values is 10⁸ settings.
@@ -305,6 +536,40 @@ public struct StudyConfig: Codable, Sendable, Equatable {
       }
       layouts[model.layout.segments.map(\.name)] = model.layout
     }
+    var scales: [ProblemScale?] = Array(repeating: nil, count: problems.count)
+    for scale in [RelativeScale.timesInverseLambdaMax, .timesMinimaDistance] where uses(scale) {
+      let o = optimizers.firstIndex { o in
+        (o.grid ?? [:]).values.contains { if case .relative(scale, _) = $0 { true } else { false } }
+      }!
+      for (i, p) in problems.enumerated() {
+        let known: ProblemScale
+        if let cached = scales[i] {
+          known = cached
+        } else {
+          known = try self.scale(ofProblem: i, registry: registry)
+        }
+        scales[i] = known
+        let value = scale == .timesInverseLambdaMax ? known.lambdaMax : known.minimaDistance
+        if value == nil {
+          let what =
+            scale == .timesInverseLambdaMax
+            ? "no known Hessian spectrum at its start saddle (a positive λ_max)"
+            : "no known minimum at a positive distance from its start saddle"
+          throw fail(
+            "problems[\(i)]",
+            "'\(p.problem)' has \(what), but optimizers[\(o)].grid uses \(scale.rawValue) (accepted: closed-form problems started at a listed saddle with known \(scale == .timesInverseLambdaMax ? "eigenvalues" : "minima"); or absolute grid values)"
+          )
+        }
+      }
+    }
+    if selectionRule == .medianEscapeCost,
+      let i = problems.firstIndex(where: { $0.escapeDelta == nil })
+    {
+      throw fail(
+        "problems[\(i)].escapeDelta",
+        "is missing: selection 'median-escape-cost' needs an escape criterion on every problem (accepted: give escapeDelta, or selection 'final-loss')"
+      )
+    }
     var labels: [String: String] = [:]
     for (i, optimizer) in optimizers.enumerated() {
       let expanded: [Setting]
@@ -336,11 +601,33 @@ public struct StudyConfig: Codable, Sendable, Equatable {
           }
         }
       }
+      // Relative axes: the values each problem resolves them to must build too.
+      guard (optimizer.grid ?? [:]).values.contains(where: { $0.count > 0 && !$0.isLiteral })
+      else { continue }
+      for (p, scale) in scales.enumerated() {
+        guard let scale else { continue }
+        let resolved: [Setting]
+        do {
+          resolved = try expand(optimizer, index: i, scale: scale)
+        } catch {
+          throw error.at(source)
+        }
+        for setting in resolved {
+          do {
+            _ = try registry.optimizer(from: setting.spec, allowLarge: allowLarge)
+          } catch {
+            throw error.at(
+              "\(source), optimizer '\(setting.label)' on problems[\(p)] (optimizers[\(i)].spec)")
+          }
+        }
+      }
     }
   }
 
   /// Every optimizer setting, grids expanded in field order. Check ``trialCount`` first: a
-  /// grid's settings are the product of its value counts.
+  /// grid's settings are the product of its value counts. Relative axes are resolved at scale 1
+  /// here (their labels are right, their values are not what a trial runs: see
+  /// ``settings(problem:registry:)``).
   public func settings() throws(SpecError) -> [Setting] {
     var out: [Setting] = []
     for (i, optimizer) in optimizers.enumerated() {
@@ -349,27 +636,69 @@ public struct StudyConfig: Codable, Sendable, Equatable {
     return out
   }
 
-  func expand(_ optimizer: OptimizerSpec, index i: Int) throws(SpecError) -> [Setting] {
-    guard let grid = optimizer.grid, !grid.isEmpty else {
-      return [Setting(label: optimizer.label, spec: optimizer.spec)]
+  /// Every optimizer setting as the trials of problem `problem` run it: relative grid axes
+  /// resolved with the problem's ``scale(ofProblem:registry:)``.
+  public func settings(problem: Int, registry: Registry = .standard) throws(SpecError)
+    -> [Setting]
+  {
+    let relative = optimizers.contains { o in
+      (o.grid ?? [:]).values.contains { !$0.isLiteral }
     }
-    var combos: [[(String, JSONValue)]] = [[]]
+    guard relative else { return try settings() }
+    let scale = try self.scale(ofProblem: problem, registry: registry)
+    var out: [Setting] = []
+    for (i, optimizer) in optimizers.enumerated() {
+      out += try expand(optimizer, index: i, scale: scale)
+    }
+    return out
+  }
+
+  func expand(
+    _ optimizer: OptimizerSpec, index i: Int,
+    scale: ProblemScale = ProblemScale(lambdaMax: 1, minimaDistance: 1)
+  ) throws(SpecError) -> [Setting] {
+    guard let grid = optimizer.grid, !grid.isEmpty else {
+      return [Setting(label: optimizer.label, spec: optimizer.spec, optimizer: i)]
+    }
+    // Per field: (label text, value) pairs.
+    var axes: [(key: String, values: [(String, JSONValue)])] = []
     for key in grid.keys.sorted() {
-      let values = grid[key]!
+      let values: [(String, JSONValue)]
+      switch grid[key]! {
+      case .values(let v): values = v.map { ("\($0)", $0) }
+      case .relative(let s, let factors):
+        let unit =
+          (s == .timesInverseLambdaMax ? scale.lambdaMax.map { 1 / $0 } : scale.minimaDistance)
+        guard let unit else {
+          throw SpecError(
+            field: "optimizers[\(i)].grid.\(key)",
+            "the problem has no known \(s == .timesInverseLambdaMax ? "λ_max" : "minimum distance") for \(s.rawValue)"
+          )
+        }
+        values = factors.map { (s.label($0), .double($0 * unit)) }
+      }
       guard !values.isEmpty else {
         throw SpecError(field: "optimizers[\(i)].grid.\(key)", "is empty (give at least one value)")
       }
-      combos = combos.flatMap { c in values.map { c + [(key, $0)] } }
+      axes.append((key, values))
+    }
+    var combos: [[Int]] = [[]]
+    for axis in axes {
+      combos = combos.flatMap { c in axis.values.indices.map { c + [$0] } }
     }
     var out: [Setting] = []
-    for combo in combos {
+    for (point, combo) in combos.enumerated() {
       var spec = optimizer.spec
-      for (key, value) in combo {
-        spec = try Self.setting(spec, key, to: value, index: i)
+      for (axis, index) in zip(axes, combo) {
+        spec = try Self.setting(spec, axis.key, to: axis.values[index].1, index: i)
       }
-      let suffix = combo.map { "\($0.0.split(separator: ".").last!)=\($0.1)" }
-        .joined(separator: ",")
-      out.append(Setting(label: "\(optimizer.label)[\(suffix)]", spec: spec))
+      let suffix = zip(axes, combo).map { axis, index in
+        "\(axis.key.split(separator: ".").last!)=\(axis.values[index].0)"
+      }.joined(separator: ",")
+      out.append(
+        Setting(
+          label: "\(optimizer.label)[\(suffix)]", spec: spec, optimizer: i, point: point,
+          coordinates: combo))
     }
     return out
   }

@@ -184,11 +184,13 @@ public struct StudyDirectory: Sendable {
         "study.json changed: the previous config is kept as \(kept); finished trials with "
         + "unchanged definitions are reused"
     }
-    try FileOutput.write(configData, to: configPath)
+    // directory.json first: a runner starting meanwhile must never see study.json without it
+    // (it would take the directory for an old layout).
     var info = existing ?? StudyDirectoryInfo(format: Self.format)
     info.shard = shard.map { $0.0 + 1 }
     info.shards = shard?.1
     if existing != info { try writeInfo(info) }
+    try FileOutput.write(configData, to: configPath)
     for folder in [url, trials, claims, timing] { removeStaleTemporaries(in: folder, age: tmpAge) }
     return note
   }

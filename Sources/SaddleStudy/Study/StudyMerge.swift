@@ -14,25 +14,50 @@ public struct StudyStatus: Sendable {
   public var missing: [String]
   /// Trials a live runner has claimed.
   public var running: Int
+  /// With `tuningSeeds`: per phase (`tuning`, `reporting`) the trials done and the total
+  /// (reporting trials of pairs whose tuning is not done count as not done); empty otherwise.
+  public var phases: [(phase: StudyRunner.Phase, done: Int, total: Int)] = []
 }
 
 extension StudyRunner {
   /// Counts the finished trials of shard `shard` (0-based) of `shards` in ``directory``.
   public func status(shard: Int = 0, of shards: Int = 1) throws -> StudyStatus {
     var seen = Set<String>()
-    var index = 0
     var missing: [String] = []
     var running = 0
-    try forEachTrial { trial in
-      defer { index += 1 }
-      guard index % shards == shard, seen.insert(trial.key).inserted else { return }
-      if case .done = store.readTrial(key: trial.key, definition: trial.definition) { return }
+    var perPhase: [StudyRunner.Phase: (done: Int, total: Int)] = [:]
+    var waitingSlots = 0
+    try forEachTrial(
+      waiting: { p, o in
+        // The reporting trials of a pair whose tuning is not done: not yet defined.
+        for seed in 1...config.seeds {
+          let index = (p * config.optimizers.count + o) * config.seeds + seed - 1
+          guard index % shards == shard else { continue }
+          waitingSlots += 1
+          missing.append("\(config.problems[p].label)/\(config.optimizers[o].label)/\(seed)")
+        }
+      }
+    ) { trial in
+      guard trial.index % shards == shard, seen.insert(trial.key).inserted else { return }
+      perPhase[trial.phase, default: (0, 0)].total += 1
+      if case .done = store.readTrial(key: trial.key, definition: trial.definition) {
+        perPhase[trial.phase, default: (0, 0)].done += 1
+        return
+      }
       missing.append(trial.id)
       if store.isClaimed(trial.key, expiry: claimExpiry) { running += 1 }
     }
-    return StudyStatus(
-      shard: shards > 1 ? (shard + 1, shards) : nil, done: seen.count - missing.count,
-      total: seen.count, missing: missing, running: running)
+    var status = StudyStatus(
+      shard: shards > 1 ? (shard + 1, shards) : nil,
+      done: seen.count - (missing.count - waitingSlots), total: seen.count + waitingSlots,
+      missing: missing, running: running)
+    if config.tuningSeeds != nil {
+      perPhase[.reporting, default: (0, 0)].total += waitingSlots
+      status.phases = StudyRunner.Phase.allCases.map {
+        ($0, perPhase[$0]?.done ?? 0, perPhase[$0]?.total ?? 0)
+      }
+    }
+    return status
   }
 }
 
@@ -84,7 +109,9 @@ public enum StudyMerge {
     }
     guard let first else { throw StudyDirectoryError("merge: give at least one shard directory") }
     let config = try StudyConfig.load(first.data, registry: registry)
-    let runner = StudyRunner(config: config, directory: target, registry: registry)
+    var runner = StudyRunner(config: config, directory: target, registry: registry)
+    // Phase 2 of a tuning study is defined by the tuning trials, wherever they are.
+    runner.tuningSources = sources
     var expected: [String: JSONValue] = [:]
     var ids: [String: String] = [:]
     for trial in try runner.trials() where expected[trial.key] == nil {
@@ -143,8 +170,9 @@ public enum StudyMerge {
       missingShards = (1...n).filter { !given.contains($0) }
       for (url, info) in infos {
         guard let k = info.shard else { continue }
-        let status = try StudyRunner(config: config, directory: url, registry: registry)
-          .status(shard: k - 1, of: n)
+        var shardRunner = StudyRunner(config: config, directory: url, registry: registry)
+        shardRunner.tuningSources = sources
+        let status = try shardRunner.status(shard: k - 1, of: n)
         if status.done < status.total {
           incomplete.append("shard \(k) ('\(url.path)') has \(status.done) of \(status.total)")
         }

@@ -77,7 +77,7 @@ extension StudyReport {
         lines.append("| \(method) | " + cells.joined(separator: " | ") + " |")
       }
     }
-    return lines.joined(separator: "\n") + "\n"
+    return Self.inserting(tuningSection ?? "", into: lines.joined(separator: "\n") + "\n")
   }
 
   func kmCell(_ m: KaplanMeier.Median, censor: Double?) -> (estimate: String, interval: String) {

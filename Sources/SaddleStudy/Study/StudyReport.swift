@@ -68,6 +68,10 @@ public struct StudyReport: Sendable {
   /// Per row (parallel to ``rows``): the mean curves for the figures.
   var rowCurves: [RowCurves]
 
+  /// The Tuning section of a study with `tuningSeeds` (``tuningMarkdown(config:choices:scales:)``),
+  /// inserted after the main table by ``markdown(title:)``; nil otherwise.
+  public var tuningSection: String? = nil
+
   /// Groups `results` by problem and optimizer. Rows follow `config` (its problems, then its
   /// settings, in order); labels the config does not list (or every label, without a config)
   /// follow in numeric-aware order (`[period=1]` before `[period=10]`). `baseline` (default:
@@ -91,7 +95,7 @@ public struct StudyReport: Sendable {
     let problemOrder = ordered(
       results.map(\.problem), first: config?.problems.map(\.label) ?? [])
     let settingOrder = ordered(
-      results.map(\.optimizer), first: (try? config?.settings().map(\.label)) ?? [])
+      results.map(\.optimizer), first: config?.reportedLabels ?? [])
     // Report order: problems, settings, seeds (the order a study directory is read in).
     let problemIndex = Dictionary(
       problemOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -132,16 +136,15 @@ public struct StudyReport: Sendable {
     var settings: [String] = []
     var seenProblems = Set<String>()
     var seenSettings = Set<String>()
-    let missing = try runner.forEachResult { r, key in
+    let missing = try runner.forEachResult(phase: .reporting) { r, key in
       builder.first(r, key: key)
       if seenProblems.insert(r.problem).inserted { problems.append(r.problem) }
       if seenSettings.insert(r.optimizer).inserted { settings.append(r.optimizer) }
     }
     builder.beginSecondPass()
-    try runner.forEachResult { r, _ in builder.second(r) }
+    try runner.forEachResult(phase: .reporting) { r, _ in builder.second(r) }
     let configProblems = config.problems.map(\.label).filter(seenProblems.contains)
-    let configSettings = ((try? config.settings().map(\.label)) ?? []).filter(
-      seenSettings.contains)
+    let configSettings = config.reportedLabels.filter(seenSettings.contains)
     self.init(
       builder: builder, problemOrder: configProblems, settingOrder: configSettings,
       budget: config.budget.cost.map(Double.init), config: config, baseline: baseline)

@@ -71,6 +71,10 @@ public struct StudyRunner: Sendable {
   /// Whether `run` waits for trials that another live runner has claimed (polling twice a
   /// second, taking over claims that go stale) instead of returning without them.
   public var waitForClaims = true
+  /// Other study directories (e.g. the shards of a Slurm job, `OUT/shards/*`) whose trial
+  /// files supply tuning trials this directory does not hold: the selection of phase 2 reads
+  /// them (checked against their definitions), nothing is written there.
+  public var tuningSources: [URL] = []
   /// Where one-line notes go (a corrupt trial file moved aside, a changed config).
   public var log: @Sendable (String) -> Void = { message in
     FileHandle.standardError.write(Data(("saddle: " + message + "\n").utf8))
@@ -81,6 +85,16 @@ public struct StudyRunner: Sendable {
     self.config = config
     self.directory = directory
     self.registry = registry
+  }
+
+  /// The phases of a study with `tuningSeeds`: every grid point on the tuning seeds, then the
+  /// selected point per optimizer and problem on the reporting seeds. A study without
+  /// `tuningSeeds` has only reporting trials.
+  public enum Phase: String, Sendable, CaseIterable {
+    /// Phase 1: every grid point on the tuning seeds 1001…1000+n.
+    case tuning
+    /// Phase 2 (or the whole study without tuning): the reported trials.
+    case reporting
   }
 
   /// One trial to run.
@@ -97,6 +111,11 @@ public struct StudyRunner: Sendable {
     public var definition: JSONValue
     /// `definition`'s key: the trial's file is `trials/<key>.json`.
     public var key: String
+    /// The phase the trial belongs to.
+    public var phase: Phase = .reporting
+    /// Its position within its phase's full enumeration (shards take every n-th): the same in
+    /// every runner, whatever is selected or restricted.
+    public var index: Int = 0
   }
 
   /// Every trial of the study, in a fixed order (problems, then settings, then seeds).
@@ -108,25 +127,66 @@ public struct StudyRunner: Sendable {
 
   /// Calls `body` with each trial in ``trials()`` order, building one definition at a time
   /// (so a pass over 10⁶ trials holds one definition, not all of them); `problem` restricts
-  /// to one problem.
+  /// to one problem, `phase` to one phase. With `tuningSeeds`, phase 2 holds the selected
+  /// setting of each optimizer and problem whose tuning trials are all done (in ``directory``
+  /// or ``tuningSources``), labelled by the optimizer; `waiting` is called for the others.
   public func forEachTrial(
-    problem only: Int? = nil, _ body: (Trial) throws -> Void
+    problem only: Int? = nil, phase: Phase? = nil,
+    waiting: ((_ problem: Int, _ optimizer: Int) -> Void)? = nil,
+    _ body: (Trial) throws -> Void
   ) throws(SpecError) {
-    let settings = try config.settings()
-    for (p, problem) in config.problems.enumerated() where only == nil || only == p {
-      for setting in settings {
-        for seed in 1...config.seeds {
-          let definition = TrialDefinition.make(
-            problem: problem, setting: setting, seed: seed, config: config)
-          let trial = Trial(
-            id: "\(problem.label)/\(setting.label)/\(seed)", problemIndex: p, setting: setting,
-            seed: seed, definition: definition, key: TrialDefinition.key(definition))
-          do {
-            try body(trial)
-          } catch let error as SpecError {
-            throw error
-          } catch {
-            throw SpecError(location: "study", "\(error)")
+    func call(_ trial: Trial) throws(SpecError) {
+      do {
+        try body(trial)
+      } catch let error as SpecError {
+        throw error
+      } catch {
+        throw SpecError(location: "study", "\(error)")
+      }
+    }
+    guard config.tuningSeeds != nil else {
+      guard phase != .tuning else { return }
+      let settings = try config.settings()
+      for (p, _) in config.problems.enumerated() where only == nil || only == p {
+        for (s, setting) in settings.enumerated() {
+          for seed in 1...config.seeds {
+            try call(
+              makeTrial(
+                problem: p, setting: setting, seed: seed, label: setting.label, phase: .reporting,
+                index: (p * settings.count + s) * config.seeds + seed - 1))
+          }
+        }
+      }
+      return
+    }
+    if phase != .reporting {
+      let seeds = config.tuningSeedRange
+      for p in config.problems.indices where only == nil || only == p {
+        let settings = try config.settings(problem: p, registry: registry)
+        for (s, setting) in settings.enumerated() {
+          for (k, seed) in seeds.enumerated() {
+            try call(
+              makeTrial(
+                problem: p, setting: setting, seed: seed, label: setting.label, phase: .tuning,
+                index: (p * settings.count + s) * seeds.count + k))
+          }
+        }
+      }
+    }
+    if phase != .tuning {
+      let choices = try tuningChoices(problem: only)
+      for p in config.problems.indices where only == nil || only == p {
+        for (o, optimizer) in config.optimizers.enumerated() {
+          guard let choice = choices[p][o] else {
+            waiting?(p, o)
+            continue
+          }
+          for seed in 1...config.seeds {
+            try call(
+              makeTrial(
+                problem: p, setting: choice.choice.setting, seed: seed, label: optimizer.label,
+                phase: .reporting,
+                index: (p * config.optimizers.count + o) * config.seeds + seed - 1))
           }
         }
       }
@@ -135,7 +195,7 @@ public struct StudyRunner: Sendable {
 
   /// The trials of shard `shard` (0-based) of `shards`: every `shards`-th trial of ``trials()``.
   public func trials(shard: Int, of shards: Int) throws(SpecError) -> [Trial] {
-    try trials().enumerated().filter { $0.offset % shards == shard }.map(\.element)
+    try trials().filter { $0.index % shards == shard }
   }
 
   /// A file name for a label (safe characters only, plus a hash to keep labels distinct).
@@ -154,8 +214,14 @@ public struct StudyRunner: Sendable {
   /// Runs the trials of shard `shard` of `shards` that have no result file yet; returns how
   /// many this runner computed and how many were done already (by an earlier run or another
   /// runner). Unreadable trial files are moved to `trials/corrupt/` and run again.
+  ///
+  /// With `tuningSeeds`, phase 1 (tuning) runs first, then phase 2 for every optimizer and
+  /// problem whose tuning trials are all done; `phase` runs one phase only (a Slurm array per
+  /// phase). `.reporting` refuses to start while a tuning trial is missing from ``directory``
+  /// and ``tuningSources``.
   public func run(
-    shard: Int = 0, of shards: Int = 1, progress: (@Sendable (StudyProgress) -> Void)? = nil
+    shard: Int = 0, of shards: Int = 1, phase: Phase? = nil,
+    progress: (@Sendable (StudyProgress) -> Void)? = nil
   ) throws -> (ran: Int, skipped: Int) {
     let store = self.store
     if let note = try store.prepare(
@@ -163,14 +229,54 @@ public struct StudyRunner: Sendable {
     {
       log(note)
     }
+    guard config.tuningSeeds != nil else {
+      return try runPhase(nil, shard: shard, of: shards, progress: progress)
+    }
+    var ran = 0
+    var skipped = 0
+    if phase != .reporting {
+      let r = try runPhase(.tuning, shard: shard, of: shards, progress: progress)
+      ran += r.ran
+      skipped += r.skipped
+    }
+    if phase != .tuning {
+      var waiting = 0
+      if phase == .reporting {
+        try forEachTrial(phase: .tuning) { trial in
+          if readAnywhere(trial) == nil { waiting += 1 }
+        }
+      }
+      if waiting > 0 {
+        throw SpecError(
+          location: "study",
+          "phase reporting: \(waiting) tuning trials are missing (run the tuning phase first; a Slurm shard reads the others' with --tuning-from)"
+        )
+      }
+      let r = try runPhase(.reporting, shard: shard, of: shards, progress: progress)
+      ran += r.ran
+      skipped += r.skipped
+      var pairs = 0
+      try forEachTrial(phase: .reporting, waiting: { _, _ in pairs += 1 }) { _ in }
+      if pairs > 0 {
+        log(
+          "\(pairs) optimizer × problem pairs wait for tuning trials of other shards: their reporting trials run once those are done (saddle study run --phase reporting --tuning-from DIR)"
+        )
+      }
+    }
+    return (ran, skipped)
+  }
+
+  func runPhase(
+    _ phase: Phase?, shard: Int, of shards: Int, progress: (@Sendable (StudyProgress) -> Void)?
+  ) throws -> (ran: Int, skipped: Int) {
+    let store = self.store
     // One computation per distinct definition (two labels may name the same trial).
     var seen = Set<String>()
-    var index = 0
     var pending: [Trial] = []
     var moveFailure: (any Error)?
-    try forEachTrial { trial in
-      defer { index += 1 }
-      guard index % shards == shard, seen.insert(trial.key).inserted, moveFailure == nil else {
+    try forEachTrial(phase: phase) { trial in
+      guard trial.index % shards == shard, seen.insert(trial.key).inserted, moveFailure == nil
+      else {
         return
       }
       switch store.readTrial(key: trial.key, definition: trial.definition) {
@@ -334,28 +440,28 @@ public struct StudyRunner: Sendable {
 
   /// Calls `body` with each finished trial of the study in `directory` (in ``trials()``
   /// order, a trial that appears under two labels once per label), reading one trial file at a
-  /// time; trials with no file are counted, not passed. A trial file that is unreadable (strict
-  /// JSON: duplicate keys, trailing commas, unknown fields), of an unknown format, or that
-  /// holds another definition is a `SpecError` naming the file and the field. `problem`
-  /// restricts to one problem (an index into the config's problems). Returns the number of
-  /// missing trials.
+  /// time; trials with no valid file are counted, not passed. `problem` restricts to one
+  /// problem (an index into the config's problems), `phase` to one phase (the report reads
+  /// `.reporting`: every trial of a study without tuning). Returns the number of missing
+  /// trials (with tuning: also the reporting trials of pairs whose tuning is not done).
   @discardableResult
   public func forEachResult(
-    problem: Int? = nil, _ body: (TrialResult) throws -> Void
+    problem: Int? = nil, phase: Phase? = nil, _ body: (TrialResult) throws -> Void
   ) throws -> Int {
-    try forEachResult(problem: problem) { result, _ in try body(result) }
+    try forEachResult(problem: problem, phase: phase) { result, _ in try body(result) }
   }
 
-  /// `forEachResult(problem:_:)` with each trial's key
-  /// (`trials/<key>.json`).
+  /// `forEachResult(problem:phase:_:)` with each trial's key (`trials/<key>.json`).
   @discardableResult
   public func forEachResult(
-    problem: Int? = nil, _ body: (TrialResult, String) throws -> Void
+    problem: Int? = nil, phase: Phase? = nil, _ body: (TrialResult, String) throws -> Void
   ) throws -> Int {
     let store = self.store
     var missing = 0
     var failure: (any Error)?
-    try forEachTrial(problem: problem) { trial in
+    try forEachTrial(
+      problem: problem, phase: phase, waiting: { _, _ in missing += config.seeds }
+    ) { trial in
       guard failure == nil else { return }
       let stored: StoredResult
       switch store.readTrial(key: trial.key, definition: trial.definition) {
@@ -370,14 +476,7 @@ public struct StudyRunner: Sendable {
         stored = result
       }
       do {
-        try body(
-          TrialResult(
-            id: trial.id, problem: config.problems[trial.problemIndex].label,
-            optimizer: trial.setting.label, seed: trial.seed, finalLoss: stored.finalLoss,
-            escapeCost: stored.escapeCost, counts: stored.counts, steps: stored.steps,
-            curve: stored.curve, failure: stored.failure, heldOut: stored.heldOut,
-            heldOutMetrics: stored.heldOutMetrics),
-          trial.key)
+        try body(result(trial, stored), trial.key)
       } catch {
         failure = error
       }
@@ -386,8 +485,10 @@ public struct StudyRunner: Sendable {
     return missing
   }
 
-  /// Every finished trial of the study in `directory` (also after merging shards), with labels
-  /// from its `study.json`.
+  /// Every finished reported trial of the study in `directory` (also after merging shards),
+  /// with labels from its `study.json`: with `tuningSeeds`, the selected settings on the
+  /// reporting seeds labelled by optimizer (the tuning trials are
+  /// ``forEachResult(problem:phase:_:)`` with `.tuning`).
   public static func results(in directory: URL, registry: Registry = .standard) throws
     -> [TrialResult]
   {
@@ -396,7 +497,9 @@ public struct StudyRunner: Sendable {
     }
     let config = try StudyConfig.load(data, registry: registry)
     var out: [TrialResult] = []
-    try StudyRunner(config: config, directory: directory, registry: registry).forEachResult {
+    try StudyRunner(config: config, directory: directory, registry: registry).forEachResult(
+      phase: .reporting
+    ) {
       out.append($0)
     }
     return out
