@@ -1,3 +1,5 @@
+import SaddleCore
+
 /// The closed-form problems by registry name, for configs and the command line.
 ///
 /// ```swift
@@ -84,6 +86,18 @@ public enum ProblemCatalog {
       "as spectrum-saddle-uniform, positive eigenvalues in three clusters at gap, √(gap·λ_max), λ_max",
   ]
 
+  /// The schema of problem `name` (its summary and parameters, each with its default, range
+  /// and doc): what `saddle list` prints and the registry (``Registry/standard``) lists.
+  public static func schema(of name: String) -> StageSchema? {
+    guard let entry = entries.first(where: { $0.name == name }) else { return nil }
+    return StageSchema(
+      name, summary: summary(of: name) ?? "closed-form test problem",
+      parameters: entry.parameters)
+  }
+
+  /// Every problem's schema, in table order.
+  public static var schemas: [StageSchema] { names.compactMap(schema(of:)) }
+
   /// Each problem's parameters with their defaults and accepted ranges, for `saddle list` and
   /// documentation.
   public static func describe() -> [(
@@ -103,8 +117,11 @@ public enum ProblemCatalog {
 // MARK: - Specification
 
 extension ProblemCatalog {
-  /// One accepted parameter: a default and a range (bounds open or closed, integer or real).
-  struct Parameter: Sendable {
+  /// One accepted parameter: a default and a range (bounds open or closed, integer or real),
+  /// and a one-line doc. A ``ParameterDeclaration`` like a stage's parameters: `saddle list`
+  /// and ``ProblemCatalog/schema(of:)`` read its ``spec``, and values are checked against its
+  /// ``range`` (the stages' ``NumericRange``).
+  struct Parameter: ParameterDeclaration {
     var name: String
     var defaultValue: Double?
     var defaultText: String
@@ -113,6 +130,33 @@ extension ProblemCatalog {
     var upper: Double
     var upperInclusive: Bool
     var integral: Bool
+    var doc: String = ""
+
+    /// The bounds as a ``NumericRange``.
+    var range: NumericRange {
+      switch (lower == -.infinity, upper == .infinity) {
+      case (true, true): return .any
+      case (false, true): return lowerInclusive ? .atLeast(lower) : .greaterThan(lower)
+      case (true, false): return upperInclusive ? .atMost(upper) : .lessThan(upper)
+      case (false, false):
+        switch (lowerInclusive, upperInclusive) {
+        case (true, true): return .closed(lower, upper)
+        case (true, false): return .halfOpen(lower, upper)
+        case (false, false): return .open(lower, upper)
+        case (false, true): return .openClosed(lower, upper)
+        }
+      }
+    }
+
+    /// The declaration `saddle list` prints: the range in the catalog's notation
+    /// (``rangeText``), the default and the doc.
+    var spec: ParameterSpec {
+      var spec = ParameterSpec(
+        name, kind: integral ? .integer(range) : .number(range), defaultText: defaultText,
+        doc: doc)
+      spec.acceptedText = rangeText
+      return spec
+    }
 
     /// The accepted range in the notation of stage parameters (`saddle list` uses one):
     /// `> 0`, `≥ 0`, `0 < x ≤ 1`, `integer 1 ≤ x ≤ 64`, `any finite number`.
@@ -131,9 +175,7 @@ extension ProblemCatalog {
     func accepts(_ v: Double) -> Bool {
       guard v.isFinite else { return false }
       if integral && v.rounded() != v { return false }
-      let aboveLower = lowerInclusive ? v >= lower : v > lower
-      let belowUpper = upperInclusive ? v <= upper : v < upper
-      return aboveLower && belowUpper
+      return range.contains(v)
     }
 
     /// Integers as integers (`2^53` by name), other values in 6 significant digits.
@@ -144,22 +186,24 @@ extension ProblemCatalog {
 
     static func real(
       _ name: String, _ value: Double?, default text: String? = nil, above lower: Double = 0,
-      orEqual: Bool = false, below upper: Double = .infinity, upToAndIncluding: Bool = false
+      orEqual: Bool = false, below upper: Double = .infinity, upToAndIncluding: Bool = false,
+      doc: String = ""
     ) -> Parameter {
       Parameter(
         name: name, defaultValue: value, defaultText: text ?? value.map(format) ?? "none",
         lower: lower, lowerInclusive: orEqual, upper: upper, upperInclusive: upToAndIncluding,
-        integral: false)
+        integral: false, doc: doc)
     }
 
     static func integer(
-      _ name: String, _ value: Int?, default text: String? = nil, in range: ClosedRange<Int>
+      _ name: String, _ value: Int?, default text: String? = nil, in range: ClosedRange<Int>,
+      doc: String = ""
     ) -> Parameter {
       Parameter(
         name: name, defaultValue: value.map(Double.init),
         defaultText: text ?? value.map(String.init) ?? "none", lower: Double(range.lowerBound),
         lowerInclusive: true, upper: Double(range.upperBound), upperInclusive: true,
-        integral: true)
+        integral: true, doc: doc)
     }
   }
 
