@@ -190,8 +190,9 @@ public struct Registry: Sendable {
       schema: schema, makeStage: { AnyUpdateRule(try factory($0)) }, makeModel: nil)
   }
 
-  /// Registers an elementwise update rule described by `schema` (see
-  /// ``register(rule:_:)-(StageSchema,_)``).
+  /// Registers an elementwise update rule described by `schema`: consecutive elementwise stages
+  /// run as one blocked pass over memory (inlinable, so a rule from another module runs its
+  /// kernel specialized).
   @inlinable
   public mutating func register<R: ElementwiseUpdateRule>(
     rule schema: StageSchema, _ factory: @escaping @Sendable (StageParameters) throws -> R

@@ -154,7 +154,9 @@ extension NoisyCompressedSGD: SchemaDeclaring {
       learningRate: try p.read(Parameters.learningRate),
       compressor: kind == "top-k" ? .topK(k) : .randomK(k),
       noise: try p.read(Parameters.noise),
-      errorFeedback: try p.read(Parameters.errorFeedback.defaulting(to: kind == "top-k")),
+      errorFeedback: try p.read(
+        Parameters.errorFeedback.defaulting(
+          to: kind == "top-k", text: Parameters.errorFeedback.spec.defaultText)),
       resetPeriod: reset == 0 ? nil : reset)
   }
 }
