@@ -35,7 +35,7 @@ enum ListCommand {
     if parameters.isEmpty { print("  (none)") }
     for p in parameters {
       let value = given[p.name].map { "\($0) (given)" } ?? p.defaultValue
-      print("  \(p.name) = \(value)   (\(p.accepted))")
+      print("  \(p.name) = \(value)   (\(p.accepted))" + (p.doc.isEmpty ? "" : " — \(p.doc)"))
     }
     print("SEGMENTS (name, offset, count) — the names a stage's \"segments\" accepts")
     let width = max(4, model.layout.segments.map(\.name.count).max() ?? 0)

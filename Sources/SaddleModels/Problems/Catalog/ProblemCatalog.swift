@@ -250,7 +250,8 @@ extension ProblemCatalog {
     var build: @Sendable (Arguments) throws -> any ClosedFormProblem
   }
 
-  static let seedParameter = Parameter.integer("seed", 0, in: 0...(1 << 53))
+  static let seedParameter = Parameter.integer(
+    "seed", 0, in: 0...(1 << 53), doc: "seed of the random instance")
 
   static let entries: [Entry] =
     tableEntries + SpectrumSaddle.Shape.allCases.map(spectrumEntry) + seedMethodEntries
@@ -260,10 +261,16 @@ extension ProblemCatalog {
     Entry(
       name: "\(SpectrumSaddle.name)-\(shape.rawValue)",
       parameters: [
-        .integer("dimension", 500, in: 2...4096),
-        .integer("negatives", 1, default: "1 (fewer than dimension)", in: 1...4095),
-        .real("lambdaMin", 1e-2), .real("gap", 1e-2), .real("lambdaMax", 1),
-        .real("mu", nil, default: "lambdaMin (deepest minima at distance 1)"), seedParameter,
+        .integer("dimension", 500, in: 2...4096, doc: "dimension n"),
+        .integer(
+          "negatives", 1, default: "1 (fewer than dimension)", in: 1...4095,
+          doc: "negative eigenvalues k"),
+        .real("lambdaMin", 1e-2, doc: "most negative eigenvalue −λ_min"),
+        .real("gap", 1e-2, doc: "smallest positive eigenvalue"),
+        .real("lambdaMax", 1, doc: "largest eigenvalue λ_max (≥ gap)"),
+        .real(
+          "mu", nil, default: "lambdaMin (deepest minima at distance 1)",
+          doc: "quartic coefficient μ"), seedParameter,
       ],
       build: { arguments in
         let dimension = try arguments.integer("dimension")
@@ -284,19 +291,26 @@ extension ProblemCatalog {
 
   static let tableEntries: [Entry] = [
     Entry(
-      name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
+      name: HyperbolicSaddle.name,
+      parameters: [
+        .real("a", 1, doc: "curvature 2a along x"), .real("b", 1, doc: "curvature −2b along y"),
+      ],
       build: { try HyperbolicSaddle(a: $0.real("a"), b: $0.real("b")) }),
     Entry(name: QuarticDoubleWell.name, parameters: [], build: { _ in QuarticDoubleWell() }),
     Entry(name: TwoWell.name, parameters: [], build: { _ in TwoWell() }),
     Entry(name: MonkeySaddle.name, parameters: [], build: { _ in MonkeySaddle() }),
     Entry(
-      name: ScalarFactorization.name, parameters: [.real("target", 1)],
+      name: ScalarFactorization.name,
+      parameters: [.real("target", 1, doc: "the product c that ab should reach")],
       build: { try ScalarFactorization(target: $0.real("target")) }),
     Entry(
       name: MatrixFactorization.name,
       parameters: [
-        .integer("m", 4, in: 1...64), .integer("n", 3, in: 1...64),
-        .integer("rank", 2, default: "2 (at most min(m, n))", in: 1...64), seedParameter,
+        .integer("m", 4, in: 1...64, doc: "rows of M"),
+        .integer("n", 3, in: 1...64, doc: "columns of M"),
+        .integer(
+          "rank", 2, default: "2 (at most min(m, n))", in: 1...64, doc: "rank r of the factors"),
+        seedParameter,
       ],
       build: { arguments in
         let m = try arguments.integer("m")
@@ -308,7 +322,8 @@ extension ProblemCatalog {
     Entry(
       name: SymmetricFactorization.name,
       parameters: [
-        .integer("n", 4, in: 1...64), .integer("rank", 2, default: "2 (at most n)", in: 1...64),
+        .integer("n", 4, in: 1...64, doc: "size of M"),
+        .integer("rank", 2, default: "2 (at most n)", in: 1...64, doc: "rank r of U"),
         seedParameter,
       ],
       build: { arguments in
@@ -320,8 +335,11 @@ extension ProblemCatalog {
     Entry(
       name: DeepLinearNetwork.name,
       parameters: [
-        .integer("depth", 3, in: 1...6), .integer("width", 2, in: 1...6),
-        .integer("samples", nil, default: "none (X = identity)", in: 1...4096), seedParameter,
+        .integer("depth", 3, in: 1...6, doc: "layers L"),
+        .integer("width", 2, in: 1...6, doc: "width of every layer"),
+        .integer(
+          "samples", nil, default: "none (X = identity)", in: 1...4096,
+          doc: "columns of a random X"), seedParameter,
       ],
       build: { arguments in
         try DeepLinearNetwork(
@@ -331,13 +349,17 @@ extension ProblemCatalog {
       }),
     Entry(
       name: Rosenbrock.name,
-      parameters: [.real("a", 1, above: -.infinity), .real("b", 100)],
+      parameters: [
+        .real("a", 1, above: -.infinity, doc: "minimum at (a, a²)"),
+        .real("b", 100, doc: "valley steepness b"),
+      ],
       build: { try Rosenbrock(a: $0.real("a"), b: $0.real("b")) }),
     Entry(
       name: Rastrigin.name,
       parameters: [
-        .integer("dimension", 10, in: 1...10_000_000),
-        .real("amplitude", 10, above: 1 / (2 * Double.pi * Double.pi)),
+        .integer("dimension", 10, in: 1...10_000_000, doc: "dimension n"),
+        .real(
+          "amplitude", 10, above: 1 / (2 * Double.pi * Double.pi), doc: "cosine amplitude A"),
       ],
       build: {
         try Rastrigin(dimension: $0.integer("dimension"), amplitude: $0.real("amplitude"))
@@ -345,9 +367,11 @@ extension ProblemCatalog {
     Entry(
       name: IllConditionedSaddle.name,
       parameters: [
-        .integer("dimension", 10, in: 2...10_000_000),
-        .real("epsilon", 1e-2, below: 1, upToAndIncluding: true),
-        .real("mu", nil, default: "epsilon (minima at x_n = ±1)"),
+        .integer("dimension", 10, in: 2...10_000_000, doc: "dimension n"),
+        .real(
+          "epsilon", 1e-2, below: 1, upToAndIncluding: true,
+          doc: "the negative eigenvalue −ε (the conditioning 1/ε)"),
+        .real("mu", nil, default: "epsilon (minima at x_n = ±1)", doc: "quartic coefficient μ"),
       ],
       build: {
         try IllConditionedSaddle(
@@ -357,8 +381,14 @@ extension ProblemCatalog {
     Entry(
       name: Octopus.name,
       parameters: [
-        .integer("dimension", 5, in: 1...1000), .real("L", Double.exp1, default: "e"),
-        .real("gamma", 1), .real("tau", Double.exp1, default: "e"),
+        .integer("dimension", 5, in: 1...1000, doc: "chained saddles d"),
+        .real(
+          "L", Double.exp1, default: "e",
+          doc: "positive curvature 2L of the directions not yet escaped"),
+        .real("gamma", 1, doc: "negative curvature −2γ at each saddle"),
+        .real(
+          "tau", Double.exp1, default: "e",
+          doc: "width τ of each saddle region (minimum at |xᵢ| = 4τ)"),
       ],
       build: {
         try Octopus(
