@@ -9,20 +9,18 @@ extension Registry {
     return registry
   }()
 
-  /// Registers the closed-form problems of `ProblemCatalog` (and the network models).
+  /// Registers the closed-form problems of `ProblemCatalog` under their schemas (one
+  /// declaration per parameter: `saddle list` and the unknown-field check read it, the catalog
+  /// checks each value against its range), and the network models.
   public mutating func registerStandardModels() {
-    for problem in ProblemCatalog.describe() {
-      let name = problem.name
-      register(model: name, summary: ProblemCatalog.summary(of: name) ?? "closed-form test problem")
-      { p in
+    for schema in ProblemCatalog.schemas {
+      let name = schema.name
+      register(model: schema) { p in
         if p.isDescribing {
-          for parameter in problem.parameters {
-            p.declare(parameter.name, default: parameter.default, accepted: parameter.range)
-          }
           return try ProblemCatalog.make(name, dimension: nil, parameters: [:])
         }
         var values: [String: Double] = [:]
-        let known = problem.parameters.map(\.name)
+        let known = schema.parameters.map(\.name)
         for field in p.givenFields {
           guard known.contains(field) else {
             let hint = closestName(to: field, in: known).map { "; did you mean '\($0)'?" } ?? ""

@@ -19,19 +19,6 @@ enum ListCommand {
     ("schedules", nil, "SCHEDULES (any learningRate may be a number or one of these objects)"),
   ]
 
-  static let schedules: [(name: String, fields: String)] = [
-    ("constant", "{\"schedule\":\"constant\",\"value\":η}"),
-    ("step", "{\"schedule\":\"step\",\"peak\":η,\"every\":k,\"factor\":γ}"),
-    ("exponential", "{\"schedule\":\"exponential\",\"peak\":η,\"rate\":γ}"),
-    ("cosine", "{\"schedule\":\"cosine\",\"peak\":η,\"steps\":T,\"final\":α}"),
-    ("warmup", "{\"schedule\":\"warmup\",\"peak\":η,\"steps\":W}"),
-    (
-      "warmup-cosine",
-      "{\"schedule\":\"warmup-cosine\",\"peak\":η,\"warmup\":W,\"steps\":T,\"final\":α}"
-    ),
-    ("linear", "{\"schedule\":\"linear\",\"from\":a,\"to\":b,\"steps\":T}"),
-  ]
-
   static let conventions =
     "Parameters, optimizer state and update kernels are float32; closed-form problems "
     + "compute in float64 and round. Ranges: > 0, ≥ 0, a ≤ x < b; integer where marked."
@@ -48,7 +35,7 @@ enum ListCommand {
     if parameters.isEmpty { print("  (none)") }
     for p in parameters {
       let value = given[p.name].map { "\($0) (given)" } ?? p.defaultValue
-      print("  \(p.name) = \(value)   (\(p.accepted))")
+      print("  \(p.name) = \(value)   (\(p.accepted))" + (p.doc.isEmpty ? "" : " — \(p.doc)"))
     }
     print("SEGMENTS (name, offset, count) — the names a stage's \"segments\" accepts")
     let width = max(4, model.layout.segments.map(\.name.count).max() ?? 0)
@@ -104,11 +91,20 @@ enum ListCommand {
         for entry in registry.allEntries where entry.kind == kind {
           print("  \(entry.name)" + (entry.summary.isEmpty ? "" : " — \(entry.summary)"))
           for p in registry.parameters(of: entry.name) {
-            print("      \(p.name) = \(p.defaultValue)   (\(p.accepted))")
+            print(
+              "      \(p.name) = \(p.defaultValue)   (\(p.accepted))"
+                + (p.doc.isEmpty ? "" : " — \(p.doc)"))
           }
         }
       } else {
-        for schedule in schedules { print("  \(schedule.fields)") }
+        for schedule in registry.schedules {
+          print("  \(schedule.form) — \(schedule.schema.summary)")
+          for p in schedule.schema.descriptions {
+            print(
+              "      \(p.name) = \(p.defaultValue)   (\(p.accepted))"
+                + (p.doc.isEmpty ? "" : " — \(p.doc)"))
+          }
+        }
       }
       print("")
     }
@@ -118,8 +114,14 @@ enum ListCommand {
     }
   }
 
+  static func parameterObjects(_ parameters: [StageParameters.Description]) -> [[String: String]] {
+    parameters.map {
+      ["name": $0.name, "default": $0.defaultValue, "accepted": $0.accepted, "doc": $0.doc]
+    }
+  }
+
   /// The chosen sections as one JSON object: `{"conventions": …, "problems": [{"name",
-  /// "summary", "parameters": [{"name", "default", "accepted"}]}], …}`.
+  /// "summary", "parameters": [{"name", "default", "accepted", "doc"}]}], …}`.
   static func json(
     _ chosen: [(name: String, kind: Registry.Kind?, title: String)], registry: Registry
   ) throws -> String {
@@ -129,13 +131,16 @@ enum ListCommand {
         object[section.name] = registry.allEntries.filter { $0.kind == kind }.map { entry in
           [
             "name": entry.name, "summary": entry.summary,
-            "parameters": registry.parameters(of: entry.name).map {
-              ["name": $0.name, "default": $0.defaultValue, "accepted": $0.accepted]
-            },
+            "parameters": parameterObjects(registry.parameters(of: entry.name)),
           ] as [String: Any]
         }
       } else {
-        object[section.name] = schedules.map { ["name": $0.name, "form": $0.fields] }
+        object[section.name] = registry.schedules.map { schedule in
+          [
+            "name": schedule.name, "form": schedule.form, "summary": schedule.schema.summary,
+            "parameters": parameterObjects(schedule.schema.descriptions),
+          ] as [String: Any]
+        }
       }
     }
     let data = try JSONSerialization.data(

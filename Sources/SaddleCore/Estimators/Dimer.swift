@@ -94,7 +94,9 @@ public struct Dimer: CurvatureEstimator, Sendable {
   /// A dimer. Valid ranges: `separation > 0`, `rotations ≥ 0`, rates `> 0`,
   /// `trialAngle ∈ (0, π/2)`.
   public init(
-    separation: Double = 1e-3, rotations: Int = 1, rotation: Rotation = .gradientStep(rate: 0.1),
+    separation: Double = Dimer.Parameters.separation.default,
+    rotations: Int = Dimer.Parameters.rotations.default,
+    rotation: Rotation = .gradientStep(rate: Dimer.Parameters.rotationRate.default),
     differences: Differences = .central, scope: Scope = .global, conjugate: Bool = false
   ) {
     precondition(separation > 0 && separation.isFinite, "Dimer: separation must be > 0")
@@ -360,5 +362,139 @@ public struct Dimer: CurvatureEstimator, Sendable {
       state.rotationsPerformed += 1
       if performed >= rotations || !state.done.contains(false) { break }
     }
+  }
+}
+
+extension Dimer: SchemaDeclaring {
+  /// The parameters of the `dimer` estimator (the DEO presets read the same ones with their own
+  /// defaults, ``Dimer/Variant``).
+  public enum Parameters {
+    /// `trialAngle`: the optimal-angle rotation's trial angle.
+    public static let trialAngle = Parameter.number(
+      "trialAngle", default: .pi / 4, in: .open(0, .pi / 2),
+      defaultText: "π/4 (optimal-angle only)",
+      doc: "trial rotation angle (optimal-angle only)"
+    ).withAcceptedText("0 < x < π/2")
+    /// `minimumForce`: skip a rotation below this rotational force.
+    public static let minimumForce = Parameter.number(
+      "minimumForce", default: 0, in: .atLeast(0), defaultText: "0 (optimal-angle only)",
+      doc: "no rotation when the rotational force is below this (optimal-angle only)")
+    /// `maximumForce`: the rotational force beyond which the trial angle is reduced.
+    public static let maximumForce = Parameter.number(
+      "maximumForce", default: 0, in: .atLeast(0), defaultText: "0 (optimal-angle only)",
+      doc: "rotational force above which the trial angle shrinks, 0: never (optimal-angle only)")
+    /// `rotation`: the rotation scheme.
+    public static let rotation = Parameter.choice(
+      "rotation", default: "gradient-step", from: ["gradient-step", "optimal-angle"],
+      doc: "N ← normalize(N − η F⊥), or ASE's optimal-angle rotation (Henkelman & Jónsson 1999)")
+    /// `conjugate`: conjugate rotation planes.
+    public static let conjugate = Parameter.bool(
+      "conjugate", default: false,
+      doc: "conjugate-gradient rotation planes (needs rotation = optimal-angle)")
+    /// `rotationRate`: the gradient-step rotation's rate.
+    public static let rotationRate = Parameter.number(
+      "rotationRate", default: 0.1, in: .greaterThan(0),
+      doc: "rotation rate η (rotation = gradient-step)")
+    /// `separation`: the half-separation `Δ`.
+    public static let separation = Parameter.number(
+      "separation", default: 1e-3, in: .greaterThan(0), doc: "half-separation Δ: ends at θ ± ΔN")
+    /// `rotations`: rotations per call.
+    public static let rotations = Parameter.integer(
+      "rotations", default: 1, in: .closed(0, 1000), doc: "rotations per call")
+    /// `differences`: both end points, or one.
+    public static let differences = Parameter.choice(
+      "differences", default: "central", from: ["central", "forward"],
+      doc: "evaluate both ends (central), or one with g₋ ≈ 2g₀ − g₊ (forward)")
+    /// `scope`: one direction, or one per segment.
+    public static let scope = Parameter.choice(
+      "scope", default: "global", from: ["global", "per-segment"],
+      doc: "one direction N for all parameters, or one per layout segment")
+  }
+
+  /// The dimer's fields with the defaults of one use (the `dimer` estimator, or the corrected
+  /// DEO family's presets).
+  public struct Variant: Sendable {
+    /// `rotation`, with this use's default.
+    public var rotation: Parameter<String>
+    /// `conjugate`, with this use's default.
+    public var conjugate: Parameter<Bool>
+    /// `separation`, with this use's default.
+    public var separation: Parameter<Double>
+    /// `differences`, with this use's default.
+    public var differences: Parameter<String>
+
+    /// The fields with these defaults (the others as in ``Dimer/Parameters``).
+    public init(
+      rotation: String = Parameters.rotation.default,
+      conjugate: Bool = Parameters.conjugate.default,
+      separation: Double = Parameters.separation.default,
+      differences: String = Parameters.differences.default
+    ) {
+      self.rotation = Parameters.rotation.defaulting(to: rotation)
+      self.conjugate = Parameters.conjugate.defaulting(to: conjugate)
+      self.separation = Parameters.separation.defaulting(to: separation)
+      self.differences = Parameters.differences.defaulting(to: differences)
+    }
+
+    /// The `dimer` estimator's defaults.
+    public static let estimator = Variant()
+
+    /// The fields in listing order.
+    public var parameters: [any ParameterDeclaration] {
+      [
+        Parameters.trialAngle, Parameters.minimumForce, Parameters.maximumForce, rotation,
+        conjugate, Parameters.rotationRate, separation, Parameters.rotations, differences,
+        Parameters.scope,
+      ]
+    }
+
+    /// The dimer these defaults describe.
+    public var dimer: Dimer {
+      // An empty spec takes every default and cannot fail.
+      do {
+        return try read(StageParameters([:], location: "defaults"))
+      } catch {
+        preconditionFailure("Dimer defaults: \(error)")
+      }
+    }
+
+    /// Reads a dimer from a spec's fields with these defaults.
+    public func read(_ p: StageParameters) throws(SpecError) -> Dimer {
+      let mode = try p.read(rotation)
+      let conjugate = try p.read(conjugate)
+      if conjugate && mode != "optimal-angle" && !p.isDescribing {
+        throw SpecError(
+          location: p.location, field: "conjugate",
+          "conjugate rotations need \"rotation\": \"optimal-angle\" (got \"\(mode)\")")
+      }
+      let rotation: Rotation
+      switch mode {
+      case "optimal-angle":
+        rotation = .optimalAngle(
+          trialAngle: try p.read(Parameters.trialAngle),
+          minimumForce: try p.read(Parameters.minimumForce),
+          maximumForce: try p.read(Parameters.maximumForce))
+      default:
+        rotation = .gradientStep(rate: try p.read(Parameters.rotationRate))
+      }
+      return Dimer(
+        separation: try p.read(separation),
+        rotations: try p.read(Parameters.rotations),
+        rotation: rotation,
+        differences: try p.read(differences) == "central" ? .central : .forward,
+        scope: try p.read(Parameters.scope) == "global" ? .global : .perSegment,
+        conjugate: conjugate && mode == "optimal-angle")
+    }
+  }
+
+  /// `dimer` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "dimer",
+    summary: "minimum-curvature direction from gradient differences (Henkelman & Jónsson 1999)",
+    parameters: Variant.estimator.parameters)
+
+  /// Builds the estimator from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self = try Variant.estimator.read(p)
   }
 }

@@ -100,3 +100,29 @@ public struct HVPWorkspace: Sendable {
   /// An empty workspace.
   public init() {}
 }
+
+extension HVPMethod {
+  /// The `hvp` and `hvpStep` fields of every stage that takes Hessian-vector products.
+  public enum Parameters {
+    /// `hvp`: how products are computed.
+    public static let hvp = Parameter.choice(
+      "hvp", default: "automatic", from: ["automatic", "exact", "finite-difference"],
+      doc: "Hessian-vector products: the model's exact ones if it has them, or finite differences")
+    /// `hvpStep`: the finite-difference step.
+    public static let hvpStep = Parameter.number(
+      "hvpStep", default: 1e-3, in: .greaterThan(0),
+      doc: "finite-difference step (with hvp = finite-difference)")
+  }
+
+  /// `hvp` and `hvpStep`, in listing order.
+  public static let parameters: [any ParameterDeclaration] = [Parameters.hvp, Parameters.hvpStep]
+
+  /// Reads `hvp` (and `hvpStep` with finite differences) from a spec's fields.
+  public init(parameters p: StageParameters) throws(SpecError) {
+    switch try p.read(Parameters.hvp) {
+    case "exact": self = .exact
+    case "finite-difference": self = .finiteDifference(step: try p.read(Parameters.hvpStep))
+    default: self = .automatic
+    }
+  }
+}

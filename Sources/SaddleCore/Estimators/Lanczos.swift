@@ -20,7 +20,7 @@ public struct Lanczos: CurvatureEstimator, Sendable {
   public var hvp: HVPMethod
 
   /// Lanczos with `rank ≥ 1` steps per call.
-  public init(rank: Int = 10, hvp: HVPMethod = .automatic) {
+  public init(rank: Int = Lanczos.Parameters.rank.default, hvp: HVPMethod = .automatic) {
     precondition(rank >= 1, "Lanczos: rank must be ≥ 1, got \(rank)")
     self.rank = rank
     self.hvp = hvp
@@ -147,5 +147,24 @@ struct LanczosEngine: Sendable {
   /// `Qᵀv`, the coordinates of `v` in the basis of the last run.
   func coordinates(of v: ParameterVector) -> [Double] {
     (0..<size).map { basis[$0].dot(v) }
+  }
+}
+
+extension Lanczos: SchemaDeclaring {
+  /// The parameters of the `lanczos` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `rank`: Krylov dimension k.
+    public static let rank = Parameter.integer(
+      "rank", default: 10, in: .closed(1, 1000), doc: "Krylov dimension k")
+  }
+
+  /// `lanczos` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "lanczos", summary: "k-step Lanczos, reorthogonalized; minimum Ritz pair",
+    parameters: [Parameters.rank] + HVPMethod.parameters)
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(rank: try p.read(Parameters.rank), hvp: try HVPMethod(parameters: p))
   }
 }

@@ -31,7 +31,10 @@ public struct PowerIteration: CurvatureEstimator, Sendable {
   public var shift: Shift
 
   /// Shifted power iteration with `iterations ≥ 1` products per call.
-  public init(iterations: Int = 10, hvp: HVPMethod = .automatic, shift: Shift = .automatic()) {
+  public init(
+    iterations: Int = PowerIteration.Parameters.iterations.default, hvp: HVPMethod = .automatic,
+    shift: Shift = .automatic()
+  ) {
     precondition(iterations >= 1, "PowerIteration: iterations must be ≥ 1, got \(iterations)")
     if case .automatic(let k) = shift {
       precondition(k >= 1, "PowerIteration: normIterations must be ≥ 1, got \(k)")
@@ -117,5 +120,25 @@ public struct PowerIteration: CurvatureEstimator, Sendable {
     }
     state.curvature = curvature
     return CurvatureEstimate(direction: state.direction, curvature: curvature, step: context.step)
+  }
+}
+
+extension PowerIteration: SchemaDeclaring {
+  /// The parameters of the `power-iteration` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `iterations`: power iterations per call.
+    public static let iterations = Parameter.integer(
+      "iterations", default: 10, in: .closed(1, 10_000), doc: "power iterations per call")
+  }
+
+  /// `power-iteration` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "power-iteration",
+    summary: "shifted power iteration on σI − H with finite-difference or exact HVPs",
+    parameters: [Parameters.iterations] + HVPMethod.parameters)
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(iterations: try p.read(Parameters.iterations), hvp: try HVPMethod(parameters: p))
   }
 }

@@ -31,7 +31,10 @@ public struct RandomProbe: CurvatureEstimator, Sendable {
   public var hvp: HVPMethod
 
   /// Random probing with `probes ≥ 1` directions and `refinements ≥ 0` refinement steps.
-  public init(probes: Int = 8, refinements: Int = 2, hvp: HVPMethod = .automatic) {
+  public init(
+    probes: Int = RandomProbe.Parameters.probes.default,
+    refinements: Int = RandomProbe.Parameters.refinements.default, hvp: HVPMethod = .automatic
+  ) {
     precondition(probes >= 1, "RandomProbe: probes must be ≥ 1, got \(probes)")
     precondition(refinements >= 0, "RandomProbe: refinements must be ≥ 0, got \(refinements)")
     self.probes = probes
@@ -141,5 +144,31 @@ public struct RandomProbe: CurvatureEstimator, Sendable {
     let norm = state.best!.normalize()
     if norm > 0 { state.bestProduct!.scale(by: Float(1 / norm)) }
     return state.best!.dot(state.bestProduct!)
+  }
+}
+
+extension RandomProbe: SchemaDeclaring {
+  /// The parameters of the `random-probe` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `probes`: random directions per call.
+    public static let probes = Parameter.integer(
+      "probes", default: 8, in: .closed(1, 10_000), doc: "random directions per call")
+    /// `refinements`: power steps refining the most negative probe.
+    public static let refinements = Parameter.integer(
+      "refinements", default: 2, in: .closed(0, 1000),
+      doc: "power steps refining the most negative probe")
+  }
+
+  /// `random-probe` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "random-probe",
+    summary: "Rayleigh quotients along random directions, most negative refined; Hutchinson trace",
+    parameters: [Parameters.probes, Parameters.refinements] + HVPMethod.parameters)
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      probes: try p.read(Parameters.probes), refinements: try p.read(Parameters.refinements),
+      hvp: try HVPMethod(parameters: p))
   }
 }

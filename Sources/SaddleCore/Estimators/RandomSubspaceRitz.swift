@@ -33,7 +33,10 @@ public struct RandomSubspaceRitz: CurvatureEstimator, Sendable {
   public var smoothing: Double
 
   /// A loss-only estimator with `probes ≥ 1` random directions and distance `smoothing > 0`.
-  public init(probes: Int = 4, smoothing: Double = 1e-2) {
+  public init(
+    probes: Int = RandomSubspaceRitz.Parameters.probes.default,
+    smoothing: Double = RandomSubspaceRitz.Parameters.smoothing.default
+  ) {
     precondition(probes >= 1, "RandomSubspaceRitz: probes must be ≥ 1, got \(probes)")
     precondition(
       smoothing > 0 && smoothing.isFinite, "RandomSubspaceRitz: smoothing must be > 0")
@@ -131,5 +134,28 @@ public struct RandomSubspaceRitz: CurvatureEstimator, Sendable {
     state.direction!.normalize()
     state.curvature = lowest
     return CurvatureEstimate(direction: state.direction!, curvature: lowest, step: context.step)
+  }
+}
+
+extension RandomSubspaceRitz: SchemaDeclaring {
+  /// The parameters of the `random-subspace-ritz` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `probes`: subspace dimension.
+    public static let probes = Parameter.integer(
+      "probes", default: 4, in: .closed(1, 10_000), doc: "subspace dimension")
+    /// `smoothing`: second-difference step.
+    public static let smoothing = Parameter.number(
+      "smoothing", default: 1e-2, in: .greaterThan(0), doc: "second-difference step")
+  }
+
+  /// `random-subspace-ritz` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "random-subspace-ritz",
+    summary: "Rayleigh–Ritz on loss second differences in a random subspace (loss values only)",
+    parameters: [Parameters.probes, Parameters.smoothing])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(probes: try p.read(Parameters.probes), smoothing: try p.read(Parameters.smoothing))
   }
 }

@@ -4,6 +4,31 @@
 /// pays once): "g" gradients, "ℓ" loss-only evaluations, HVPs as gradients pairs (finite
 /// differences) or exact products (cost 2 each).
 public enum Presets {
+  /// The fields the presets add to their stages' own, each declared once (name, default,
+  /// range, doc) and read by the presets' registrations, so a preset's default argument and its
+  /// JSON default are one value.
+  public enum Parameters {
+    /// `period`: the corrected DEO family's dimer period, every step by default (measured on
+    /// spectrum saddles; a longer period spends fewer gradients per step but lets the
+    /// direction lag).
+    public static let period = Parameter.integer(
+      "period", default: 1, in: .atLeast(1), doc: "a dimer call every `period` steps")
+    /// The corrected DEO family's dimer fields: forward differences, `Δ = 1e-3`, conjugate
+    /// optimal-angle rotations.
+    public static let dimer = Dimer.Variant(
+      rotation: "optimal-angle", conjugate: true, separation: 1e-3, differences: "forward")
+    /// `stepSize`: the corrected DEO family's negative-curvature step, `0.1` (on spectrum
+    /// saddles sizes from 0.1 to the distance of the minima escaped alike).
+    public static let stepSize = NegativeCurvatureStep.Parameters.stepSize.defaulting(to: 0.1)
+    /// `period` of `deo-reference`: every 10 steps, as the reference code.
+    public static let referencePeriod = period.defaulting(to: 10)
+    /// `separation` of `deo-reference`: `Δ = 1e-4`, as the reference code.
+    public static let referenceSeparation = Dimer.Parameters.separation.defaulting(to: 1e-4)
+    /// `base` of `deo-reference`: the base rule.
+    public static let referenceBase = Parameter.choice(
+      "base", default: "adam", from: ["adam", "sgd"], doc: "the base rule after the dimer move")
+  }
+
   /// The corrected DEO family's dimer: forward differences, `Δ = 1e-3`, one conjugate
   /// optimal-angle rotation per call (Henkelman & Jónsson 1999, eqs. 9–11; numbering not
   /// verified). Chosen by
@@ -11,18 +36,14 @@ public enum Presets {
   /// "Choosing the dimer"): steepest-descent rotations need ∝ `λ_max/gap` rotations to find
   /// `v_min`, conjugate ones ∝ `√(λ_max/gap)`, so the old default (one gradient-step rotation
   /// at rate 0.1 every 10 steps) was no faster than tuned gradient descent on a realistic
-  /// spectrum. Cost per call: 2 gradients.
-  public static let defaultDimer = Dimer(
-    separation: 1e-3, rotations: 1, rotation: .optimalAngle(), differences: .forward,
-    conjugate: true)
+  /// spectrum. Cost per call: 2 gradients. (``Parameters/dimer``'s defaults.)
+  public static let defaultDimer = Parameters.dimer.dimer
 
-  /// The corrected DEO family's dimer period: every step (measured on spectrum saddles; a
-  /// longer period spends fewer gradients per step but lets the direction lag).
-  public static let defaultPeriod = 1
+  /// The corrected DEO family's dimer period (``Parameters/period``): every step.
+  public static let defaultPeriod = Parameters.period.default
 
-  /// The corrected DEO family's negative-curvature step size, `0.1` (a step along `N` of 0.1;
-  /// on spectrum saddles sizes from 0.1 to the distance of the minima escaped alike).
-  public static let defaultStepSize = 0.1
+  /// The corrected DEO family's negative-curvature step size (``Parameters/stepSize``), `0.1`.
+  public static let defaultStepSize = Parameters.stepSize.default
 
   /// `NegativeCurvatureStep(size: .fixed(defaultStepSize), threshold: 0)`.
   public static let defaultStep = NegativeCurvatureStep(
@@ -53,7 +74,7 @@ public enum Presets {
   /// Corrected DEO with SGD (`η` = `learningRate`) as the base rule; see ``deo(base:period:dimer:projectionStrength:step:)``.
   /// Cost: 2 g every `period` steps with the default dimer.
   public static func deoSGD(
-    learningRate: LearningRate = 1e-2, period: Int = defaultPeriod,
+    learningRate: LearningRate = SGD.Parameters.learningRate.default, period: Int = defaultPeriod,
     dimer: Dimer = defaultDimer,
     step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {
@@ -63,7 +84,7 @@ public enum Presets {
   /// Corrected DEO with Adam as the base rule; see ``deo(base:period:dimer:projectionStrength:step:)``.
   /// Cost: 2 g every `period` steps with the default dimer.
   public static func deoAdam(
-    learningRate: LearningRate = 1e-3, period: Int = defaultPeriod,
+    learningRate: LearningRate = Adam.Parameters.learningRate.default, period: Int = defaultPeriod,
     dimer: Dimer = defaultDimer,
     step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {
@@ -78,8 +99,10 @@ public enum Presets {
   /// descends the Rayleigh quotient). To first order the dimer move raises the loss.
   /// Cost: 1 g every `period` steps.
   public static func deoReference<Base: UpdateRule>(
-    base: Base, period: Int = 10, separation: Double = 1e-4, rotationRate: Double = 0.1,
-    strength: Double = 0.1
+    base: Base, period: Int = Parameters.referencePeriod.default,
+    separation: Double = Parameters.referenceSeparation.default,
+    rotationRate: Double = Dimer.Parameters.rotationRate.default,
+    strength: Double = DimerReferenceStep.Parameters.strength.default
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       Dimer(
@@ -95,8 +118,11 @@ public enum Presets {
   /// Lanczos Ritz pairs, `λ` chosen per step from `dampings` by the lowest loss.
   /// Cost: `rank` HVPs (`2·rank` g with finite differences) + `dampings.count` ℓ.
   public static func saddleFreeNewton(
-    rank: Int = 10, dampings: [Double] = [1e-3, 1e-2, 1e-1, 1], hvp: HVPMethod = .automatic,
-    innerSteps: Int = 1, start: SaddleFreeNewton.Start = .gradient
+    rank: Int = SaddleFreeNewton.Parameters.rank.default,
+    dampings: [Double] = SaddleFreeNewton.Parameters.dampings.default,
+    hvp: HVPMethod = .automatic,
+    innerSteps: Int = SaddleFreeNewton.Parameters.innerSteps.default,
+    start: SaddleFreeNewton.Start = .gradient
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       SaddleFreeNewton(
@@ -108,8 +134,10 @@ public enum Presets {
   /// `ξ ~ U(B(0, r))`, when `‖g‖ ≤ g_thres` and no perturbation in the last `t_thres` steps.
   /// Cost: nothing extra.
   public static func perturbedGD(
-    learningRate: LearningRate = 1e-2, threshold: Double = 1e-3, radius: Double = 1e-2,
-    waitingSteps: Int = 10
+    learningRate: LearningRate = SGD.Parameters.learningRate.default,
+    threshold: Double = PerturbedGradient.Parameters.threshold.default,
+    radius: Double = PerturbedGradient.Parameters.radius.default,
+    waitingSteps: Int = PerturbedGradient.Parameters.waitingSteps.default
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       SGD(learningRate: learningRate)
@@ -122,8 +150,11 @@ public enum Presets {
   /// refreshed every `refreshPeriod` steps, with the PGD perturbation trigger on `‖v‖`.
   /// Cost: 1 g per step (0 on refresh steps).
   public static func perturbedRecursiveGD(
-    learningRate: LearningRate = 1e-2, refreshPeriod: Int = 10, threshold: Double = 1e-3,
-    radius: Double = 1e-2, waitingSteps: Int = 10
+    learningRate: LearningRate = SGD.Parameters.learningRate.default,
+    refreshPeriod: Int = PerturbedRecursiveGradient.Parameters.refreshPeriod.default,
+    threshold: Double = PerturbedRecursiveGradient.Parameters.threshold.default,
+    radius: Double = PerturbedRecursiveGradient.Parameters.radius.default,
+    waitingSteps: Int = PerturbedRecursiveGradient.Parameters.waitingSteps.default
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       PerturbedRecursiveGradient(
@@ -138,8 +169,12 @@ public enum Presets {
   /// `θ ← θ − s·sign(g·û)û` if the curvature along `u` is negative.
   /// Cost: `iterations` g on steps with a small gradient, nothing otherwise.
   public static func neonGD(
-    learningRate: LearningRate = 1e-2, threshold: Double = 1e-3, radius: Double = 1e-3,
-    iterations: Int = 10, rate: Double = 0.1, size: NegativeCurvatureStep.Size = .fixed(1e-2),
+    learningRate: LearningRate = SGD.Parameters.learningRate.default,
+    threshold: Double = NEONStep.Parameters.threshold.default,
+    radius: Double = NEONStep.Parameters.radius.default,
+    iterations: Int = NEONStep.Parameters.iterations.default,
+    rate: Double = NEONStep.Parameters.rate.default,
+    size: NegativeCurvatureStep.Size = .fixed(NegativeCurvatureStep.Parameters.stepSize.default),
     search: NEONStep.Search = .normalizedPower
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
@@ -152,7 +187,8 @@ public enum Presets {
 
   /// SAM with SGD (Foret et al. 2021): `θ ← θ − η∇L(θ + ρg/‖g‖)`. Cost: 1 g per step.
   public static func samSGD(
-    learningRate: LearningRate = 1e-2, radius: Double = 0.05, adaptive: Bool = false
+    learningRate: LearningRate = SGD.Parameters.learningRate.default,
+    radius: Double = SAM.Parameters.radius.default, adaptive: Bool = SAM.Parameters.adaptive.default
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       SAM(radius: radius, adaptive: adaptive)
@@ -163,8 +199,9 @@ public enum Presets {
   /// Compressed SGD with error feedback (Karimireddy et al. 2019): `p = ηg + e`,
   /// `θ ← θ − C(p)`, `e ← p − C(p)`. Cost: nothing extra.
   public static func compressedSGD(
-    learningRate: LearningRate = 1e-2,
-    compression: CompressedGradient.Compression = .topK(1), errorFeedback: Bool = true
+    learningRate: LearningRate = SGD.Parameters.learningRate.default,
+    compression: CompressedGradient.Compression = .topK(CompressedGradient.Parameters.k.default),
+    errorFeedback: Bool = CompressedGradient.Parameters.errorFeedback.default
   ) -> Optimizer<some UpdateRule> {
     Optimizer {
       SGD(learningRate: learningRate)
@@ -178,7 +215,8 @@ public enum Presets {
   /// direction projected onto the face that holds `θ`.
   /// Cost: the dimer's cost every `period` steps (2 g with the default dimer).
   public static func projectedNegativeCurvature(
-    set: ConvexSet, learningRate: LearningRate = 1e-2, period: Int = defaultPeriod,
+    set: ConvexSet, learningRate: LearningRate = SGD.Parameters.learningRate.default,
+    period: Int = defaultPeriod,
     dimer: Dimer = defaultDimer,
     step: NegativeCurvatureStep = defaultStep
   ) -> Optimizer<some UpdateRule> {

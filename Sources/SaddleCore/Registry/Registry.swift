@@ -40,12 +40,17 @@ public struct Registry: Sendable {
     /// `raw-gradient`, a preset, …), so that `θ ← θ − d` does not run at rate 1. `nil`: a
     /// rule scales the step when its factory reads a `learningRate` field.
     public var scalesStep: Bool?
+    /// The declared schema (``SchemaDeclaring``, or a `register(…schema…)` call); `nil` for a
+    /// factory registered by name, whose parameters ``Registry/schema(of:)`` derives by running
+    /// the factory in describing mode.
+    public var schema: StageSchema?
     @usableFromInline let makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?
     @usableFromInline let makeModel: (@Sendable (StageParameters) throws -> any Model)?
 
     @usableFromInline
     init(
       name: String, kind: Kind, summary: String, scalesStep: Bool? = nil,
+      schema: StageSchema? = nil,
       makeStage: (@Sendable (StageParameters) throws -> AnyUpdateRule)?,
       makeModel: (@Sendable (StageParameters) throws -> any Model)?
     ) {
@@ -53,6 +58,7 @@ public struct Registry: Sendable {
       self.kind = kind
       self.summary = summary
       self.scalesStep = scalesStep
+      self.schema = schema
       self.makeStage = makeStage
       self.makeModel = makeModel
     }
@@ -69,6 +75,21 @@ public struct Registry: Sendable {
   ]
 
   @usableFromInline var entries: [String: Entry] = [:]
+
+  /// The learning-rate schedules a spec's `learningRate` object may name, in listing order
+  /// (``LearningRate/schedules`` unless more are registered).
+  public private(set) var schedules: [ScheduleDefinition] = LearningRate.schedules
+
+  /// Registers a learning-rate schedule (replacing one of the same name): from then on any
+  /// `learningRate` in this registry's specs may be `{"schedule": NAME, …}`, and `saddle list
+  /// schedules` lists it.
+  public mutating func register(schedule: ScheduleDefinition) {
+    if let index = schedules.firstIndex(where: { $0.name == schedule.name }) {
+      schedules[index] = schedule
+    } else {
+      schedules.append(schedule)
+    }
+  }
 
   /// An empty registry.
   public init() {}
@@ -138,6 +159,77 @@ public struct Registry: Sendable {
     entries[name] = Entry(
       name: name, kind: .model, summary: summary, scalesStep: nil, makeStage: nil,
       makeModel: factory)
+  }
+
+  // MARK: Registering by schema
+
+  /// Registers the update rule `R` under its schema's name: one line per rule.
+  public mutating func register<R: UpdateRule & SchemaDeclaring>(_ rule: R.Type) {
+    register(rule: R.schema) { p throws(SpecError) in try R(parameters: p) }
+  }
+
+  /// Registers the elementwise update rule `R` under its schema's name (fused with its
+  /// neighbours; inlinable, so a rule from another module runs its kernel specialized).
+  @inlinable
+  public mutating func register<R: ElementwiseUpdateRule & SchemaDeclaring>(_ rule: R.Type) {
+    register(rule: R.schema) { p throws(SpecError) in try R(parameters: p) }
+  }
+
+  /// Registers the curvature estimator `E` under its schema's name.
+  public mutating func register<E: CurvatureEstimator & SchemaDeclaring>(_ estimator: E.Type) {
+    register(estimator: E.schema) { p throws(SpecError) in try E(parameters: p) }
+  }
+
+  /// Registers an update rule described by `schema`, built by `factory` (which reads the
+  /// schema's parameters with ``StageParameters/read(_:)``).
+  public mutating func register<R: UpdateRule>(
+    rule schema: StageSchema, _ factory: @escaping @Sendable (StageParameters) throws -> R
+  ) {
+    entries[schema.name] = Entry(
+      name: schema.name, kind: .rule, summary: schema.summary, scalesStep: schema.scalesStep,
+      schema: schema, makeStage: { AnyUpdateRule(try factory($0)) }, makeModel: nil)
+  }
+
+  /// Registers an elementwise update rule described by `schema`: consecutive elementwise stages
+  /// run as one blocked pass over memory (inlinable, so a rule from another module runs its
+  /// kernel specialized).
+  @inlinable
+  public mutating func register<R: ElementwiseUpdateRule>(
+    rule schema: StageSchema, _ factory: @escaping @Sendable (StageParameters) throws -> R
+  ) {
+    entries[schema.name] = Entry(
+      name: schema.name, kind: .rule, summary: schema.summary, scalesStep: schema.scalesStep,
+      schema: schema, makeStage: { AnyUpdateRule(try factory($0)) }, makeModel: nil)
+  }
+
+  /// Registers a curvature estimator described by `schema`.
+  public mutating func register<E: CurvatureEstimator>(
+    estimator schema: StageSchema, _ factory: @escaping @Sendable (StageParameters) throws -> E
+  ) {
+    entries[schema.name] = Entry(
+      name: schema.name, kind: .estimator, summary: schema.summary, scalesStep: false,
+      schema: schema, makeStage: { AnyUpdateRule(EstimatorStage(try factory($0))) },
+      makeModel: nil)
+  }
+
+  /// Registers a preset described by `schema`: a whole (statically typed, fused) pipeline.
+  public mutating func register<R: UpdateRule>(
+    preset schema: StageSchema,
+    _ factory: @escaping @Sendable (StageParameters) throws -> Optimizer<R>
+  ) {
+    entries[schema.name] = Entry(
+      name: schema.name, kind: .preset, summary: schema.summary, scalesStep: true,
+      schema: schema, makeStage: { AnyUpdateRule(planned: try factory($0)) }, makeModel: nil)
+  }
+
+  /// Registers a model or problem described by `schema`.
+  public mutating func register(
+    model schema: StageSchema,
+    _ factory: @escaping @Sendable (StageParameters) throws -> any Model
+  ) {
+    entries[schema.name] = Entry(
+      name: schema.name, kind: .model, summary: schema.summary, scalesStep: nil,
+      schema: schema, makeStage: nil, makeModel: factory)
   }
 
   // MARK: Building
@@ -294,7 +386,7 @@ public struct Registry: Sendable {
         location: "stage \(index)", field: "stage",
         "unknown stage '\(name)'\(hint) (run `saddle list` for all)")
     }
-    let parameters = StageParameters(fields, location: location)
+    let parameters = StageParameters(fields, location: location, schedules: schedules)
     var rule: AnyUpdateRule
     do {
       rule = try make(parameters)
@@ -359,11 +451,34 @@ public struct Registry: Sendable {
     return model
   }
 
-  /// The parameters `name` accepts, with defaults and ranges (runs its factory on an empty
-  /// spec in describing mode).
+  /// The parameters `name` accepts, with defaults, ranges and docs: its declared schema's, or
+  /// for an entry registered by name alone, what its factory reads (see ``schema(of:)``).
   public func parameters(of name: String) -> [StageParameters.Description] {
     guard let entry = entries[name] else { return [] }
-    let parameters = StageParameters([:], location: name, describing: true)
+    if let schema = entry.schema { return schema.descriptions }
+    return describedParameters(of: name)
+  }
+
+  /// The schema of `name`: the declared one, or — the adapter for entries registered by name
+  /// with a factory (`register(rule: "name", summary: …) { p in … }`) — one derived by running
+  /// the factory on an empty spec in describing mode (parameters without docs).
+  public func schema(of name: String) -> StageSchema? {
+    guard let entry = entries[name] else { return nil }
+    if let schema = entry.schema { return schema }
+    let parameters = describedParameters(of: name).map {
+      ParameterSpec(
+        $0.name, kind: .derived(accepted: $0.accepted, range: $0.range),
+        defaultText: $0.defaultValue, doc: $0.doc)
+    }
+    return StageSchema(
+      name, summary: entry.summary, scalesStep: entry.scalesStep, parameters: parameters)
+  }
+
+  /// What `name`'s factory reads, run on an empty spec in describing mode.
+  public func describedParameters(of name: String) -> [StageParameters.Description] {
+    guard let entry = entries[name] else { return [] }
+    let parameters = StageParameters(
+      [:], location: name, describing: true, schedules: schedules)
     if let make = entry.makeStage {
       _ = try? make(parameters)
     } else if let make = entry.makeModel {

@@ -15,6 +15,8 @@ public final class StageParameters {
     public var accepted: String
     /// The accepted numeric range, for numbers and integers.
     public var range: NumericRange?
+    /// One line: what the parameter means (empty when the stage declares no schema).
+    public var doc: String = ""
   }
 
   let values: [String: JSONValue]
@@ -27,11 +29,18 @@ public final class StageParameters {
   /// The parameters read so far, in order.
   public private(set) var descriptions: [Description] = []
 
-  /// Parameters from a JSON object's fields.
-  public init(_ values: [String: JSONValue], location: String, describing: Bool = false) {
+  /// The schedules a `learningRate` object may name (a registry's; the built-ins by default).
+  public let schedules: [ScheduleDefinition]
+
+  /// Parameters from a JSON object's fields; a `learningRate` object names one of `schedules`.
+  public init(
+    _ values: [String: JSONValue], location: String, describing: Bool = false,
+    schedules: [ScheduleDefinition] = LearningRate.schedules
+  ) {
     self.values = values
     self.location = location
     isDescribing = describing
+    self.schedules = schedules
   }
 
   /// Fields that were given but never read (after the factory ran).
@@ -60,6 +69,28 @@ public final class StageParameters {
   /// Records a parameter that is read by other means (for `saddle list`).
   public func declare(_ name: String, default defaultValue: String, accepted: String) {
     record(name, defaultValue, accepted)
+  }
+
+  /// Reads the declared `parameter` (its default, range or choices, and doc from the
+  /// declaration): the one way a ``SchemaDeclaring`` stage reads its fields.
+  public func read<Value>(_ parameter: Parameter<Value>) throws(SpecError) -> Value {
+    // The stored reader throws untyped (a typed-throws closure over a generic `Value` crashed
+    // at run time); it only ever throws the accessors' `SpecError`s.
+    let value: Value
+    do {
+      value = try parameter.reader(self, parameter.spec.name, parameter.defaultValue)
+    } catch let error as SpecError {
+      throw error
+    } catch {
+      throw SpecError(location: location, field: parameter.spec.name, "\(error)")
+    }
+    if let index = descriptions.firstIndex(where: { $0.name == parameter.spec.name }) {
+      descriptions[index].doc = parameter.spec.doc
+      if parameter.customDefaultText {
+        descriptions[index].defaultValue = parameter.spec.defaultText
+      }
+    }
+    return value
   }
 
   /// Whether the field was given.
@@ -203,7 +234,8 @@ public final class StageParameters {
   }
 
   /// A learning rate: a number, or a schedule object such as
-  /// `{"schedule": "cosine", "peak": 0.01, "steps": 1000}`.
+  /// `{"schedule": "cosine", "peak": 0.01, "steps": 1000}` naming one of ``schedules`` (its
+  /// fields read and checked by the schedule's ``ScheduleDefinition``).
   public func learningRate(
     _ name: String = "learningRate", default defaultValue: Double? = nil
   ) throws(SpecError) -> LearningRate {
@@ -212,40 +244,13 @@ public final class StageParameters {
     }
     record(name, defaultValue.map { "\($0)" } ?? "required", "≥ 0, or a schedule object")
     guard case .object(let fields) = values[name]! else { fatalError("unreachable") }
-    let inner = StageParameters(fields, location: "\(location), field '\(name)'")
-    let kind = try inner.choice(
-      "schedule",
-      from: ["constant", "step", "exponential", "cosine", "warmup", "warmup-cosine", "linear"])
-    let schedule: LearningRate
-    switch kind {
-    case "constant":
-      schedule = .constant(try inner.double("value", in: .atLeast(0)))
-    case "step":
-      schedule = .step(
-        try inner.double("peak", in: .atLeast(0)), every: try inner.int("every", in: .atLeast(1)),
-        factor: try inner.double("factor", in: .closed(0, 1)))
-    case "exponential":
-      schedule = .exponential(
-        try inner.double("peak", in: .atLeast(0)), rate: try inner.double("rate", in: .closed(0, 1))
-      )
-    case "cosine":
-      schedule = .cosine(
-        try inner.double("peak", in: .atLeast(0)), steps: try inner.int("steps", in: .atLeast(1)),
-        final: try inner.double("final", default: 0, in: .closed(0, 1)))
-    case "warmup":
-      schedule = .warmup(
-        try inner.double("peak", in: .atLeast(0)), steps: try inner.int("steps", in: .atLeast(1)))
-    case "warmup-cosine":
-      schedule = .warmupCosine(
-        try inner.double("peak", in: .atLeast(0)), warmup: try inner.int("warmup", in: .atLeast(0)),
-        steps: try inner.int("steps", in: .atLeast(1)),
-        final: try inner.double("final", default: 0, in: .closed(0, 1)))
-    default:
-      schedule = .linear(
-        from: try inner.double("from", in: .atLeast(0)),
-        to: try inner.double("to", in: .atLeast(0)),
-        steps: try inner.int("steps", in: .atLeast(1)))
+    let inner = StageParameters(
+      fields, location: "\(location), field '\(name)'", schedules: schedules)
+    let kind = try inner.choice("schedule", from: schedules.map(\.name))
+    guard let definition = schedules.first(where: { $0.name == kind }) else {
+      fatalError("unreachable: choice returned an unlisted schedule")
     }
+    let schedule = try definition.make(inner)
     try inner.rejectUnread()
     return schedule
   }
@@ -280,6 +285,12 @@ public enum NumericRange: Sendable, Equatable {
   case halfOpen(Double, Double)
   /// `lower < x < upper`.
   case open(Double, Double)
+  /// `lower < x ≤ upper`.
+  case openClosed(Double, Double)
+  /// `x ≤ upper`.
+  case atMost(Double)
+  /// `x < upper`.
+  case lessThan(Double)
 
   /// Whether `x` is accepted.
   public func contains(_ x: Double) -> Bool {
@@ -290,6 +301,9 @@ public enum NumericRange: Sendable, Equatable {
     case .closed(let a, let b): return x >= a && x <= b
     case .halfOpen(let a, let b): return x >= a && x < b
     case .open(let a, let b): return x > a && x < b
+    case .openClosed(let a, let b): return x > a && x <= b
+    case .atMost(let b): return x <= b
+    case .lessThan(let b): return x < b
     }
   }
 
@@ -302,6 +316,9 @@ public enum NumericRange: Sendable, Equatable {
     case .closed(let a, let b): return "\(format(a)) ≤ x ≤ \(format(b))"
     case .halfOpen(let a, let b): return "\(format(a)) ≤ x < \(format(b))"
     case .open(let a, let b): return "\(format(a)) < x < \(format(b))"
+    case .openClosed(let a, let b): return "\(format(a)) < x ≤ \(format(b))"
+    case .atMost(let b): return "≤ \(format(b))"
+    case .lessThan(let b): return "< \(format(b))"
     }
   }
 
@@ -311,7 +328,9 @@ public enum NumericRange: Sendable, Equatable {
     case .atLeast(let a): return a
     case .greaterThan(let a): return a + 1
     case .closed(let a, _), .halfOpen(let a, _): return a
-    case .open(let a, let b): return (a + b) / 2
+    case .open(let a, let b), .openClosed(let a, let b): return (a + b) / 2
+    case .atMost(let b): return b
+    case .lessThan(let b): return b - 1
     }
   }
 }

@@ -23,8 +23,10 @@ public struct Adagrad: ElementwiseUpdateRule {
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `ε > 0` and `initialAccumulatorValue ≥ 0` (both finite).
   public init(
-    learningRate: LearningRate = 1e-2, epsilon: Double = 1e-10,
-    initialAccumulatorValue: Double = 0, epsilonInsideRoot: Bool = false
+    learningRate: LearningRate = Adagrad.Parameters.learningRate.default,
+    epsilon: Double = Adagrad.Parameters.epsilon.default,
+    initialAccumulatorValue: Double = Adagrad.Parameters.initialAccumulatorValue.default,
+    epsilonInsideRoot: Bool = Adagrad.Parameters.epsilonInsideRoot.default
   ) {
     precondition(
       learningRate.validationProblem() == nil,
@@ -101,5 +103,38 @@ public struct Adagrad: ElementwiseUpdateRule {
       let inner = sv + epsilonInside
       direction = eta * g / ((inner < 0 ? 0 : inner).squareRoot() + epsilonOutside)
     }
+  }
+}
+
+extension Adagrad: SchemaDeclaring {
+  /// The parameters of the `adagrad` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `epsilon`: ε in the denominator.
+    public static let epsilon = Parameter.number(
+      "epsilon", default: 1e-10, in: .greaterThan(0), doc: "ε in the denominator")
+    /// `initialAccumulatorValue`: starting value of s.
+    public static let initialAccumulatorValue = Parameter.number(
+      "initialAccumulatorValue", default: 0, in: .atLeast(0), doc: "starting value of s")
+    /// `epsilonInsideRoot`: optax's √(s + ε) instead of PyTorch's √s + ε.
+    public static let epsilonInsideRoot = Parameter.bool(
+      "epsilonInsideRoot", default: false, doc: "optax's √(s + ε) instead of PyTorch's √s + ε")
+  }
+
+  /// `adagrad` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "adagrad", summary: "s ← s + g², d ← η·g/(√s + ε) (Duchi et al. 2011; PyTorch)",
+    parameters: [
+      Parameters.learningRate, Parameters.epsilon, Parameters.initialAccumulatorValue,
+      Parameters.epsilonInsideRoot,
+    ])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), epsilon: try p.read(Parameters.epsilon),
+      initialAccumulatorValue: try p.read(Parameters.initialAccumulatorValue),
+      epsilonInsideRoot: try p.read(Parameters.epsilonInsideRoot))
   }
 }

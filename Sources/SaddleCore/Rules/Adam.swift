@@ -22,8 +22,9 @@ public struct Adam: ElementwiseUpdateRule {
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `0 ≤ β₁, β₂ < 1` and `ε > 0` (finite).
   public init(
-    learningRate: LearningRate = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-    epsilon: Double = 1e-8
+    learningRate: LearningRate = Adam.Parameters.learningRate.default,
+    beta1: Double = Adam.Parameters.beta1.default, beta2: Double = Adam.Parameters.beta2.default,
+    epsilon: Double = Adam.Parameters.epsilon.default
   ) {
     precondition(
       learningRate.validationProblem() == nil,
@@ -148,5 +149,34 @@ public struct Adam: ElementwiseUpdateRule {
       let r = vv * secondCorrection
       direction = stepSize * mv / ((r < 0 ? 0 : r).squareRoot() + epsilon)
     }
+  }
+}
+
+extension Adam: SchemaDeclaring {
+  /// The parameters of the `adam` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-3)
+    /// `beta1`: first-moment decay β₁.
+    public static let beta1 = Parameter.number(
+      "beta1", default: 0.9, in: .halfOpen(0, 1), doc: "first-moment decay β₁")
+    /// `beta2`: second-moment decay β₂.
+    public static let beta2 = Parameter.number(
+      "beta2", default: 0.999, in: .halfOpen(0, 1), doc: "second-moment decay β₂")
+    /// `epsilon`: ε added to √v̂.
+    public static let epsilon = Parameter.number(
+      "epsilon", default: 1e-8, in: .greaterThan(0), doc: "ε added to √v̂")
+  }
+
+  /// `adam` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "adam", summary: "bias-corrected moments, d ← η·m̂/(√v̂ + ε) (Kingma & Ba 2015; PyTorch/optax)",
+    parameters: [Parameters.learningRate, Parameters.beta1, Parameters.beta2, Parameters.epsilon])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), beta1: try p.read(Parameters.beta1),
+      beta2: try p.read(Parameters.beta2), epsilon: try p.read(Parameters.epsilon))
   }
 }

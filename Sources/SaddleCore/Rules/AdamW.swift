@@ -26,8 +26,10 @@ public struct AdamW: ElementwiseUpdateRule {
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `0 ≤ β₁, β₂ < 1`, `ε > 0` and `λ ≥ 0` (all finite).
   public init(
-    learningRate: LearningRate = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-    epsilon: Double = 1e-8, weightDecay: Double = 1e-2
+    learningRate: LearningRate = AdamW.Parameters.learningRate.default,
+    beta1: Double = AdamW.Parameters.beta1.default, beta2: Double = AdamW.Parameters.beta2.default,
+    epsilon: Double = AdamW.Parameters.epsilon.default,
+    weightDecay: Double = AdamW.Parameters.weightDecay.default
   ) {
     precondition(
       learningRate.validationProblem() == nil,
@@ -91,5 +93,42 @@ public struct AdamW: ElementwiseUpdateRule {
       adam.apply(&direction, parameter: parameter, at: index)
       direction += decay * parameter
     }
+  }
+}
+
+extension AdamW: SchemaDeclaring {
+  /// The parameters of the `adamw` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-3)
+    /// `beta1`: first-moment decay β₁.
+    public static let beta1 = Parameter.number(
+      "beta1", default: 0.9, in: .halfOpen(0, 1), doc: "first-moment decay β₁")
+    /// `beta2`: second-moment decay β₂.
+    public static let beta2 = Parameter.number(
+      "beta2", default: 0.999, in: .halfOpen(0, 1), doc: "second-moment decay β₂")
+    /// `epsilon`: ε added to √v̂.
+    public static let epsilon = Parameter.number(
+      "epsilon", default: 1e-8, in: .greaterThan(0), doc: "ε added to √v̂")
+    /// `weightDecay`: decoupled weight decay λ.
+    public static let weightDecay = Parameter.number(
+      "weightDecay", default: 1e-2, in: .atLeast(0), doc: "decoupled weight decay λ")
+  }
+
+  /// `adamw` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "adamw",
+    summary: "Adam with decoupled weight decay, d ← η(adam + λθ) (Loshchilov & Hutter 2019)",
+    parameters: [
+      Parameters.learningRate, Parameters.beta1, Parameters.beta2, Parameters.epsilon,
+      Parameters.weightDecay,
+    ])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), beta1: try p.read(Parameters.beta1),
+      beta2: try p.read(Parameters.beta2), epsilon: try p.read(Parameters.epsilon),
+      weightDecay: try p.read(Parameters.weightDecay))
   }
 }

@@ -30,3 +30,22 @@ public struct ClipByGlobalNorm: UpdateRule {
     }
   }
 }
+
+extension ClipByGlobalNorm: SchemaDeclaring {
+  /// The parameters of the `clip-norm` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `maxNorm`: largest norm c.
+    public static let maxNorm = Parameter.number(
+      "maxNorm", default: 1, in: .greaterThan(0), doc: "largest norm c")
+  }
+
+  /// `clip-norm` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "clip-norm", summary: "d ← d·min(1, c/‖d‖) (clip by global norm)",
+    parameters: [Parameters.maxNorm])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(maxNorm: try p.read(Parameters.maxNorm))
+  }
+}

@@ -38,3 +38,22 @@ public struct ClipByValue: ElementwiseUpdateRule {
     }
   }
 }
+
+extension ClipByValue: SchemaDeclaring {
+  /// The parameters of the `clip-value` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `limit`: largest magnitude c per element.
+    public static let limit = Parameter.number(
+      "limit", default: 1, in: .greaterThan(0), doc: "largest magnitude c per element")
+  }
+
+  /// `clip-value` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "clip-value", summary: "d ← clamp(d, −c, c)",
+    parameters: [Parameters.limit])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(limit: try p.read(Parameters.limit))
+  }
+}

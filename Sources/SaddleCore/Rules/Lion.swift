@@ -20,8 +20,9 @@ public struct Lion: ElementwiseUpdateRule {
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `0 ≤ β₁, β₂ < 1` and `λ ≥ 0` (finite).
   public init(
-    learningRate: LearningRate = 1e-4, beta1: Double = 0.9, beta2: Double = 0.99,
-    weightDecay: Double = 0
+    learningRate: LearningRate = Lion.Parameters.learningRate.default,
+    beta1: Double = Lion.Parameters.beta1.default, beta2: Double = Lion.Parameters.beta2.default,
+    weightDecay: Double = Lion.Parameters.weightDecay.default
   ) {
     precondition(
       learningRate.validationProblem() == nil,
@@ -114,5 +115,36 @@ public struct Lion: ElementwiseUpdateRule {
       let sign: Float = c > 0 ? 1 : c < 0 ? -1 : c * 0
       direction = eta * sign + decay * parameter
     }
+  }
+}
+
+extension Lion: SchemaDeclaring {
+  /// The parameters of the `lion` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-4)
+    /// `beta1`: interpolation β₁ for the sign.
+    public static let beta1 = Parameter.number(
+      "beta1", default: 0.9, in: .halfOpen(0, 1), doc: "interpolation β₁ for the sign")
+    /// `beta2`: momentum decay β₂.
+    public static let beta2 = Parameter.number(
+      "beta2", default: 0.99, in: .halfOpen(0, 1), doc: "momentum decay β₂")
+    /// `weightDecay`: decoupled weight decay λ.
+    public static let weightDecay = Parameter.number(
+      "weightDecay", default: 0, in: .atLeast(0), doc: "decoupled weight decay λ")
+  }
+
+  /// `lion` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "lion", summary: "d ← η(sign(β₁m + (1−β₁)g) + λθ) (Chen et al. 2023)",
+    parameters: [
+      Parameters.learningRate, Parameters.beta1, Parameters.beta2, Parameters.weightDecay,
+    ])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), beta1: try p.read(Parameters.beta1),
+      beta2: try p.read(Parameters.beta2), weightDecay: try p.read(Parameters.weightDecay))
   }
 }

@@ -14,7 +14,7 @@ public struct Momentum: ElementwiseUpdateRule {
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`)
   ///   and `0 ≤ momentum < 1`.
-  public init(learningRate: LearningRate, momentum: Double = 0.9) {
+  public init(learningRate: LearningRate, momentum: Double = Momentum.Parameters.momentum.default) {
     precondition(
       learningRate.validationProblem() == nil,
       "Momentum: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
@@ -88,5 +88,27 @@ public struct Momentum: ElementwiseUpdateRule {
       b[index] = bv
       direction = lookAhead ? eta * (g + mu * bv) : eta * bv
     }
+  }
+}
+
+extension Momentum: SchemaDeclaring {
+  /// The parameters of the `momentum` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `momentum`: momentum μ.
+    public static let momentum = Parameter.number(
+      "momentum", default: 0.9, in: .halfOpen(0, 1), doc: "momentum μ")
+  }
+
+  /// `momentum` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "momentum", summary: "heavy ball: b ← μb + g, d ← η·b (Polyak 1964; PyTorch)",
+    parameters: [Parameters.learningRate, Parameters.momentum])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), momentum: try p.read(Parameters.momentum))
   }
 }

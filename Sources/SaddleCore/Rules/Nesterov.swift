@@ -14,7 +14,7 @@ public struct Nesterov: ElementwiseUpdateRule {
   ///
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`)
   ///   and `0 ≤ momentum < 1`.
-  public init(learningRate: LearningRate, momentum: Double = 0.9) {
+  public init(learningRate: LearningRate, momentum: Double = Nesterov.Parameters.momentum.default) {
     precondition(
       learningRate.validationProblem() == nil,
       "Nesterov: invalid learning rate \(learningRate) (\(learningRate.validationProblem() ?? ""))")
@@ -41,5 +41,27 @@ public struct Nesterov: ElementwiseUpdateRule {
       "nesterov.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
       "nesterov.count": Double(state.count),
     ]
+  }
+}
+
+extension Nesterov: SchemaDeclaring {
+  /// The parameters of the `nesterov` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `momentum`: momentum μ.
+    public static let momentum = Parameter.number(
+      "momentum", default: 0.9, in: .halfOpen(0, 1), doc: "momentum μ")
+  }
+
+  /// `nesterov` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "nesterov", summary: "b ← μb + g, d ← η(g + μb) (Nesterov 1983; PyTorch nesterov=True)",
+    parameters: [Parameters.learningRate, Parameters.momentum])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), momentum: try p.read(Parameters.momentum))
   }
 }

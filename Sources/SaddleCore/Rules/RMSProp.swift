@@ -27,8 +27,11 @@ public struct RMSProp: ElementwiseUpdateRule {
   /// - Precondition: `learningRate` is valid (``LearningRate/validationProblem()`` is `nil`),
   ///   `0 ≤ α < 1` and `ε > 0` (finite).
   public init(
-    learningRate: LearningRate = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-    epsilonInsideRoot: Bool = false, centered: Bool = false
+    learningRate: LearningRate = RMSProp.Parameters.learningRate.default,
+    alpha: Double = RMSProp.Parameters.alpha.default,
+    epsilon: Double = RMSProp.Parameters.epsilon.default,
+    epsilonInsideRoot: Bool = RMSProp.Parameters.epsilonInsideRoot.default,
+    centered: Bool = RMSProp.Parameters.centered.default
   ) {
     precondition(
       learningRate.validationProblem() == nil,
@@ -136,5 +139,42 @@ public struct RMSProp: ElementwiseUpdateRule {
       let inner = variance + epsilonInside
       direction = eta * g / ((inner < 0 ? 0 : inner).squareRoot() + epsilonOutside)
     }
+  }
+}
+
+extension RMSProp: SchemaDeclaring {
+  /// The parameters of the `rmsprop` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `alpha`: squared-gradient decay α.
+    public static let alpha = Parameter.number(
+      "alpha", default: 0.99, in: .halfOpen(0, 1), doc: "squared-gradient decay α")
+    /// `epsilon`: ε in the denominator.
+    public static let epsilon = Parameter.number(
+      "epsilon", default: 1e-8, in: .greaterThan(0), doc: "ε in the denominator")
+    /// `epsilonInsideRoot`: optax's √(v + ε) instead of PyTorch's √v + ε.
+    public static let epsilonInsideRoot = Parameter.bool(
+      "epsilonInsideRoot", default: false, doc: "optax's √(v + ε) instead of PyTorch's √v + ε")
+    /// `centered`: divide by √(v − ḡ²): centered RMSProp.
+    public static let centered = Parameter.bool(
+      "centered", default: false, doc: "divide by √(v − ḡ²): centered RMSProp")
+  }
+
+  /// `rmsprop` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "rmsprop", summary: "v ← αv + (1−α)g², d ← η·g/(√v + ε) (Hinton 2012; PyTorch)",
+    parameters: [
+      Parameters.learningRate, Parameters.alpha, Parameters.epsilon, Parameters.epsilonInsideRoot,
+      Parameters.centered,
+    ])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate), alpha: try p.read(Parameters.alpha),
+      epsilon: try p.read(Parameters.epsilon),
+      epsilonInsideRoot: try p.read(Parameters.epsilonInsideRoot),
+      centered: try p.read(Parameters.centered))
   }
 }

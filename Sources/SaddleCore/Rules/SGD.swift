@@ -53,3 +53,21 @@ public struct SGD: ElementwiseUpdateRule {
     }
   }
 }
+
+extension SGD: SchemaDeclaring {
+  /// The parameters of the `sgd` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+  }
+
+  /// `sgd` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "sgd", summary: "d ← η·g (Robbins & Monro 1951)",
+    parameters: [Parameters.learningRate])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(learningRate: try p.read(Parameters.learningRate))
+  }
+}

@@ -34,3 +34,22 @@ public struct Scale: ElementwiseUpdateRule {
     }
   }
 }
+
+extension Scale: SchemaDeclaring {
+  /// The parameters of the `scale` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `factor`: factor s.
+    public static let factor = Parameter.number(
+      "factor", default: 1, doc: "factor s")
+  }
+
+  /// `scale` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "scale", summary: "d ← s·d (sets the step's size: counts as scaling it)", scalesStep: true,
+    parameters: [Parameters.factor])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(factor: try p.read(Parameters.factor))
+  }
+}

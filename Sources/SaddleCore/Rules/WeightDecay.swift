@@ -38,3 +38,22 @@ public struct WeightDecay: ElementwiseUpdateRule {
     }
   }
 }
+
+extension WeightDecay: SchemaDeclaring {
+  /// The parameters of the `weight-decay` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `rate`: L2 coefficient λ.
+    public static let rate = Parameter.number(
+      "rate", default: 1e-4, in: .atLeast(0), doc: "L2 coefficient λ")
+  }
+
+  /// `weight-decay` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "weight-decay", summary: "d ← d + λθ (coupled L2)",
+    parameters: [Parameters.rate])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(rate: try p.read(Parameters.rate))
+  }
+}

@@ -52,7 +52,7 @@ struct SpecFuzzer {
     var seeds: [FuzzDocument] = []
     for entry in registry.allEntries where entry.kind != .model {
       var fields: [(String, FuzzDocument)] = [("stage", .string(entry.name))]
-      for parameter in registry.parameters(of: entry.name) {
+      for parameter in registry.describedParameters(of: entry.name) {
         if let x = Double(parameter.defaultValue) {
           fields.append(
             (

@@ -38,7 +38,9 @@ struct RulePreconditionTests {
     case .atLeast(let a): return a - 1
     case .greaterThan(let a): return a
     case .closed(_, let b): return b + 1
-    case .halfOpen(_, let b), .open(_, let b): return b
+    case .halfOpen(_, let b), .open(_, let b), .lessThan(let b): return b
+    case .openClosed(let a, _): return a
+    case .atMost(let b): return b + 1
     }
   }
 
@@ -53,7 +55,7 @@ struct RulePreconditionTests {
     arguments: Registry.core.allEntries.filter { $0.kind != .model }.map(\.name))
   func registryRefusesOutOfRange(stage: String) throws {
     var tested = 0
-    for parameter in Registry.core.parameters(of: stage) {
+    for parameter in Registry.core.describedParameters(of: stage) {
       guard let range = parameter.range, let bad = Self.outside(range) else { continue }
       let text = format(bad)
       let value = parameter.accepted.hasPrefix("array") ? "[\(text)]" : text

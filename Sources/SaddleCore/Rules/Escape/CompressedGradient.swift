@@ -25,7 +25,10 @@ public struct CompressedGradient: UpdateRule, Sendable {
   public var errorFeedback: Bool
 
   /// Compression keeping `k ≥ 1` coordinates (capped at the parameter count).
-  public init(_ compression: Compression, errorFeedback: Bool = true) {
+  public init(
+    _ compression: Compression,
+    errorFeedback: Bool = CompressedGradient.Parameters.errorFeedback.default
+  ) {
     switch compression {
     case .topK(let k), .randomK(let k):
       precondition(k >= 1, "CompressedGradient: k must be ≥ 1, got \(k)")
@@ -146,4 +149,34 @@ func kthLargest(_ values: inout [Float], _ k: Int) -> Float {
     }
   }
   return values[target]
+}
+
+extension CompressedGradient: SchemaDeclaring {
+  /// The parameters of the `compress` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `k`: coordinates kept per step.
+    public static let k = Parameter.integer(
+      "k", default: 1, in: .atLeast(1), doc: "coordinates kept per step")
+    /// `compression`: keep the k largest, or k random coordinates.
+    public static let compression = Parameter.choice(
+      "compression", default: "top-k", from: ["top-k", "random-k"],
+      doc: "keep the k largest, or k random coordinates")
+    /// `errorFeedback`: add what compression dropped to the next step.
+    public static let errorFeedback = Parameter.bool(
+      "errorFeedback", default: true, doc: "add what compression dropped to the next step")
+  }
+
+  /// `compress` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "compress",
+    summary: "top-k / random-k compression with error feedback (Karimireddy et al. 2019)",
+    parameters: [Parameters.k, Parameters.compression, Parameters.errorFeedback])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let k = try p.read(Parameters.k)
+    let kind = try p.read(Parameters.compression)
+    self.init(
+      kind == "top-k" ? .topK(k) : .randomK(k), errorFeedback: try p.read(Parameters.errorFeedback))
+  }
 }

@@ -12,7 +12,7 @@ public struct DimerReferenceStep: UpdateRule, Sendable {
   public var strength: Double
 
   /// The reference update with strength `s ≥ 0`.
-  public init(strength: Double = 0.1) {
+  public init(strength: Double = DimerReferenceStep.Parameters.strength.default) {
     precondition(strength >= 0 && strength.isFinite, "DimerReferenceStep: strength ≥ 0")
     self.strength = strength
   }
@@ -37,5 +37,25 @@ public struct DimerReferenceStep: UpdateRule, Sendable {
       moved += 1
     }
     context.metrics["dimerReferenceStep.moved"] = Double(moved)
+  }
+}
+
+extension DimerReferenceStep: SchemaDeclaring {
+  /// The parameters of the `dimer-reference-step` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `strength`: s in θ ← θ + s(g·N)N.
+    public static let strength = Parameter.number(
+      "strength", default: 0.1, in: .atLeast(0), doc: "s in θ ← θ + s(g·N)N")
+  }
+
+  /// `dimer-reference-step` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "dimer-reference-step",
+    summary: "DEO reference code: θ ← θ + s(g·N)N when g·N < 0 (raises the loss to first order)",
+    parameters: [Parameters.strength])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(strength: try p.read(Parameters.strength))
   }
 }

@@ -55,8 +55,12 @@ public struct NEONStep: UpdateRule, Sendable {
 
   /// A NEON stage.
   public init(
-    threshold: Double = 1e-3, radius: Double = 1e-3, iterations: Int = 10, rate: Double = 0.1,
-    curvatureThreshold: Double = 0, size: NegativeCurvatureStep.Size = .fixed(1e-2),
+    threshold: Double = NEONStep.Parameters.threshold.default,
+    radius: Double = NEONStep.Parameters.radius.default,
+    iterations: Int = NEONStep.Parameters.iterations.default,
+    rate: Double = NEONStep.Parameters.rate.default,
+    curvatureThreshold: Double = 0,
+    size: NegativeCurvatureStep.Size = .fixed(NegativeCurvatureStep.Parameters.stepSize.default),
     search: Search = .normalizedPower
   ) {
     if case .oja(let sigma) = search {
@@ -178,5 +182,72 @@ public struct NEONStep: UpdateRule, Sendable {
   private func normalizeTo(_ v: inout ParameterVector, _ r: Double) {
     let norm = v.norm
     if norm > 0, norm.isFinite { v.scale(by: Float(r / norm)) }
+  }
+}
+
+extension NEONStep: SchemaDeclaring {
+  /// The parameters of the `neon` stage (and the `neon-gd` preset).
+  public enum Parameters {
+    /// `radius`: the search's scale `r`.
+    public static let radius = Parameter.number(
+      "radius", default: 1e-3, in: .greaterThan(0), doc: "search scale r = ‖u‖")
+    /// `threshold`: search only when `‖g‖ ≤ g_thres`.
+    public static let threshold = Parameter.number(
+      "threshold", default: 1e-3, in: .atLeast(0), doc: "search only when ‖g‖ ≤ g_thres")
+    /// `iterations`: gradient evaluations per search.
+    public static let iterations = Parameter.integer(
+      "iterations", default: 10, in: .closed(1, 10_000), doc: "gradient evaluations per search")
+    /// `rate`: the search's step `η`.
+    public static let rate = Parameter.number(
+      "rate", default: 0.1, in: .greaterThan(0), doc: "search step η < 2/(λ_max − λ_min)")
+    /// `search`: normalized power iteration, or NEON2's Oja iteration.
+    public static let search = Parameter.choice(
+      "search", default: "power", from: ["power", "oja"],
+      doc: "normalized power iteration (NEON), or Oja's iteration from startRadius (NEON2)")
+    /// `startRadius`: NEON2's starting norm, below `radius`.
+    public static let startRadius = Parameter.number(
+      "startRadius", default: 1e-6, in: .greaterThan(0), defaultText: "radius·1e-3",
+      doc: "Oja's starting norm ‖w₀‖, 0 < startRadius < radius (search = oja)")
+  }
+
+  /// The fields in listing order.
+  public static let parameters: [any ParameterDeclaration] = [
+    Parameters.radius, Parameters.threshold, Parameters.iterations, Parameters.rate,
+    NegativeCurvatureStep.Parameters.stepScale, NegativeCurvatureStep.Parameters.stepSize,
+    Parameters.search, Parameters.startRadius,
+  ]
+
+  /// `neon` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "neon", summary: "normalized power iteration on gradient differences, or NEON2's Oja search",
+    parameters: parameters)
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let radius = try p.read(Parameters.radius)
+    self.init(
+      threshold: try p.read(Parameters.threshold), radius: radius,
+      iterations: try p.read(Parameters.iterations), rate: try p.read(Parameters.rate),
+      size: try NegativeCurvatureStep.Size(parameters: p),
+      search: try Search(parameters: p, radius: radius))
+  }
+}
+
+extension NEONStep.Search {
+  /// Reads `search` and `startRadius` (default `radius·1e-3`, below `radius`).
+  public init(parameters p: StageParameters, radius: Double) throws(SpecError) {
+    let kind = try p.read(NEONStep.Parameters.search)
+    let sigma = try p.read(
+      NEONStep.Parameters.startRadius.defaulting(to: radius * 1e-3, text: "radius·1e-3"))
+    guard kind == "oja" else {
+      self = .normalizedPower
+      return
+    }
+    guard sigma < radius else {
+      throw SpecError(
+        location: p.location, field: "startRadius",
+        "\(sigma) is out of range (accepted: 0 < x < radius = \(radius))")
+    }
+    self = .oja(startRadius: sigma)
   }
 }

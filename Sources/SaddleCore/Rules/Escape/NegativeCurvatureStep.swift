@@ -34,7 +34,10 @@ public struct NegativeCurvatureStep: UpdateRule, Sendable {
   public var threshold: Double
 
   /// A negative-curvature step of `size` when `C < −threshold` (`threshold ≥ 0`).
-  public init(size: Size = .fixed(1e-2), threshold: Double = 0) {
+  public init(
+    size: Size = .fixed(NegativeCurvatureStep.Parameters.stepSize.default),
+    threshold: Double = NegativeCurvatureStep.Parameters.threshold.default
+  ) {
     precondition(threshold >= 0, "NegativeCurvatureStep: threshold must be ≥ 0")
     switch size {
     case .fixed(let s): precondition(s >= 0 && s.isFinite, "NegativeCurvatureStep: size ≥ 0")
@@ -61,5 +64,57 @@ public struct NegativeCurvatureStep: UpdateRule, Sendable {
       taken += 1
     }
     context.metrics["negativeCurvatureStep.taken"] = Double(taken)
+  }
+}
+
+extension NegativeCurvatureStep: SchemaDeclaring {
+  /// The parameters of the `negative-curvature-step` stage.
+  public enum Parameters {
+    /// `stepScale`: a size proportional to the curvature, instead of `stepSize`.
+    public static let stepScale = Parameter.number(
+      "stepScale", in: .atLeast(0), defaultText: "none (instead of stepSize)",
+      doc: "size = stepScale·|C| (give stepSize or stepScale, not both)")
+    /// `stepSize`: the fixed distance along `N`.
+    public static let stepSize = Parameter.number(
+      "stepSize", default: 1e-2, in: .atLeast(0), doc: "fixed distance s along N")
+    /// `threshold`: act only when `C < −threshold`.
+    public static let threshold = Parameter.number(
+      "threshold", default: 0, in: .atLeast(0), doc: "curvature threshold ε: act when C < −ε")
+  }
+
+  /// `negative-curvature-step` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "negative-curvature-step",
+    summary: "θ ← θ − s·sign(g·N)·N when C < −ε (size fixed, or stepScale·|C|)",
+    parameters: [Parameters.stepScale, Parameters.stepSize, Parameters.threshold])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(size: try Size(parameters: p), threshold: try p.read(Parameters.threshold))
+  }
+
+  /// Reads a step from `p` with `stepSize` (a preset's default) and `threshold`.
+  public init(parameters p: StageParameters, stepSize: Parameter<Double>) throws(SpecError) {
+    self.init(
+      size: try Size(parameters: p, stepSize: stepSize),
+      threshold: try p.read(Parameters.threshold))
+  }
+}
+
+extension NegativeCurvatureStep.Size {
+  /// Reads `stepSize` (default from `stepSize`) or `stepScale` (not both) from a spec.
+  public init(
+    parameters p: StageParameters,
+    stepSize: Parameter<Double> = NegativeCurvatureStep.Parameters.stepSize
+  ) throws(SpecError) {
+    if p.has("stepScale") && p.has("stepSize") {
+      throw SpecError(
+        location: p.location, field: "stepScale", "give stepSize or stepScale, not both")
+    }
+    if p.has("stepScale") {
+      self = .proportional(scale: try p.read(NegativeCurvatureStep.Parameters.stepScale))
+    } else {
+      self = .fixed(try p.read(stepSize))
+    }
   }
 }

@@ -21,7 +21,11 @@ public struct PerturbedGradient: UpdateRule, Sendable {
   public var waitingSteps: Int
 
   /// The PGD trigger. Valid ranges: `threshold ≥ 0`, `radius ≥ 0`, `waitingSteps ≥ 0`.
-  public init(threshold: Double = 1e-3, radius: Double = 1e-2, waitingSteps: Int = 10) {
+  public init(
+    threshold: Double = PerturbedGradient.Parameters.threshold.default,
+    radius: Double = PerturbedGradient.Parameters.radius.default,
+    waitingSteps: Int = PerturbedGradient.Parameters.waitingSteps.default
+  ) {
     precondition(
       threshold >= 0 && radius >= 0 && waitingSteps >= 0,
       "PerturbedGradient: threshold, radius and waitingSteps must be ≥ 0")
@@ -70,4 +74,35 @@ func perturbIfDue(
   context.parameters.add(noise!)
   lastPerturbation = context.step
   return true
+}
+
+extension PerturbedGradient: SchemaDeclaring {
+  /// The parameters of the `perturbation` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `threshold`: gradient threshold g_thres: perturb when ‖g‖ ≤ g_thres.
+    public static let threshold = Parameter.number(
+      "threshold", default: 1e-3, in: .atLeast(0),
+      doc: "gradient threshold g_thres: perturb when ‖g‖ ≤ g_thres")
+    /// `radius`: perturbation radius r: ξ ~ U(ball(r)).
+    public static let radius = Parameter.number(
+      "radius", default: 1e-2, in: .atLeast(0), doc: "perturbation radius r: ξ ~ U(ball(r))")
+    /// `waitingSteps`: t_thres: at least this many steps between perturbations.
+    public static let waitingSteps = Parameter.integer(
+      "waitingSteps", default: 10, in: .atLeast(0),
+      doc: "t_thres: at least this many steps between perturbations")
+  }
+
+  /// `perturbation` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "perturbation",
+    summary:
+      "PGD: add ξ ~ U(ball(r)) when ‖g‖ ≤ g_thres, at most every t_thres steps (Jin et al. 2017)",
+    parameters: [Parameters.threshold, Parameters.radius, Parameters.waitingSteps])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      threshold: try p.read(Parameters.threshold), radius: try p.read(Parameters.radius),
+      waitingSteps: try p.read(Parameters.waitingSteps))
+  }
 }

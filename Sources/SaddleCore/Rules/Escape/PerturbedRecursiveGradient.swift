@@ -25,8 +25,10 @@ public struct PerturbedRecursiveGradient: UpdateRule, Sendable {
 
   /// The stand-in. Valid ranges: `refreshPeriod ≥ 1`, the trigger's values `≥ 0`.
   public init(
-    refreshPeriod: Int = 10, threshold: Double = 1e-3, radius: Double = 1e-2,
-    waitingSteps: Int = 10
+    refreshPeriod: Int = PerturbedRecursiveGradient.Parameters.refreshPeriod.default,
+    threshold: Double = PerturbedRecursiveGradient.Parameters.threshold.default,
+    radius: Double = PerturbedRecursiveGradient.Parameters.radius.default,
+    waitingSteps: Int = PerturbedRecursiveGradient.Parameters.waitingSteps.default
   ) {
     precondition(refreshPeriod >= 1, "PerturbedRecursiveGradient: refreshPeriod must be ≥ 1")
     precondition(
@@ -83,5 +85,42 @@ public struct PerturbedRecursiveGradient: UpdateRule, Sendable {
     if perturbed { state.sinceRefresh = refreshPeriod }
     context.metrics["perturbed"] = perturbed ? 1 : 0
     context.metrics["ssrgd.refreshed"] = refresh ? 1 : 0
+  }
+}
+
+extension PerturbedRecursiveGradient: SchemaDeclaring {
+  /// The parameters of the `perturbed-recursive-gradient` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `refreshPeriod`: recompute the full gradient every this many steps.
+    public static let refreshPeriod = Parameter.integer(
+      "refreshPeriod", default: 10, in: .atLeast(1),
+      doc: "recompute the full gradient every this many steps")
+    /// `threshold`: gradient threshold g_thres: perturb when ‖g‖ ≤ g_thres.
+    public static let threshold = Parameter.number(
+      "threshold", default: 1e-3, in: .atLeast(0),
+      doc: "gradient threshold g_thres: perturb when ‖g‖ ≤ g_thres")
+    /// `radius`: perturbation radius r: ξ ~ U(ball(r)).
+    public static let radius = Parameter.number(
+      "radius", default: 1e-2, in: .atLeast(0), doc: "perturbation radius r: ξ ~ U(ball(r))")
+    /// `waitingSteps`: t_thres: at least this many steps between perturbations.
+    public static let waitingSteps = Parameter.integer(
+      "waitingSteps", default: 10, in: .atLeast(0),
+      doc: "t_thres: at least this many steps between perturbations")
+  }
+
+  /// `perturbed-recursive-gradient` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "perturbed-recursive-gradient",
+    summary: "SARAH recursive estimator + PGD trigger on ‖v‖ (simplified SSRGD, not Li 2019's)",
+    parameters: [
+      Parameters.refreshPeriod, Parameters.threshold, Parameters.radius, Parameters.waitingSteps,
+    ])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      refreshPeriod: try p.read(Parameters.refreshPeriod),
+      threshold: try p.read(Parameters.threshold), radius: try p.read(Parameters.radius),
+      waitingSteps: try p.read(Parameters.waitingSteps))
   }
 }

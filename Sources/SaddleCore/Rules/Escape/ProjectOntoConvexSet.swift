@@ -164,3 +164,50 @@ public struct RestrictCurvatureToFeasibleDirections: UpdateRule, Sendable {
     context.curvature = remaining ? estimate : nil
   }
 }
+
+extension ProjectOntoConvexSet {
+  /// The parameters of the `project-box` and `project-ball` stages (and the presets on a set).
+  public enum Parameters {
+    /// `lower`: the box's lower bound.
+    public static let lower = Parameter.number(
+      "lower", default: -1, doc: "lower bound of every coordinate")
+    /// `upper`: the box's upper bound, `≥ lower`.
+    public static let upper = Parameter.number(
+      "upper", default: 1, doc: "upper bound of every coordinate (≥ lower)")
+    /// `radius`: the ball's radius.
+    public static let radius = Parameter.number(
+      "radius", default: 1, in: .atLeast(0), doc: "ball radius r")
+  }
+
+  /// `project-box` in specs and `saddle list`.
+  public static let boxSchema = StageSchema(
+    "project-box", summary: "keep θ in the box [lower, upper]",
+    parameters: [Parameters.lower, Parameters.upper])
+  /// `project-ball` in specs and `saddle list`.
+  public static let ballSchema = StageSchema(
+    "project-ball", summary: "keep θ in the ball ‖θ‖ ≤ r", parameters: [Parameters.radius])
+  /// `project-simplex` in specs and `saddle list`.
+  public static let simplexSchema = StageSchema(
+    "project-simplex", summary: "keep θ in the probability simplex", parameters: [])
+
+  /// Reads `lower` and `upper` (refusing `upper < lower`) and returns the bounds.
+  public static func boxBounds(_ p: StageParameters) throws(SpecError) -> (Double, Double) {
+    let lower = try p.read(Parameters.lower)
+    let upper = try p.read(Parameters.upper)
+    guard lower <= upper else {
+      throw SpecError(location: p.location, field: "upper", "\(upper) is below lower \(lower)")
+    }
+    return (lower, upper)
+  }
+
+  /// `project-box` from a spec's fields.
+  public static func box(parameters p: StageParameters) throws(SpecError) -> ProjectOntoConvexSet {
+    let (lower, upper) = try boxBounds(p)
+    return ProjectOntoConvexSet(.box(lower: Float(lower), upper: Float(upper)))
+  }
+
+  /// `project-ball` from a spec's fields.
+  public static func ball(parameters p: StageParameters) throws(SpecError) -> ProjectOntoConvexSet {
+    ProjectOntoConvexSet(.ball(radius: try p.read(Parameters.radius)))
+  }
+}

@@ -29,7 +29,10 @@ public struct ProjectOutMinimumCurvature: UpdateRule, Sendable {
   public var condition: Condition
 
   /// `d ← d − α(d·N)N`, always or only when `C < 0`.
-  public init(strength: Double = 1, when condition: Condition = .always) {
+  public init(
+    strength: Double = ProjectOutMinimumCurvature.Parameters.strength.default,
+    when condition: Condition = .always
+  ) {
     precondition(strength.isFinite, "ProjectOutMinimumCurvature: strength must be finite")
     self.strength = strength
     self.condition = condition
@@ -67,5 +70,31 @@ func forEachCurvatureGroup(
     for (range, c) in zip(ranges, curvatures) { body(range, c) }
   } else {
     body(0..<estimate.direction.count, estimate.curvature)
+  }
+}
+
+extension ProjectOutMinimumCurvature: SchemaDeclaring {
+  /// The parameters of the `project-out-minimum-curvature` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `strength`: α in d ← d − α(d·N)N.
+    public static let strength = Parameter.number(
+      "strength", default: 1, in: .closed(0, 10), doc: "α in d ← d − α(d·N)N")
+    /// `when`: project always, or only when the curvature C < 0.
+    public static let when = Parameter.choice(
+      "when", default: "always", from: ["always", "negative"],
+      doc: "project always, or only when the curvature C < 0")
+  }
+
+  /// `project-out-minimum-curvature` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "project-out-minimum-curvature",
+    summary: "DEO projection d ← d − α(d·N)N (alone it removes the escape direction)",
+    parameters: [Parameters.strength, Parameters.when])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      strength: try p.read(Parameters.strength),
+      when: try p.read(Parameters.when) == "always" ? .always : .negative)
   }
 }

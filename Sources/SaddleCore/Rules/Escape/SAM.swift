@@ -17,7 +17,9 @@ public struct SAM: UpdateRule, Sendable {
   public var adaptive: Bool
 
   /// SAM with radius `ρ ≥ 0` (0.05 in the paper).
-  public init(radius: Double = 0.05, adaptive: Bool = false) {
+  public init(
+    radius: Double = SAM.Parameters.radius.default, adaptive: Bool = SAM.Parameters.adaptive.default
+  ) {
     precondition(radius >= 0 && radius.isFinite, "SAM: radius must be ≥ 0")
     self.radius = radius
     self.adaptive = adaptive
@@ -48,5 +50,27 @@ public struct SAM: UpdateRule, Sendable {
       for i in 0..<n { p[i] = theta[i] + scale * g[i] }
     }
     _ = objective.lossAndGradient(at: state.point!, into: &context.direction)
+  }
+}
+
+extension SAM: SchemaDeclaring {
+  /// The parameters of the `sam` stage: name, default, accepted values, doc.
+  public enum Parameters {
+    /// `radius`: neighbourhood radius ρ.
+    public static let radius = Parameter.number(
+      "radius", default: 0.05, in: .atLeast(0), doc: "neighbourhood radius ρ")
+    /// `adaptive`: ASAM: scale the ascent step by |θ|.
+    public static let adaptive = Parameter.bool(
+      "adaptive", default: false, doc: "ASAM: scale the ascent step by |θ|")
+  }
+
+  /// `sam` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "sam", summary: "gradient at θ + ρg/‖g‖ (Foret et al. 2021)",
+    parameters: [Parameters.radius, Parameters.adaptive])
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(radius: try p.read(Parameters.radius), adaptive: try p.read(Parameters.adaptive))
   }
 }

@@ -63,8 +63,10 @@ public struct SaddleFreeNewton: UpdateRule, Sendable {
 
   /// Saddle-free Newton with `rank ≥ 1` and non-empty positive `dampings`.
   public init(
-    rank: Int = 10, dampings: [Double] = [1e-3, 1e-2, 1e-1, 1], hvp: HVPMethod = .automatic,
-    innerSteps: Int = 1, start: Start = .gradient
+    rank: Int = SaddleFreeNewton.Parameters.rank.default,
+    dampings: [Double] = SaddleFreeNewton.Parameters.dampings.default,
+    hvp: HVPMethod = .automatic,
+    innerSteps: Int = SaddleFreeNewton.Parameters.innerSteps.default, start: Start = .gradient
   ) {
     precondition(innerSteps >= 1, "SaddleFreeNewton: innerSteps must be ≥ 1")
     if case .perturbed(let scale) = start {
@@ -179,5 +181,62 @@ public struct SaddleFreeNewton: UpdateRule, Sendable {
 
   public func summary(of state: State) -> [String: Double] {
     state.damping.map { ["saddleFreeNewton.damping": $0] } ?? [:]
+  }
+}
+
+extension SaddleFreeNewton: SchemaDeclaring {
+  /// The parameters of the `saddle-free-newton` rule and preset.
+  public enum Parameters {
+    /// `rank`: the Krylov dimension `k`.
+    public static let rank = Parameter.integer(
+      "rank", default: 10, in: .closed(1, 1000), doc: "Krylov dimension k (Lanczos steps)")
+    /// `dampings`: the candidate dampings `λ`.
+    public static let dampings = Parameter.numbers(
+      "dampings", default: [1e-3, 1e-2, 1e-1, 1], in: .greaterThan(0),
+      doc: "candidate dampings λ in (|H| + λ)⁻¹; the lowest loss is taken each step")
+    /// `innerSteps`: steps per Krylov subspace.
+    public static let innerSteps = Parameter.integer(
+      "innerSteps", default: 1, in: .closed(1, 1_000_000),
+      doc: "steps per subspace m (Dauphin et al. 2014, Algorithm 1)")
+    /// `start`: the Lanczos start.
+    public static let start = Parameter.choice(
+      "start", default: "gradient", from: ["gradient", "random", "perturbed"],
+      doc: "Krylov start: g, a seeded random vector, or g/‖g‖ + startScale·z")
+    /// `startScale`: the perturbed start's scale.
+    public static let startScale = Parameter.number(
+      "startScale", default: 1, in: .atLeast(0), doc: "scale of z (start = perturbed)")
+  }
+
+  /// The fields in listing order.
+  public static let parameters: [any ParameterDeclaration] =
+    [Parameters.rank, Parameters.dampings] + HVPMethod.parameters + [
+      Parameters.innerSteps, Parameters.start, Parameters.startScale,
+    ]
+
+  /// `saddle-free-newton` in specs and `saddle list` (it sets the step's size).
+  public static let schema = StageSchema(
+    "saddle-free-newton",
+    summary: "−|H|⁻¹g in a Lanczos subspace, damping by lowest loss (Dauphin et al. 2014)",
+    scalesStep: true, parameters: parameters)
+
+  /// Builds the stage from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      rank: try p.read(Parameters.rank), dampings: try p.read(Parameters.dampings),
+      hvp: try HVPMethod(parameters: p), innerSteps: try p.read(Parameters.innerSteps),
+      start: try Start(parameters: p))
+  }
+}
+
+extension SaddleFreeNewton.Start {
+  /// Reads `start` and `startScale`.
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let kind = try p.read(SaddleFreeNewton.Parameters.start)
+    let scale = try p.read(SaddleFreeNewton.Parameters.startScale)
+    switch kind {
+    case "random": self = .random
+    case "perturbed": self = .perturbed(scale: scale)
+    default: self = .gradient
+    }
   }
 }

@@ -75,9 +75,13 @@ public struct ConstrainedSecondOrder: UpdateRule, Sendable {
 
   /// The method; see the type's documentation.
   public init(
-    set: FeasibleSet, firstOrder: FirstOrder = .projectedGradient, learningRate: Double = 0.1,
-    gapTolerance: Double = 1e-3, curvatureTolerance: Double = 1e-3, stepFraction: Double = 0.5,
-    exactFaceLimit: Int = 8, hvp: HVPMethod = .automatic
+    set: FeasibleSet, firstOrder: FirstOrder = .projectedGradient,
+    learningRate: Double = ConstrainedSecondOrder.Parameters.learningRate.default,
+    gapTolerance: Double = ConstrainedSecondOrder.Parameters.gapTolerance.default,
+    curvatureTolerance: Double = ConstrainedSecondOrder.Parameters.curvatureTolerance.default,
+    stepFraction: Double = ConstrainedSecondOrder.Parameters.stepFraction.default,
+    exactFaceLimit: Int = ConstrainedSecondOrder.Parameters.exactFaceLimit.default,
+    hvp: HVPMethod = .automatic
   ) {
     switch set {
     case .box(let l, let u): precondition(l <= u, "ConstrainedSecondOrder: lower ≤ upper")
@@ -462,5 +466,81 @@ enum QuadraticSubproblem {
       }
     }
     return best
+  }
+}
+
+extension ConstrainedSecondOrder: SchemaDeclaring {
+  /// The parameters of the `constrained-second-order` preset (Mokhtari et al.'s names in the
+  /// docs).
+  public enum Parameters {
+    /// `set`: the feasible set's kind.
+    public static let set = Parameter.choice(
+      "set", default: "box", from: ["box", "ball"],
+      doc: "the feasible set C: the box [lower, upper]ᵈ or the ball ‖x‖ ≤ radius")
+    /// `firstOrder`: the first-order phase's method.
+    public static let firstOrder = Parameter.choice(
+      "firstOrder", default: "projected-gradient", from: ["projected-gradient", "frank-wolfe"],
+      doc: "first-order phase: projected gradient, or Frank–Wolfe (then learningRate ≤ 1)")
+    /// `learningRate`: the first-order phase's step.
+    public static let learningRate = Parameter.number(
+      "learningRate", default: 0.1, in: .greaterThan(0), doc: "first-order step η")
+    /// `gapTolerance`: `ε`, the first-order phase ends when the gap is below it.
+    public static let gapTolerance = Parameter.number(
+      "gapTolerance", default: 1e-3, in: .atLeast(0), doc: "ε: second-order phase once gap ≤ ε")
+    /// `curvatureTolerance`: `γ`.
+    public static let curvatureTolerance = Parameter.number(
+      "curvatureTolerance", default: 1e-3, in: .atLeast(0),
+      doc: "γ: move when the quadratic's minimum q(u) < −γ")
+    /// `stepFraction`: `σ ∈ (0, 1]`.
+    public static let stepFraction = Parameter.number(
+      "stepFraction", default: 0.5, in: .greaterThan(0),
+      doc: "σ ≤ 1: x ← x + σ(u − x) along the second-order direction")
+    /// `exactFaceLimit`: enumerate faces exactly up to this dimension.
+    public static let exactFaceLimit = Parameter.integer(
+      "exactFaceLimit", default: 8, in: .closed(0, 12),
+      doc: "solve the quadratic over C exactly (face enumeration) up to this dimension")
+  }
+
+  /// `constrained-second-order` in specs and `saddle list` (registered as a preset).
+  public static let schema = StageSchema(
+    "constrained-second-order",
+    summary: "first-order phase to gap ≤ ε, then min q(u) on C ∩ {gᵀ(u−x)=0} (Mokhtari et al.)",
+    parameters: [
+      Parameters.set, ProjectOntoConvexSet.Parameters.lower,
+      ProjectOntoConvexSet.Parameters.upper, ProjectOntoConvexSet.Parameters.radius,
+      Parameters.firstOrder, Parameters.learningRate, Parameters.gapTolerance,
+      Parameters.curvatureTolerance, Parameters.stepFraction, Parameters.exactFaceLimit,
+    ] + HVPMethod.parameters)
+
+  /// Builds the rule from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let kind = try p.read(Parameters.set)
+    let lower = try p.read(ProjectOntoConvexSet.Parameters.lower)
+    let upper = try p.read(ProjectOntoConvexSet.Parameters.upper)
+    let radius = try p.read(ProjectOntoConvexSet.Parameters.radius)
+    guard lower <= upper else {
+      throw SpecError(location: p.location, field: "upper", "\(upper) is below lower \(lower)")
+    }
+    let firstOrder = try p.read(Parameters.firstOrder)
+    let eta = try p.read(Parameters.learningRate)
+    if firstOrder == "frank-wolfe" && eta > 1 {
+      throw SpecError(
+        location: p.location, field: "learningRate",
+        "\(eta) is out of range for frank-wolfe (accepted: 0 < x ≤ 1)")
+    }
+    let gapTolerance = try p.read(Parameters.gapTolerance)
+    let curvatureTolerance = try p.read(Parameters.curvatureTolerance)
+    let stepFraction = try p.read(Parameters.stepFraction)
+    guard stepFraction <= 1 else {
+      throw SpecError(
+        location: p.location, field: "stepFraction",
+        "\(stepFraction) is out of range (accepted: 0 < x ≤ 1)")
+    }
+    self.init(
+      set: kind == "box" ? .box(lower: lower, upper: upper) : .ball(radius: radius),
+      firstOrder: firstOrder == "frank-wolfe" ? .frankWolfe : .projectedGradient,
+      learningRate: eta, gapTolerance: gapTolerance, curvatureTolerance: curvatureTolerance,
+      stepFraction: stepFraction, exactFaceLimit: try p.read(Parameters.exactFaceLimit),
+      hvp: try HVPMethod(parameters: p))
   }
 }

@@ -42,8 +42,11 @@ public struct NoisyCompressedSGD: UpdateRule, Sendable {
 
   /// Compressed SGD with noise `noise` and error reset every `resetPeriod` steps.
   public init(
-    learningRate: LearningRate, compressor: Compressor = .topK(1), noise: Double = 1e-2,
-    errorFeedback: Bool = true, resetPeriod: Int? = 100
+    learningRate: LearningRate,
+    compressor: Compressor = .topK(CompressedGradient.Parameters.k.default),
+    noise: Double = NoisyCompressedSGD.Parameters.noise.default,
+    errorFeedback: Bool = NoisyCompressedSGD.Parameters.errorFeedback.default,
+    resetPeriod: Int? = NoisyCompressedSGD.Parameters.resetPeriod.default
   ) {
     switch compressor {
     case .topK(let k), .randomK(let k): precondition(k >= 1, "NoisyCompressedSGD: k ≥ 1")
@@ -116,5 +119,48 @@ public struct NoisyCompressedSGD: UpdateRule, Sendable {
 
   public func summary(of state: State) -> [String: Double] {
     ["compressed-sgd-noisy.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0))]
+  }
+}
+
+extension NoisyCompressedSGD: SchemaDeclaring {
+  /// The parameters of the `compressed-sgd-noisy` preset beyond `k` and `compression`.
+  public enum Parameters {
+    /// `resetPeriod`: clear the error memory every this many steps (0: never).
+    public static let resetPeriod = Parameter.integer(
+      "resetPeriod", default: 100, in: .atLeast(0),
+      doc: "clear the error memory e every this many steps, 0: never")
+    /// `learningRate`: η.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `noise`: the injected noise's scale.
+    public static let noise = Parameter.number(
+      "noise", default: 1e-2, in: .atLeast(0), doc: "scale of the Gaussian noise added to g")
+    /// `errorFeedback`: error feedback, on for top-k and off for random-k by default.
+    public static let errorFeedback = Parameter.bool(
+      "errorFeedback", default: true, defaultText: "true (top-k), false (random-k)",
+      doc: "add what compression dropped to the next step")
+  }
+
+  /// `compressed-sgd-noisy` in specs and `saddle list` (registered as a preset).
+  public static let schema = StageSchema(
+    "compressed-sgd-noisy",
+    summary: "compressed SGD + injected noise + periodic error reset (Avdiukhin & Yaroslavtsev)",
+    parameters: [
+      CompressedGradient.Parameters.k, CompressedGradient.Parameters.compression,
+      Parameters.resetPeriod, Parameters.learningRate, Parameters.noise, Parameters.errorFeedback,
+    ])
+
+  /// Builds the rule from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let k = try p.read(CompressedGradient.Parameters.k)
+    let kind = try p.read(CompressedGradient.Parameters.compression)
+    let reset = try p.read(Parameters.resetPeriod)
+    self.init(
+      learningRate: try p.read(Parameters.learningRate),
+      compressor: kind == "top-k" ? .topK(k) : .randomK(k),
+      noise: try p.read(Parameters.noise),
+      errorFeedback: try p.read(
+        Parameters.errorFeedback.defaulting(
+          to: kind == "top-k", text: Parameters.errorFeedback.spec.defaultText)),
+      resetPeriod: reset == 0 ? nil : reset)
   }
 }

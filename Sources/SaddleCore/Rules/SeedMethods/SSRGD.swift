@@ -63,9 +63,13 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
 
   /// SSRGD; see the type's documentation for the parameters' roles.
   public init(
-    learningRate: LearningRate, epochLength: Int = 10, randomEpochLength: Bool = true,
-    minibatchSize: Int = 1, form: Form = .finiteSum, gradientThreshold: Double = 1e-3,
-    radius: Double = 1e-2, escapeThreshold: Double = 1e-4, escapeSteps: Int = 100
+    learningRate: LearningRate, epochLength: Int = SSRGD.Parameters.epochLength.default,
+    randomEpochLength: Bool = SSRGD.Parameters.randomEpochLength.default,
+    minibatchSize: Int = SSRGD.Parameters.minibatchSize.default, form: Form = .finiteSum,
+    gradientThreshold: Double = SSRGD.Parameters.gradientThreshold.default,
+    radius: Double = SSRGD.Parameters.radius.default,
+    escapeThreshold: Double = SSRGD.Parameters.escapeThreshold.default,
+    escapeSteps: Int = SSRGD.Parameters.escapeSteps.default
   ) {
     precondition(epochLength >= 1, "SSRGD: epochLength must be ≥ 1")
     precondition(minibatchSize >= 1, "SSRGD: minibatchSize must be ≥ 1")
@@ -276,5 +280,68 @@ public struct SSRGD: UpdateRule, StepOracleDeclaring, Sendable {
       "ssrgd.epochs": Double(state.epochs), "ssrgd.superEpochs": Double(state.superEpochs),
       "ssrgd.escapes": Double(state.escapes), "ssrgd.returned": state.returned ? 1 : 0,
     ]
+  }
+}
+
+extension SSRGD: SchemaDeclaring {
+  /// The parameters of the `ssrgd` preset (Li 2019's names in the docs).
+  public enum Parameters {
+    /// `form`: the finite-sum form (full gradients) or the online form (batches).
+    public static let form = Parameter.choice(
+      "form", default: "finite-sum", from: ["finite-sum", "online"],
+      doc: "full gradients at epoch starts (finite-sum, Algorithm 2) or batches (online)")
+    /// `batchSize`: the online form's batch `B`.
+    public static let batchSize = Parameter.integer(
+      "batchSize", default: 100, in: .atLeast(1), doc: "online batch B (form = online)")
+    /// `learningRate`: η.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `epochLength`: the epoch length `m`.
+    public static let epochLength = Parameter.integer(
+      "epochLength", default: 10, in: .atLeast(1), doc: "epoch length m")
+    /// `randomEpochLength`: a geometric random epoch length with mean `m`.
+    public static let randomEpochLength = Parameter.bool(
+      "randomEpochLength", default: true, doc: "random epoch lengths with mean m, as the paper")
+    /// `minibatchSize`: the minibatch `b`.
+    public static let minibatchSize = Parameter.integer(
+      "minibatchSize", default: 1, in: .atLeast(1), doc: "minibatch b of the recursive step")
+    /// `gradientThreshold`: `g_thres`.
+    public static let gradientThreshold = Parameter.number(
+      "gradientThreshold", default: 1e-3, in: .atLeast(0),
+      doc: "g_thres: start a super-epoch when ‖v‖ ≤ g_thres")
+    /// `radius`: the perturbation radius `r`.
+    public static let radius = Parameter.number(
+      "radius", default: 1e-2, in: .atLeast(0), doc: "perturbation radius r")
+    /// `escapeThreshold`: `f_thres`.
+    public static let escapeThreshold = Parameter.number(
+      "escapeThreshold", default: 1e-4, in: .greaterThan(0),
+      doc: "f_thres: escaped once the loss fell by this")
+    /// `escapeSteps`: `t_thres`.
+    public static let escapeSteps = Parameter.integer(
+      "escapeSteps", default: 100, in: .atLeast(1), doc: "t_thres: super-epoch length")
+  }
+
+  /// `ssrgd` in specs and `saddle list` (registered as a preset).
+  public static let schema = StageSchema(
+    "ssrgd", summary: "SSRGD with super-epochs, f_thres/t_thres, finite-sum or online (Li 2019)",
+    parameters: [
+      Parameters.form, Parameters.batchSize, Parameters.learningRate, Parameters.epochLength,
+      Parameters.randomEpochLength, Parameters.minibatchSize, Parameters.gradientThreshold,
+      Parameters.radius, Parameters.escapeThreshold, Parameters.escapeSteps,
+    ])
+
+  /// Builds the rule from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let form = try p.read(Parameters.form)
+    let batch = try p.read(Parameters.batchSize)
+    self.init(
+      learningRate: try p.read(Parameters.learningRate),
+      epochLength: try p.read(Parameters.epochLength),
+      randomEpochLength: try p.read(Parameters.randomEpochLength),
+      minibatchSize: try p.read(Parameters.minibatchSize),
+      form: form == "online" ? .online(batchSize: batch) : .finiteSum,
+      gradientThreshold: try p.read(Parameters.gradientThreshold),
+      radius: try p.read(Parameters.radius),
+      escapeThreshold: try p.read(Parameters.escapeThreshold),
+      escapeSteps: try p.read(Parameters.escapeSteps))
   }
 }

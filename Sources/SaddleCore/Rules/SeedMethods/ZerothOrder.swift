@@ -36,7 +36,10 @@ public struct ZerothOrderGradient: Sendable, Hashable, Codable {
   public var smoothing: Double
 
   /// An estimator of `kind` with distance `smoothing > 0`.
-  public init(_ kind: Kind = .coordinate, smoothing: Double = 1e-3) {
+  public init(
+    _ kind: Kind = .coordinate,
+    smoothing: Double = ZerothOrderGradient.Parameters.smoothing.default
+  ) {
     precondition(smoothing > 0 && smoothing.isFinite, "ZerothOrderGradient: smoothing must be > 0")
     if case .gaussian(let q) = kind { precondition(q >= 1, "ZerothOrderGradient: samples ≥ 1") }
     self.kind = kind
@@ -100,7 +103,10 @@ public struct ZerothOrderHessianVectorProduct: Sendable, Hashable, Codable {
   public var radius: Double
 
   /// A ZO HVP with coordinate smoothing `smoothing` and displacement `radius`.
-  public init(smoothing: Double = 1e-3, radius: Double = 1e-2) {
+  public init(
+    smoothing: Double = ZerothOrderNCFSearch.Parameters.hvpSmoothing.default,
+    radius: Double = ZerothOrderNCFSearch.Parameters.hvpRadius.default
+  ) {
     precondition(radius > 0 && radius.isFinite, "ZerothOrderHessianVectorProduct: radius > 0")
     gradient = ZerothOrderGradient(.coordinate, smoothing: smoothing)
     self.radius = radius
@@ -145,7 +151,9 @@ public struct ZerothOrderNCFSearch: CurvatureEstimator, Sendable {
 
   /// A search of `iterations` ZO power steps with rate `rate`.
   public init(
-    hvp: ZerothOrderHessianVectorProduct = .init(), iterations: Int = 20, rate: Double = 0.1
+    hvp: ZerothOrderHessianVectorProduct = .init(),
+    iterations: Int = ZerothOrderNCFSearch.Parameters.iterations.default,
+    rate: Double = ZerothOrderNCFSearch.Parameters.rate.default
   ) {
     precondition(iterations >= 1, "ZerothOrderNCFSearch: iterations must be ≥ 1")
     precondition(rate > 0 && rate.isFinite, "ZerothOrderNCFSearch: rate must be > 0")
@@ -274,8 +282,10 @@ public struct ZerothOrderNCF: UpdateRule, StepOracleDeclaring, Sendable {
   /// The combined zeroth-order optimizer.
   public init(
     learningRate: LearningRate, gradient: ZerothOrderGradient = .init(),
-    gradientThreshold: Double = 1e-3, search: ZerothOrderNCFSearch = .init(),
-    curvatureThreshold: Double = 1e-2, size: NegativeCurvatureStep.Size = .fixed(0.1)
+    gradientThreshold: Double = ZerothOrderNCF.Parameters.gradientThreshold.default,
+    search: ZerothOrderNCFSearch = .init(),
+    curvatureThreshold: Double = ZerothOrderNCF.Parameters.curvatureThreshold.default,
+    size: NegativeCurvatureStep.Size = .fixed(ZerothOrderNCF.Parameters.stepSize.default)
   ) {
     precondition(gradientThreshold >= 0, "ZerothOrderNCF: gradientThreshold must be ≥ 0")
     precondition(curvatureThreshold >= 0, "ZerothOrderNCF: curvatureThreshold must be ≥ 0")
@@ -361,5 +371,112 @@ public struct ZerothOrderNCF: UpdateRule, StepOracleDeclaring, Sendable {
       "zo-ncf.learningRate": learningRate.value(at: Swift.max(state.count - 1, 0)),
       "zo-ncf.searches": Double(state.searches), "zo-ncf.moves": Double(state.moves),
     ]
+  }
+}
+
+extension ZerothOrderGradient {
+  /// The fields of the zeroth-order gradient estimate (read by `zo-ncf`).
+  public enum Parameters {
+    /// `estimator`: coordinate differences or Gaussian smoothing.
+    public static let estimator = Parameter.choice(
+      "estimator", default: "coordinate", from: ["coordinate", "gaussian"],
+      doc: "coordinate central differences (2d losses), or Gaussian smoothing (samples losses)")
+    /// `samples`: Gaussian directions per estimate.
+    public static let samples = Parameter.integer(
+      "samples", default: 10, in: .closed(1, 100_000),
+      doc: "random directions per estimate (estimator = gaussian)")
+    /// `smoothing`: the difference step.
+    public static let smoothing = Parameter.number(
+      "smoothing", default: 1e-3, in: .greaterThan(0), doc: "difference step μ")
+  }
+
+  /// The fields in listing order.
+  public static let parameters: [any ParameterDeclaration] = [
+    Parameters.estimator, Parameters.samples, Parameters.smoothing,
+  ]
+
+  /// Reads the estimate's fields from a spec.
+  public init(parameters p: StageParameters) throws(SpecError) {
+    let kind = try p.read(Parameters.estimator)
+    let samples = try p.read(Parameters.samples)
+    let smoothing = try p.read(Parameters.smoothing)
+    self.init(
+      kind == "coordinate" ? .coordinate : .gaussian(samples: samples), smoothing: smoothing)
+  }
+}
+
+extension ZerothOrderNCFSearch: SchemaDeclaring {
+  /// The parameters of the `zo-ncf-search` estimator (and `zo-ncf`).
+  public enum Parameters {
+    /// `hvpSmoothing`: the zeroth-order HVP's difference step.
+    public static let hvpSmoothing = Parameter.number(
+      "hvpSmoothing", default: 1e-3, in: .greaterThan(0),
+      doc: "difference step of the zeroth-order gradients in each HVP")
+    /// `hvpRadius`: the zeroth-order HVP's displacement.
+    public static let hvpRadius = Parameter.number(
+      "hvpRadius", default: 1e-2, in: .greaterThan(0),
+      doc: "displacement r of H·v ≈ (ĝ(θ + rv) − ĝ(θ))/r")
+    /// `iterations`: power iterations per search.
+    public static let iterations = Parameter.integer(
+      "iterations", default: 20, in: .closed(1, 10_000), doc: "power iterations per search")
+    /// `rate`: the power iteration's step.
+    public static let rate = Parameter.number(
+      "rate", default: 0.1, in: .greaterThan(0), doc: "power-iteration step η")
+  }
+
+  /// `zo-ncf-search` in specs and `saddle list`.
+  public static let schema = StageSchema(
+    "zo-ncf-search",
+    summary: "ZO-NCF: NEON power iteration with zeroth-order HVPs (Zhang, Xiong & Gu 2022)",
+    parameters: [
+      Parameters.hvpSmoothing, Parameters.hvpRadius, Parameters.iterations, Parameters.rate,
+    ])
+
+  /// Builds the estimator from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      hvp: ZerothOrderHessianVectorProduct(
+        smoothing: try p.read(Parameters.hvpSmoothing), radius: try p.read(Parameters.hvpRadius)),
+      iterations: try p.read(Parameters.iterations), rate: try p.read(Parameters.rate))
+  }
+}
+
+extension ZerothOrderNCF: SchemaDeclaring {
+  /// The parameters of the `zo-ncf` preset beyond its gradient's and search's.
+  public enum Parameters {
+    /// `learningRate`: η.
+    public static let learningRate = Parameter.learningRate(default: 1e-2)
+    /// `gradientThreshold`: search only when the estimated `‖g‖` is below it.
+    public static let gradientThreshold = Parameter.number(
+      "gradientThreshold", default: 1e-3, in: .atLeast(0),
+      doc: "search for negative curvature when ‖ĝ‖ ≤ this")
+    /// `curvatureThreshold`: move only when the curvature is below its negative.
+    public static let curvatureThreshold = Parameter.number(
+      "curvatureThreshold", default: 1e-2, in: .atLeast(0),
+      doc: "move along the direction found when its curvature < −this")
+    /// `stepSize`: the negative-curvature move, 0.1.
+    public static let stepSize = NegativeCurvatureStep.Parameters.stepSize.defaulting(to: 0.1)
+  }
+
+  /// `zo-ncf` in specs and `saddle list` (registered as a preset).
+  public static let schema = StageSchema(
+    "zo-ncf",
+    summary: "zeroth-order GD + ZO-NCF, function values only (Zhang, Xiong & Gu 2022)",
+    parameters: [Parameters.learningRate] + ZerothOrderGradient.parameters
+      + [Parameters.gradientThreshold] + ZerothOrderNCFSearch.schema.parameters
+      + [
+        Parameters.curvatureThreshold, NegativeCurvatureStep.Parameters.stepScale,
+        Parameters.stepSize,
+      ])
+
+  /// Builds the rule from a spec's fields (see ``schema``).
+  public init(parameters p: StageParameters) throws(SpecError) {
+    self.init(
+      learningRate: try p.read(Parameters.learningRate),
+      gradient: try ZerothOrderGradient(parameters: p),
+      gradientThreshold: try p.read(Parameters.gradientThreshold),
+      search: try ZerothOrderNCFSearch(parameters: p),
+      curvatureThreshold: try p.read(Parameters.curvatureThreshold),
+      size: try NegativeCurvatureStep.Size(parameters: p, stepSize: Parameters.stepSize))
   }
 }

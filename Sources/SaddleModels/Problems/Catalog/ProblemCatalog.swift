@@ -1,3 +1,5 @@
+import SaddleCore
+
 /// The closed-form problems by registry name, for configs and the command line.
 ///
 /// ```swift
@@ -86,6 +88,18 @@ public enum ProblemCatalog {
       "as spectrum-saddle-uniform, positive eigenvalues in three clusters at gap, √(gap·λ_max), λ_max",
   ]
 
+  /// The schema of problem `name` (its summary and parameters, each with its default, range
+  /// and doc): what `saddle list` prints and the registry (``Registry/standard``) lists.
+  public static func schema(of name: String) -> StageSchema? {
+    guard let entry = entries.first(where: { $0.name == name }) else { return nil }
+    return StageSchema(
+      name, summary: summary(of: name) ?? "closed-form test problem",
+      parameters: entry.parameters)
+  }
+
+  /// Every problem's schema, in table order.
+  public static var schemas: [StageSchema] { names.compactMap(schema(of:)) }
+
   /// Each problem's parameters with their defaults and accepted ranges, for `saddle list` and
   /// documentation.
   public static func describe() -> [(
@@ -105,8 +119,11 @@ public enum ProblemCatalog {
 // MARK: - Specification
 
 extension ProblemCatalog {
-  /// One accepted parameter: a default and a range (bounds open or closed, integer or real).
-  struct Parameter: Sendable {
+  /// One accepted parameter: a default and a range (bounds open or closed, integer or real),
+  /// and a one-line doc. A ``ParameterDeclaration`` like a stage's parameters: `saddle list`
+  /// and ``ProblemCatalog/schema(of:)`` read its ``spec``, and values are checked against its
+  /// ``range`` (the stages' ``NumericRange``).
+  struct Parameter: ParameterDeclaration {
     var name: String
     var defaultValue: Double?
     var defaultText: String
@@ -115,6 +132,33 @@ extension ProblemCatalog {
     var upper: Double
     var upperInclusive: Bool
     var integral: Bool
+    var doc: String = ""
+
+    /// The bounds as a ``NumericRange``.
+    var range: NumericRange {
+      switch (lower == -.infinity, upper == .infinity) {
+      case (true, true): return .any
+      case (false, true): return lowerInclusive ? .atLeast(lower) : .greaterThan(lower)
+      case (true, false): return upperInclusive ? .atMost(upper) : .lessThan(upper)
+      case (false, false):
+        switch (lowerInclusive, upperInclusive) {
+        case (true, true): return .closed(lower, upper)
+        case (true, false): return .halfOpen(lower, upper)
+        case (false, false): return .open(lower, upper)
+        case (false, true): return .openClosed(lower, upper)
+        }
+      }
+    }
+
+    /// The declaration `saddle list` prints: the range in the catalog's notation
+    /// (``rangeText``), the default and the doc.
+    var spec: ParameterSpec {
+      var spec = ParameterSpec(
+        name, kind: integral ? .integer(range) : .number(range), defaultText: defaultText,
+        doc: doc)
+      spec.acceptedText = rangeText
+      return spec
+    }
 
     /// The accepted range in the notation of stage parameters (`saddle list` uses one):
     /// `> 0`, `≥ 0`, `0 < x ≤ 1`, `integer 1 ≤ x ≤ 64`, `any finite number`.
@@ -133,9 +177,7 @@ extension ProblemCatalog {
     func accepts(_ v: Double) -> Bool {
       guard v.isFinite else { return false }
       if integral && v.rounded() != v { return false }
-      let aboveLower = lowerInclusive ? v >= lower : v > lower
-      let belowUpper = upperInclusive ? v <= upper : v < upper
-      return aboveLower && belowUpper
+      return range.contains(v)
     }
 
     /// Integers as integers (`2^53` by name), other values in 6 significant digits.
@@ -146,22 +188,24 @@ extension ProblemCatalog {
 
     static func real(
       _ name: String, _ value: Double?, default text: String? = nil, above lower: Double = 0,
-      orEqual: Bool = false, below upper: Double = .infinity, upToAndIncluding: Bool = false
+      orEqual: Bool = false, below upper: Double = .infinity, upToAndIncluding: Bool = false,
+      doc: String = ""
     ) -> Parameter {
       Parameter(
         name: name, defaultValue: value, defaultText: text ?? value.map(format) ?? "none",
         lower: lower, lowerInclusive: orEqual, upper: upper, upperInclusive: upToAndIncluding,
-        integral: false)
+        integral: false, doc: doc)
     }
 
     static func integer(
-      _ name: String, _ value: Int?, default text: String? = nil, in range: ClosedRange<Int>
+      _ name: String, _ value: Int?, default text: String? = nil, in range: ClosedRange<Int>,
+      doc: String = ""
     ) -> Parameter {
       Parameter(
         name: name, defaultValue: value.map(Double.init),
         defaultText: text ?? value.map(String.init) ?? "none", lower: Double(range.lowerBound),
         lowerInclusive: true, upper: Double(range.upperBound), upperInclusive: true,
-        integral: true)
+        integral: true, doc: doc)
     }
   }
 
@@ -208,7 +252,8 @@ extension ProblemCatalog {
     var build: @Sendable (Arguments) throws -> any ClosedFormProblem
   }
 
-  static let seedParameter = Parameter.integer("seed", 0, in: 0...(1 << 53))
+  static let seedParameter = Parameter.integer(
+    "seed", 0, in: 0...(1 << 53), doc: "seed of the random instance")
 
   static let entries: [Entry] =
     tableEntries + SpectrumSaddle.Shape.allCases.map(spectrumEntry) + seedMethodEntries
@@ -219,10 +264,16 @@ extension ProblemCatalog {
     Entry(
       name: "\(SpectrumSaddle.name)-\(shape.rawValue)",
       parameters: [
-        .integer("dimension", 500, in: 2...4096),
-        .integer("negatives", 1, default: "1 (fewer than dimension)", in: 1...4095),
-        .real("lambdaMin", 1e-2), .real("gap", 1e-2), .real("lambdaMax", 1),
-        .real("mu", nil, default: "lambdaMin (deepest minima at distance 1)"), seedParameter,
+        .integer("dimension", 500, in: 2...4096, doc: "dimension n"),
+        .integer(
+          "negatives", 1, default: "1 (fewer than dimension)", in: 1...4095,
+          doc: "negative eigenvalues k"),
+        .real("lambdaMin", 1e-2, doc: "most negative eigenvalue −λ_min"),
+        .real("gap", 1e-2, doc: "smallest positive eigenvalue"),
+        .real("lambdaMax", 1, doc: "largest eigenvalue λ_max (≥ gap)"),
+        .real(
+          "mu", nil, default: "lambdaMin (deepest minima at distance 1)",
+          doc: "quartic coefficient μ"), seedParameter,
       ],
       build: { arguments in
         let dimension = try arguments.integer("dimension")
@@ -243,19 +294,26 @@ extension ProblemCatalog {
 
   static let tableEntries: [Entry] = [
     Entry(
-      name: HyperbolicSaddle.name, parameters: [.real("a", 1), .real("b", 1)],
+      name: HyperbolicSaddle.name,
+      parameters: [
+        .real("a", 1, doc: "curvature 2a along x"), .real("b", 1, doc: "curvature −2b along y"),
+      ],
       build: { try HyperbolicSaddle(a: $0.real("a"), b: $0.real("b")) }),
     Entry(name: QuarticDoubleWell.name, parameters: [], build: { _ in QuarticDoubleWell() }),
     Entry(name: TwoWell.name, parameters: [], build: { _ in TwoWell() }),
     Entry(name: MonkeySaddle.name, parameters: [], build: { _ in MonkeySaddle() }),
     Entry(
-      name: ScalarFactorization.name, parameters: [.real("target", 1)],
+      name: ScalarFactorization.name,
+      parameters: [.real("target", 1, doc: "the product c that ab should reach")],
       build: { try ScalarFactorization(target: $0.real("target")) }),
     Entry(
       name: MatrixFactorization.name,
       parameters: [
-        .integer("m", 4, in: 1...64), .integer("n", 3, in: 1...64),
-        .integer("rank", 2, default: "2 (at most min(m, n))", in: 1...64), seedParameter,
+        .integer("m", 4, in: 1...64, doc: "rows of M"),
+        .integer("n", 3, in: 1...64, doc: "columns of M"),
+        .integer(
+          "rank", 2, default: "2 (at most min(m, n))", in: 1...64, doc: "rank r of the factors"),
+        seedParameter,
       ],
       build: { arguments in
         let m = try arguments.integer("m")
@@ -267,7 +325,8 @@ extension ProblemCatalog {
     Entry(
       name: SymmetricFactorization.name,
       parameters: [
-        .integer("n", 4, in: 1...64), .integer("rank", 2, default: "2 (at most n)", in: 1...64),
+        .integer("n", 4, in: 1...64, doc: "size of M"),
+        .integer("rank", 2, default: "2 (at most n)", in: 1...64, doc: "rank r of U"),
         seedParameter,
       ],
       build: { arguments in
@@ -279,8 +338,11 @@ extension ProblemCatalog {
     Entry(
       name: DeepLinearNetwork.name,
       parameters: [
-        .integer("depth", 3, in: 1...6), .integer("width", 2, in: 1...6),
-        .integer("samples", nil, default: "none (X = identity)", in: 1...4096), seedParameter,
+        .integer("depth", 3, in: 1...6, doc: "layers L"),
+        .integer("width", 2, in: 1...6, doc: "width of every layer"),
+        .integer(
+          "samples", nil, default: "none (X = identity)", in: 1...4096,
+          doc: "columns of a random X"), seedParameter,
       ],
       build: { arguments in
         try DeepLinearNetwork(
@@ -290,13 +352,17 @@ extension ProblemCatalog {
       }),
     Entry(
       name: Rosenbrock.name,
-      parameters: [.real("a", 1, above: -.infinity), .real("b", 100)],
+      parameters: [
+        .real("a", 1, above: -.infinity, doc: "minimum at (a, a²)"),
+        .real("b", 100, doc: "valley steepness b"),
+      ],
       build: { try Rosenbrock(a: $0.real("a"), b: $0.real("b")) }),
     Entry(
       name: Rastrigin.name,
       parameters: [
-        .integer("dimension", 10, in: 1...10_000_000),
-        .real("amplitude", 10, above: 1 / (2 * Double.pi * Double.pi)),
+        .integer("dimension", 10, in: 1...10_000_000, doc: "dimension n"),
+        .real(
+          "amplitude", 10, above: 1 / (2 * Double.pi * Double.pi), doc: "cosine amplitude A"),
       ],
       build: {
         try Rastrigin(dimension: $0.integer("dimension"), amplitude: $0.real("amplitude"))
@@ -304,9 +370,11 @@ extension ProblemCatalog {
     Entry(
       name: IllConditionedSaddle.name,
       parameters: [
-        .integer("dimension", 10, in: 2...10_000_000),
-        .real("epsilon", 1e-2, below: 1, upToAndIncluding: true),
-        .real("mu", nil, default: "epsilon (minima at x_n = ±1)"),
+        .integer("dimension", 10, in: 2...10_000_000, doc: "dimension n"),
+        .real(
+          "epsilon", 1e-2, below: 1, upToAndIncluding: true,
+          doc: "the negative eigenvalue −ε (the conditioning 1/ε)"),
+        .real("mu", nil, default: "epsilon (minima at x_n = ±1)", doc: "quartic coefficient μ"),
       ],
       build: {
         try IllConditionedSaddle(
@@ -316,8 +384,14 @@ extension ProblemCatalog {
     Entry(
       name: Octopus.name,
       parameters: [
-        .integer("dimension", 5, in: 1...1000), .real("L", Double.exp1, default: "e"),
-        .real("gamma", 1), .real("tau", Double.exp1, default: "e"),
+        .integer("dimension", 5, in: 1...1000, doc: "chained saddles d"),
+        .real(
+          "L", Double.exp1, default: "e",
+          doc: "positive curvature 2L of the directions not yet escaped"),
+        .real("gamma", 1, doc: "negative curvature −2γ at each saddle"),
+        .real(
+          "tau", Double.exp1, default: "e",
+          doc: "width τ of each saddle region (minimum at |xᵢ| = 4τ)"),
       ],
       build: {
         try Octopus(
