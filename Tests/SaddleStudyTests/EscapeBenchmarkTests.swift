@@ -93,10 +93,11 @@ struct EscapeBenchmarkTests {
   @Test("selection: Kaplan–Meier median with failures censored; ties to escapes, then order")
   func selectionRule() {
     let r = Self.result
-    // Point 0: 3/5 escape fast (KM median 20); point 1: all escape at 30; point 2: 2/5.
+    // Point 0: 3/5 escape (KM: Ŝ = 0.8, 0.6, 0.4 after 10, 20, 30: median 30); point 1: all
+    // escape at 40; point 2: 2/5 (median not reached).
     let points: [[EscapeBenchmark.RunResult]] = [
       [r(10, true), r(20, true), r(30, true), r(1000, false), r(1000, false)],
-      [r(30, true), r(30, true), r(30, true), r(30, true), r(30, true)],
+      [r(40, true), r(40, true), r(40, true), r(40, true), r(40, true)],
       [r(1, true), r(2, true), r(1000, false), r(1000, false), r(1000, false)],
     ]
     #expect(EscapeBenchmark.select(points) == 0)
