@@ -28,9 +28,12 @@ enum CompareCommand {
     print(
       "SaddleKit — escaping saddle points: evaluations to escape (cost: gradient 1, loss 1, HVP 2)")
     print(
-      "\(seeds) seeds, budget \(budget) per run; each method's grid point chosen on 2 tuning seeds.\n")
+      "\(seeds) seeds, budget \(budget) per run; each method's grid point chosen on 2 tuning seeds.\n"
+    )
     let benchmark = EscapeBenchmark(
-      problems: EscapeBenchmark.standardProblems.filter { $0.label != "spectrum-saddle-uniform(d=500 κ=100)" },
+      problems: EscapeBenchmark.standardProblems.filter {
+        $0.label != "spectrum-saddle-uniform(d=500 κ=100)"
+      },
       methods: EscapeBenchmark.standardMethods, seeds: seeds, tuningSeeds: 2,
       budgetOverride: budget, registry: registry)
     let clock = ContinuousClock()

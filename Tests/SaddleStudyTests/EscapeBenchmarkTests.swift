@@ -36,7 +36,9 @@ struct EscapeBenchmarkTests {
       escaped: escaped, cost: cost, counts: EvaluationCounts(gradients: cost), finalLoss: -1)
   }
 
-  static func point(of spec: String) -> Int { Int(String(spec.split(separator: " ")[1].dropFirst()))! }
+  static func point(of spec: String) -> Int {
+    Int(String(spec.split(separator: " ")[1].dropFirst()))!
+  }
 
   @Test("tuning seeds start at 1001 and are disjoint from the reporting seeds 1…N")
   func disjointSeeds() {
@@ -169,7 +171,8 @@ struct EscapeBenchmarkTests {
 
   @Test("every default grid has the same size and spans the problem's scale")
   func defaultGrids() throws {
-    for problem in EscapeBenchmark.standardProblems where problem.label != "spectrum-saddle-uniform(d=500 κ=100)" {
+    for problem in EscapeBenchmark.standardProblems
+    where problem.label != "spectrum-saddle-uniform(d=500 κ=100)" {
       var scale = try problem.scale()
       scale.baseStep = 1.5 / scale.lambdaMax
       for method in EscapeBenchmark.standardMethods where method.applies(to: problem) {

@@ -88,7 +88,8 @@ extension EscapeBenchmark {
   /// A method at the base step inherited from `gd`, over a grid of `key` = factor · `unit`.
   static func scaled(
     _ name: String, stage: String, key: String, symbol: String, factors: [Double],
-    from source: String = "gd", unit: @escaping @Sendable (Scale) -> Double = { $0.minimumDistance },
+    from source: String = "gd",
+    unit: @escaping @Sendable (Scale) -> Double = { $0.minimumDistance },
     unitName: String = "D", extra: @escaping @Sendable (Scale) -> [String] = { _ in [] }
   ) -> Method {
     Method(name: name, baseStepFrom: source) { scale in

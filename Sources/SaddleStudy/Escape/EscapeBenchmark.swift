@@ -605,7 +605,9 @@ public struct EscapeBenchmark: Sendable {
           ? nil
           : PairedComparison(
             problem: problem.label, method: method.name, baseline: baseline,
-            methodRuns: runs.map { (Int($0.seed), Double($0.result.result.cost), $0.result.result.escaped) },
+            methodRuns: runs.map {
+              (Int($0.seed), Double($0.result.result.cost), $0.result.result.escaped)
+            },
             baselineRuns: baselineRuns.map {
               (Int($0.seed), Double($0.result.result.cost), $0.result.result.escaped)
             })
@@ -692,8 +694,7 @@ public func percentile(_ values: [Double], _ q: Double) -> Double {
 
 struct UnsafeResults: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Result<(EscapeBenchmark.RunResult, Double), Error>?>
-  init(_ buffer: UnsafeMutableBufferPointer<Result<(EscapeBenchmark.RunResult, Double), Error>?>)
-  {
+  init(_ buffer: UnsafeMutableBufferPointer<Result<(EscapeBenchmark.RunResult, Double), Error>?>) {
     self.buffer = buffer
   }
 }

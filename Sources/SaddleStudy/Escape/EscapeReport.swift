@@ -56,8 +56,10 @@ extension EscapeBenchmark {
       "| --- | --- | --- | ---: | ---: | ---: |",
     ]
     for r in report.rows {
-      let grid = r.grid.enumerated().map { $0.offset == r.chosenIndex ? "**\($0.element)**" : $0.element }
-        .joined(separator: ", ")
+      let grid = r.grid.enumerated().map {
+        $0.offset == r.chosenIndex ? "**\($0.element)**" : $0.element
+      }
+      .joined(separator: ", ")
       lines.append(
         "| \(r.problem) | \(r.method) | \(grid)\(r.atEdge ? " ⚑ edge" : "") | "
           + "\(r.baseStep.map { String(format: "%.4g", $0) } ?? "—") | "
@@ -96,8 +98,11 @@ extension EscapeBenchmark {
     var lines = ["problem,method,setting,seed,escaped,cost,final_loss"]
     for r in report.perSeed {
       lines.append(
-        [r.problem, r.method, r.setting, "\(r.seed)", "\(r.escaped)", "\(r.cost)", "\(r.finalLoss)"]
-          .map(csvField).joined(separator: ","))
+        [
+          r.problem, r.method, r.setting, "\(r.seed)", "\(r.escaped)", "\(r.cost)",
+          "\(r.finalLoss)",
+        ]
+        .map(csvField).joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }
