@@ -363,7 +363,9 @@ enum QuadraticSubproblem {
         guard SymmetricEigen(projected).values.first ?? 0 >= -1e-10 * Swift.max(scale, 1) else {
           continue
         }
-        // KKT: [2H_FF g_F; g_Fᵀ 0][w_F; μ] = [−2H_FB w_B; −g_Bᵀw_B].
+        // KKT: [2H_FF ĝ_F; ĝ_Fᵀ 0][w_F; μ] = [−2H_FB w_B; −g_Bᵀw_B/‖g_F‖], with the
+        // constraint row normalized (ĝ_F = g_F/‖g_F‖): near a saddle g is tiny, and the
+        // unnormalized row made the system look singular.
         let hasConstraint = gFreeNorm > 0
         let size = f + (hasConstraint ? 1 : 0)
         var matrix = [[Double]](repeating: [Double](repeating: 0, count: size), count: size)
@@ -371,14 +373,14 @@ enum QuadraticSubproblem {
         for r in 0..<f {
           for c in 0..<f { matrix[r][c] = 2 * hff[r][c] }
           if hasConstraint {
-            matrix[r][f] = gFree[r]
-            matrix[f][r] = gFree[r]
+            matrix[r][f] = gFree[r] / gFreeNorm
+            matrix[f][r] = gFree[r] / gFreeNorm
           }
           var coupling = 0.0
           for j in 0..<n where state[j] != 0 { coupling += h[free[r]][j] * w[j] }
           rhs[r] = -2 * coupling
         }
-        if hasConstraint { rhs[f] = -fixedDot }
+        if hasConstraint { rhs[f] = -fixedDot / gFreeNorm }
         guard let solution = solveLinear(matrix, rhs) else { continue }
         var feasible = true
         for (r, i) in free.enumerated() {
