@@ -7,6 +7,8 @@ let defaultStudyJSON = #"""
   {
     "name": "deo-ablation",
     "seeds": 10,
+    "tuningSeeds": 3,
+    "selection": "median-escape-cost",
     "budget": {"cost": 3000},
     "curvePoints": 120,
     "problems": [
@@ -18,28 +20,28 @@ let defaultStudyJSON = #"""
     ],
     "optimizers": [
       {"label": "gd", "spec": [{"stage": "sgd", "learningRate": 1}],
-       "grid": {"0.learningRate": [1.9, 1.5, 1, 0.5]}},
+       "grid": {"0.learningRate": {"timesInverseLambdaMax": [0.25, 0.5, 1, 1.5, 1.9]}}},
       {"label": "adam", "spec": [{"stage": "adam", "learningRate": 0.1}],
-       "grid": {"0.learningRate": [0.01, 0.03, 0.1, 0.3]}},
+       "grid": {"0.learningRate": [0.01, 0.03, 0.1, 0.3, 1]}},
       {"label": "perturbed gd", "spec": [{"stage": "perturbed-gd", "learningRate": 1.9, "radius": 0.1}],
-       "grid": {"0.radius": [0.01, 0.1, 0.3, 1]}},
+       "grid": {"0.radius": [0.01, 0.03, 0.1, 0.3, 1]}},
       {"label": "dimer + projection + gd (the abstract's literal reading)",
        "spec": [{"stage": "dimer", "differences": "forward", "rotation": "optimal-angle", "conjugate": true},
                 {"stage": "project-out-minimum-curvature", "when": "negative"},
                 {"stage": "sgd", "learningRate": 1}],
-       "grid": {"2.learningRate": [0.5, 1, 1.5, 1.9]}},
+       "grid": {"2.learningRate": {"timesInverseLambdaMax": [0.25, 0.5, 1, 1.5, 1.9]}}},
       {"label": "dimer + gd + negative-curvature step (no projection)",
        "spec": [{"stage": "dimer-nc-sgd", "learningRate": 1}],
-       "grid": {"0.learningRate": [0.5, 1, 1.5, 1.9]}},
+       "grid": {"0.learningRate": {"timesInverseLambdaMax": [0.25, 0.5, 1, 1.5, 1.9]}}},
       {"label": "deo-sgd (corrected, default dimer)",
        "spec": [{"stage": "deo-sgd", "learningRate": 1}],
-       "grid": {"0.learningRate": [0.5, 1, 1.5, 1.9]}},
+       "grid": {"0.learningRate": {"timesInverseLambdaMax": [0.25, 0.5, 1, 1.5, 1.9]}}},
       {"label": "deo-adam (corrected, default dimer)",
        "spec": [{"stage": "deo-adam", "learningRate": 0.1}],
-       "grid": {"0.learningRate": [0.01, 0.03, 0.1, 0.3]}},
+       "grid": {"0.learningRate": [0.001, 0.003, 0.01, 0.03, 0.1]}},
       {"label": "deo-reference (reference code's rule)",
        "spec": [{"stage": "deo-reference", "base": "sgd", "learningRate": 1.9, "strength": 0.1}],
-       "grid": {"0.strength": [0.1, 0.5, 1, 5]}}
+       "grid": {"0.strength": [0.01, 0.1, 0.5, 1, 5]}}
     ]
   }
 

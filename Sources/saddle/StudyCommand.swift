@@ -252,10 +252,16 @@ enum StudyCommand {
       config.name += "-quick"
       config.seeds = 2
       config.budget.cost = 500
+      if config.tuningSeeds != nil { config.tuningSeeds = 1 }
     }
+    let settingCount = try config.settings().count
+    let tuning =
+      config.tuningSeeds.map {
+        " (\(settingCount) grid settings, chosen on \($0) tuning seeds)"
+      } ?? ""
     print(
       "SaddleKit — default study '\(config.name)': \(config.problems.count) problems × "
-        + "\(try config.settings().count) optimizer settings × \(config.seeds) seeds "
+        + "\(config.optimizers.count) optimizers\(tuning) × \(config.seeds) reporting seeds "
         + "(Studies/deo-ablation.json; other studies: saddle study --help)\n")
     let directory = URL(fileURLWithPath: "study-\(config.name)")
     let runner = StudyRunner(config: config, directory: directory, registry: registry)

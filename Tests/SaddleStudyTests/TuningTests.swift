@@ -203,7 +203,7 @@ struct TuningTests {
     #expect(try runner.tuningChoices().isEmpty)
   }
 
-  @Test("Studies/seed-methods.json: 3 tuning seeds, equal 4-point grids, median escape cost")
+  @Test("the seed-methods and default studies: 3 tuning seeds, equal grids, median escape cost")
   func seedMethodsConfig() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
@@ -218,11 +218,16 @@ struct TuningTests {
       let scale = try config.scale(ofProblem: p)
       #expect(scale.lambdaMax != nil && scale.minimaDistance != nil)
     }
-    // The default study is not converted (it reports whole grids).
-    let ablation = try #require(
-      FileManager.default.contents(
-        atPath: root.appendingPathComponent("Studies/deo-ablation.json").path))
-    #expect(try StudyConfig.load(ablation).tuningSeeds == nil)
+    // The default study uses the protocol too: 3 tuning seeds, equal 5-point grids.
+    let ablation = try StudyConfig.load(
+      try #require(
+        FileManager.default.contents(
+          atPath: root.appendingPathComponent("Studies/deo-ablation.json").path)))
+    #expect(ablation.tuningSeeds == 3 && ablation.selectionRule == .medianEscapeCost)
+    let ablationSizes = ablation.optimizers.map {
+      ($0.grid ?? [:]).values.reduce(1) { $0 * $1.count }
+    }
+    #expect(Set(ablationSizes) == [5], "\(ablationSizes)")
   }
 
   @Test("the edge flag marks a chosen value at either end of a numeric grid field")

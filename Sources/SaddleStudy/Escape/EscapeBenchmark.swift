@@ -431,12 +431,12 @@ public struct EscapeBenchmark: Sendable {
     var escape: EvaluationCounts?
     var limit = budget
     // A method that has stopped (SSRGD returning x̃ at its `t_thres`) takes steps that cost
-    // nothing: end the run after 1000 such steps in a row, or after `budget · n` steps (a step
-    // of a finite sum costs at least one component gradient, `1/n`).
+    // nothing: end the run after `IdleRun.limit` such steps in a row, or after `budget · n`
+    // steps (a step of a finite sum costs at least one component gradient, `1/n`).
     let components = (model as? any FiniteSumModel)?.componentCount ?? 1
     let maxSteps = budget * Swift.max(components, 1)
-    var idle = 0
-    while state.evaluations.cost < limit && idle < 1000 && state.step < maxSteps {
+    var idle = IdleRun()
+    while state.evaluations.cost < limit && state.step < maxSteps {
       let before = state.evaluations
       let loss: Double
       do {
@@ -447,7 +447,7 @@ public struct EscapeBenchmark: Sendable {
           escaped: false, cost: budget, counts: state.evaluations, finalLoss: .nan)
       }
       finalLoss = loss
-      idle = state.evaluations == before ? idle + 1 : 0
+      let idleRunEnded = idle.stepIsLastOfIdleRun(before: before, after: state.evaluations)
       if escape == nil, loss < threshold {
         // The step's own evaluation saw the escape: count what came before it, plus it (a
         // gradient, a loss for function-value pipelines, or — when the pipeline evaluates its
@@ -465,6 +465,7 @@ public struct EscapeBenchmark: Sendable {
         // failure.
         limit = Swift.min(budget, counts.cost + Swift.max(counts.cost, 200))
       }
+      if idleRunEnded { break }
     }
     finalLoss = model.value(at: state.parameters.map { Double($0) })
     if let escape, finalLoss.isFinite,

@@ -101,8 +101,10 @@ public struct EscapeRunner: Sendable {
     var failure: String?
     let maxCost = costBudget ?? Int.max
     let maxSteps = stepBudget ?? Int.max
+    var idle = IdleRun()
     while state.step < maxSteps && state.evaluations.cost < maxCost {
-      let before = state.evaluations.cost
+      let counts = state.evaluations
+      let before = counts.cost
       let loss: Double
       do {
         loss = try optimizer.step(&state, model: model, dataSeed: seed)
@@ -111,6 +113,8 @@ public struct EscapeRunner: Sendable {
         break
       }
       if escapeCost == nil, loss < threshold { escapeCost = before + 1 }
+      // A method that has returned its point would never reach a cost budget.
+      if idle.stepIsLastOfIdleRun(before: counts, after: state.evaluations) { break }
     }
     let finalLoss = model.loss(
       at: state.parameters, on: model.batch(step: state.step, seed: seed))

@@ -394,8 +394,10 @@ public struct StudyRunner: Sendable {
       / Double((config.curvePoints ?? 100) - 1)
     var nextPoint = 0.0
     var heldOut: [[Double]] = []
+    var idle = IdleRun()
     while state.step < maxSteps && state.evaluations.cost < maxCost {
-      let before = state.evaluations.cost
+      let counts = state.evaluations
+      let before = counts.cost
       let loss: Double
       do {
         loss = try optimizer.step(&state, model: model, dataSeed: seed)
@@ -410,6 +412,8 @@ public struct StudyRunner: Sendable {
         nextPoint += spacing
         if let row = heldOutRow(model, state.parameters, x: x) { heldOut.append(row) }
       }
+      // A method that has returned its point would never reach a cost budget.
+      if idle.stepIsLastOfIdleRun(before: counts, after: state.evaluations) { break }
     }
     let xEnd = Double(config.budget.cost != nil ? state.evaluations.cost : state.step)
     if let row = heldOutRow(model, state.parameters, x: xEnd) { heldOut.append(row) }
