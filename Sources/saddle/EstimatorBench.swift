@@ -4,7 +4,8 @@ import SaddleKit
 /// `saddle bench estimators`: evaluations until each curvature estimator finds the
 /// minimum-curvature direction of spectrum saddles (d = 500, λ_min = −0.01, λ_max = 1, gaps
 /// from 0.1 to 0.001, three spectrum shapes), 5 seeds each; the measurement behind the presets'
-/// dimer defaults.
+/// dimer defaults (the default is the conjugate optimal-angle dimer with one rotation per call;
+/// power iteration keeps its vector between calls, i.e. is warm-started).
 enum EstimatorBench {
   static let estimators = [
     #"{"stage": "dimer", "differences": "forward"}"#,
@@ -14,6 +15,10 @@ enum EstimatorBench {
     #"{"stage": "dimer", "differences": "forward", "rotation": "optimal-angle"}"#,
     #"{"stage": "dimer", "differences": "forward", "rotation": "optimal-angle", "rotations": 3}"#,
     #"{"stage": "dimer", "differences": "forward", "rotation": "optimal-angle", "rotations": 10}"#,
+    #"{"stage": "dimer", "differences": "forward", "rotation": "optimal-angle", "conjugate": true}"#,
+    #"{"stage": "dimer", "differences": "forward", "rotation": "optimal-angle", "conjugate": true, "rotations": 3}"#,
+    #"{"stage": "power-iteration", "iterations": 1}"#,
+    #"{"stage": "power-iteration", "iterations": 10}"#,
     #"{"stage": "lanczos", "rank": 10}"#,
     #"{"stage": "lanczos", "rank": 30}"#,
   ]

@@ -647,8 +647,9 @@ public struct EscapeBenchmark: Sendable {
     var method: String
   }
 
-  /// Runs `count` jobs over `Kernels.threadCount` workers (job `i` on worker `i mod n`), each
-  /// timed; the first error is rethrown after all finish.
+  /// Runs `count` jobs over `Kernels.threadCount` workers (the studies' worker loop,
+  /// `forEachInParallel`), each timed; the first error is rethrown after all
+  /// finish.
   func parallelRuns(
     _ count: Int, progress: EscapeProgress,
     _ job: @escaping @Sendable (Int) throws -> RunResult
@@ -658,20 +659,15 @@ public struct EscapeBenchmark: Sendable {
     buffer.initialize(repeating: nil)
     defer { buffer.deallocate() }
     let box = UnsafeResults(buffer)
-    let workers = Swift.max(1, Kernels.threadCount)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var index = worker
+    forEachInParallel(Array(0..<count), workers: Kernels.threadCount) { index, _ in
       let clock = ContinuousClock()
-      while index < count {
-        let start = clock.now
-        let result = Result { try job(index) }
-        let elapsed = clock.now - start
-        let seconds =
-          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        box.buffer[index] = result.map { ($0, seconds) }
-        progress.finished()
-        index += workers
-      }
+      let start = clock.now
+      let result = Result { try job(index) }
+      let elapsed = clock.now - start
+      let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      box.buffer[index] = result.map { ($0, seconds) }
+      progress.finished()
     }
     return try (0..<count).map { i in
       let (result, seconds) = try buffer[i]!.get()

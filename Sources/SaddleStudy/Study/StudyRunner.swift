@@ -300,39 +300,36 @@ public struct StudyRunner: Sendable {
     let clock = ContinuousClock()
     let started = clock.now
     while !pending.isEmpty {
-      let queue = WorkQueue(pending)
       let deferred = DeferredBox()
-      DispatchQueue.concurrentPerform(iterations: Swift.min(workers, pending.count)) { _ in
-        while let trial = queue.next() {
-          do {
-            if FileManager.default.fileExists(atPath: store.trialPath(trial.key)) {
-              counter.finishedElsewhere()
-              continue
-            }
-            guard let claim = try store.claim(trial.key, expiry: claimExpiry) else {
-              deferred.append(trial)
-              continue
-            }
-            defer { store.release(trial.key, claim) }
-            // Another runner may have finished it between the check and the claim.
-            if case .done = store.readTrial(key: trial.key, definition: trial.definition) {
-              counter.finishedElsewhere()
-              continue
-            }
-            let begin = clock.now
-            let result = try run(trial)
-            let seconds = (clock.now - begin).seconds
-            try store.writeTrial(
-              key: trial.key, definition: trial.definition, result: StoredResult(result))
-            try store.writeTiming(key: trial.key, seconds: seconds)
-            let (done, ran) = counter.ranOne()
-            progress?(
-              StudyProgress(
-                done: done, total: total, ran: ran, elapsed: (clock.now - started).seconds,
-                trial: trial.id))
-          } catch {
-            failures.record("\(trial.id): \(error)")
+      forEachInParallel(pending, workers: workers) { _, trial in
+        do {
+          if FileManager.default.fileExists(atPath: store.trialPath(trial.key)) {
+            counter.finishedElsewhere()
+            return
           }
+          guard let claim = try store.claim(trial.key, expiry: claimExpiry) else {
+            deferred.append(trial)
+            return
+          }
+          defer { store.release(trial.key, claim) }
+          // Another runner may have finished it between the check and the claim.
+          if case .done = store.readTrial(key: trial.key, definition: trial.definition) {
+            counter.finishedElsewhere()
+            return
+          }
+          let begin = clock.now
+          let result = try run(trial)
+          let seconds = (clock.now - begin).seconds
+          try store.writeTrial(
+            key: trial.key, definition: trial.definition, result: StoredResult(result))
+          try store.writeTiming(key: trial.key, seconds: seconds)
+          let (done, ran) = counter.ranOne()
+          progress?(
+            StudyProgress(
+              done: done, total: total, ran: ran, elapsed: (clock.now - started).seconds,
+              trial: trial.id))
+        } catch {
+          failures.record("\(trial.id): \(error)")
         }
       }
       if failures.first != nil { break }
@@ -538,20 +535,6 @@ final class ProgressCounter: @unchecked Sendable {
   }
   func finishedElsewhere(_ n: Int = 1) { lock.withLock { done += n } }
   var ran: Int { lock.withLock { ranCount } }
-}
-
-final class WorkQueue: @unchecked Sendable {
-  private let lock = NSLock()
-  private let items: [StudyRunner.Trial]
-  private var index = 0
-  init(_ items: [StudyRunner.Trial]) { self.items = items }
-  func next() -> StudyRunner.Trial? {
-    lock.withLock {
-      guard index < items.count else { return nil }
-      defer { index += 1 }
-      return items[index]
-    }
-  }
 }
 
 final class DeferredBox: @unchecked Sendable {
