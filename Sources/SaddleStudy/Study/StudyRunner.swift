@@ -489,7 +489,7 @@ public struct StudyRunner: Sendable {
   /// Every finished reported trial of the study in `directory` (also after merging shards),
   /// with labels from its `study.json`: with `tuningSeeds`, the selected settings on the
   /// reporting seeds labelled by optimizer (the tuning trials are
-  /// ``forEachResult(problem:phase:_:)`` with `.tuning`).
+  /// `forEachResult(problem:phase:_:)` with `.tuning`).
   public static func results(in directory: URL, registry: Registry = .standard) throws
     -> [TrialResult]
   {

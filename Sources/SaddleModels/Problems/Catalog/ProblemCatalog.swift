@@ -89,7 +89,7 @@ public enum ProblemCatalog {
   ]
 
   /// The schema of problem `name` (its summary and parameters, each with its default, range
-  /// and doc): what `saddle list` prints and the registry (``Registry/standard``) lists.
+  /// and doc): what `saddle list` prints and the registry (`Registry.standard`) lists.
   public static func schema(of name: String) -> StageSchema? {
     guard let entry = entries.first(where: { $0.name == name }) else { return nil }
     return StageSchema(
