@@ -68,9 +68,11 @@ w = out.append
 w("# Update step — SaddleKit vs the memory ceiling vs optax (interleaved, one run)")
 w("")
 w(f"- date: {meta['date']}; commit: `{meta['commit']}`")
-w(f"- machine: {meta['model']}, {meta['cpus']} CPUs, flags: {meta['flags'].strip()}. **Shared**:")
-w(f"  other builds and tests ran at the same time (load average {meta['load_start']} at the start,")
-w(f"  {meta.get('load_end', '?')} at the end), so absolute times are noisy; the ratios are paired")
+busy = float(meta["load_start"].split()[0]) > 1.5 * float(meta["cpus"]) / 2
+w(f"- machine: {meta['model']}, {meta['cpus']} CPUs, flags: {meta['flags'].strip()}. "
+  + ("**Shared**: other jobs ran at the same time" if busy else "Quiet: nothing else ran")
+  + f" (load average {meta['load_start']} at the start,")
+w(f"  {meta.get('load_end', '?')} at the end; the CPU-share lines below tell); the ratios are paired")
 w("  within a repetition (SaddleKit cases and the in-process ceiling) or within a round (peers).")
 w(f"- SaddleKit: `swift build -c release` (no extra flags; {meta['swift']}), then per round")
 w(f"  `saddle bench update --json --n {meta['n']} --repeats {meta['reps']}` with the counting allocator")
