@@ -309,6 +309,7 @@ enum StudyCommand {
       let choices = try runner.tuningChoices()
       report.tuningSection = StudyReport.tuningMarkdown(
         config: config, choices: choices, scales: config.relativeScales(registry: registry))
+      report.tuningChoices = choices.flatMap { $0.compactMap { $0 } }
       try FileOutput.write(
         Data(StudyReport.tuningCSV(config: config, choices: choices).utf8),
         to: directory.appendingPathComponent("tuning.csv").path)

@@ -250,7 +250,8 @@ extension StudyReport {
 
   /// Every figure of the study, with readable, distinct file names: per problem loss vs cost
   /// (or steps), loss vs wall-clock time (with `timings`, from `timing/<key>.json`), held-out
-  /// metrics vs cost (networks) and escape survival; performance profiles; sensitivity plots.
+  /// metrics vs cost (networks) and escape survival; performance profiles; sensitivity plots
+  /// (for a study with `tuningSeeds`, from the tuning scores of every grid point).
   public func figures(
     config: StudyConfig, timings: [(key: String, seconds: Double)] = []
   ) -> [NamedFigure] {
@@ -278,6 +279,7 @@ extension StudyReport {
       out.append(NamedFigure(name: "performance-profile-escape-cost", figure: f))
     }
     out += sensitivityFigures(config: config)
+    out += tuningSensitivityFigures(config: config)
     var seen: [String: Int] = [:]
     for i in out.indices {
       let base = out[i].name

@@ -71,6 +71,9 @@ public struct StudyReport: Sendable {
   /// The Tuning section of a study with `tuningSeeds` (``tuningMarkdown(config:choices:scales:)``),
   /// inserted after the main table by ``markdown(title:)``; nil otherwise.
   public var tuningSection: String? = nil
+  /// The tuning choices of a study with `tuningSeeds` (every grid point's tuning score), for
+  /// the tuning sensitivity figures (``tuningSensitivityFigures(config:)``); nil otherwise.
+  public var tuningChoices: [TuningChoice]? = nil
 
   /// Groups `results` by problem and optimizer. Rows follow `config` (its problems, then its
   /// settings, in order); labels the config does not list (or every label, without a config)

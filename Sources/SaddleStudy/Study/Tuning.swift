@@ -116,25 +116,30 @@ public struct TuningChoice: Sendable, Equatable {
       edges: points.isEmpty ? [] : edges(of: points[chosen].setting, grid: grid))
   }
 
+  /// A grid axis's values as numbers (nil where a value is not a number); a relative axis
+  /// gives its factors.
+  static func numericValues(_ axis: StudyConfig.GridAxis) -> [Double?] {
+    switch axis {
+    case .values(let v):
+      return v.map {
+        switch $0 {
+        case .int(let i): Double(i)
+        case .unsigned(let u): Double(u)
+        case .double(let d): d
+        default: nil
+        }
+      }
+    case .relative(_, let factors): return factors
+    }
+  }
+
   /// The numeric grid fields with at least two distinct values on whose extreme `setting` sits.
   static func edges(of setting: StudyConfig.Setting, grid: [String: StudyConfig.GridAxis])
     -> [(field: String, side: String)]
   {
     var out: [(field: String, side: String)] = []
     for (axis, key) in grid.keys.sorted().enumerated() where axis < setting.coordinates.count {
-      let values: [Double?]
-      switch grid[key]! {
-      case .values(let v):
-        values = v.map {
-          switch $0 {
-          case .int(let i): Double(i)
-          case .unsigned(let u): Double(u)
-          case .double(let d): d
-          default: nil
-          }
-        }
-      case .relative(_, let factors): values = factors
-      }
+      let values = numericValues(grid[key]!)
       let numbers = values.compactMap { $0 }
       guard numbers.count == values.count, Set(numbers).count >= 2,
         let value = values[setting.coordinates[axis]]
