@@ -101,15 +101,12 @@ extension AdamW: SchemaDeclaring {
   public enum Parameters {
     /// `learningRate`: step size η: a number ≥ 0 or a schedule object.
     public static let learningRate = Parameter.learningRate(default: 1e-3)
-    /// `beta1`: first-moment decay β₁.
-    public static let beta1 = Parameter.number(
-      "beta1", default: 0.9, in: .halfOpen(0, 1), doc: "first-moment decay β₁")
-    /// `beta2`: second-moment decay β₂.
-    public static let beta2 = Parameter.number(
-      "beta2", default: 0.999, in: .halfOpen(0, 1), doc: "second-moment decay β₂")
-    /// `epsilon`: ε added to √v̂.
-    public static let epsilon = Parameter.number(
-      "epsilon", default: 1e-8, in: .greaterThan(0), doc: "ε added to √v̂")
+    /// `beta1`: first-moment decay β₁ (Adam's declaration).
+    public static let beta1 = Adam.Parameters.beta1
+    /// `beta2`: second-moment decay β₂ (Adam's declaration).
+    public static let beta2 = Adam.Parameters.beta2
+    /// `epsilon`: ε added to √v̂ (Adam's declaration).
+    public static let epsilon = Adam.Parameters.epsilon
     /// `weightDecay`: decoupled weight decay λ.
     public static let weightDecay = Parameter.number(
       "weightDecay", default: 1e-2, in: .atLeast(0), doc: "decoupled weight decay λ")

@@ -95,17 +95,12 @@ extension PerturbedRecursiveGradient: SchemaDeclaring {
     public static let refreshPeriod = Parameter.integer(
       "refreshPeriod", default: 10, in: .atLeast(1),
       doc: "recompute the full gradient every this many steps")
-    /// `threshold`: gradient threshold g_thres: perturb when ‖g‖ ≤ g_thres.
-    public static let threshold = Parameter.number(
-      "threshold", default: 1e-3, in: .atLeast(0),
-      doc: "gradient threshold g_thres: perturb when ‖g‖ ≤ g_thres")
-    /// `radius`: perturbation radius r: ξ ~ U(ball(r)).
-    public static let radius = Parameter.number(
-      "radius", default: 1e-2, in: .atLeast(0), doc: "perturbation radius r: ξ ~ U(ball(r))")
-    /// `waitingSteps`: t_thres: at least this many steps between perturbations.
-    public static let waitingSteps = Parameter.integer(
-      "waitingSteps", default: 10, in: .atLeast(0),
-      doc: "t_thres: at least this many steps between perturbations")
+    /// `threshold`: gradient threshold g_thres (the `perturbation` stage's declaration).
+    public static let threshold = PerturbedGradient.Parameters.threshold
+    /// `radius`: perturbation radius r (the `perturbation` stage's declaration).
+    public static let radius = PerturbedGradient.Parameters.radius
+    /// `waitingSteps`: t_thres (the `perturbation` stage's declaration).
+    public static let waitingSteps = PerturbedGradient.Parameters.waitingSteps
   }
 
   /// `perturbed-recursive-gradient` in specs and `saddle list`.
