@@ -97,25 +97,9 @@ public struct EscapeRunner: Sendable {
     }
     let threshold = saddleValue - depth
     var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
-    var escapeCost: Int?
-    var failure: String?
-    let maxCost = costBudget ?? Int.max
-    let maxSteps = stepBudget ?? Int.max
-    var idle = IdleRun()
-    while state.step < maxSteps && state.evaluations.cost < maxCost {
-      let counts = state.evaluations
-      let before = counts.cost
-      let loss: Double
-      do {
-        loss = try optimizer.step(&state, model: model, dataSeed: seed)
-      } catch {
-        failure = error.description
-        break
-      }
-      if escapeCost == nil, loss < threshold { escapeCost = before + 1 }
-      // A method that has returned its point would never reach a cost budget.
-      if idle.stepIsLastOfIdleRun(before: counts, after: state.evaluations) { break }
-    }
+    var (escapeCost, failure) = runToBudget(
+      optimizer, state: &state, model: model, seed: seed, maxSteps: stepBudget ?? Int.max,
+      maxCost: costBudget ?? Int.max, escapeThreshold: threshold)
     let finalLoss = model.loss(
       at: state.parameters, on: model.batch(step: state.step, seed: seed))
     if escapeCost != nil, failure != nil || !finalLoss.isFinite || finalLoss > saddleValue {

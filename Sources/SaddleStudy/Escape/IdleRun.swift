@@ -18,3 +18,34 @@ struct IdleRun {
     return idle >= Self.limit
   }
 }
+
+/// The run loop of study trials and ``EscapeRunner``: steps `state` until `maxSteps` steps or
+/// `maxCost` evaluations, a non-finite value (returned as `failure`), or an ``IdleRun``. The
+/// escape cost is the cost before the first step whose loss is below `escapeThreshold`, plus
+/// that step's evaluation. `afterStep` sees each step's cost before it, its loss and the state.
+func runToBudget<M: Model, R: UpdateRule>(
+  _ optimizer: Optimizer<R>, state: inout OptimizerState<R.State>, model: M, seed: UInt64,
+  maxSteps: Int, maxCost: Int, escapeThreshold: Double?,
+  afterStep: (_ costBefore: Int, _ loss: Double, _ state: OptimizerState<R.State>) -> Void = {
+    _, _, _ in
+  }
+) -> (escapeCost: Int?, failure: String?) {
+  var escapeCost: Int?
+  var idle = IdleRun()
+  while state.step < maxSteps && state.evaluations.cost < maxCost {
+    let counts = state.evaluations
+    let loss: Double
+    do {
+      loss = try optimizer.step(&state, model: model, dataSeed: seed)
+    } catch {
+      return (escapeCost, error.description)
+    }
+    if let escapeThreshold, escapeCost == nil, loss < escapeThreshold {
+      escapeCost = counts.cost + 1
+    }
+    afterStep(counts.cost, loss, state)
+    // A method that has returned its point would never reach a cost budget.
+    if idle.stepIsLastOfIdleRun(before: counts, after: state.evaluations) { break }
+  }
+  return (escapeCost, nil)
+}

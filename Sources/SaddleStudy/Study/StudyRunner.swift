@@ -382,35 +382,22 @@ public struct StudyRunner: Sendable {
     }
     var state = optimizer.makeState(parameters: start, layout: model.layout, seed: seed)
     var points: [[Double]] = []
-    var escapeCost: Int?
-    var failure: String?
-    let maxCost = config.budget.cost ?? Int.max
-    let maxSteps = config.budget.steps ?? Int.max
     let spacing =
       Double(config.budget.cost ?? config.budget.steps ?? 1000)
       / Double((config.curvePoints ?? 100) - 1)
     var nextPoint = 0.0
     var heldOut: [[Double]] = []
-    var idle = IdleRun()
-    while state.step < maxSteps && state.evaluations.cost < maxCost {
-      let counts = state.evaluations
-      let before = counts.cost
-      let loss: Double
-      do {
-        loss = try optimizer.step(&state, model: model, dataSeed: seed)
-      } catch {
-        failure = error.description
-        break
-      }
-      if let threshold, escapeCost == nil, loss < threshold { escapeCost = before + 1 }
+    var (escapeCost, failure) = runToBudget(
+      optimizer, state: &state, model: model, seed: seed,
+      maxSteps: config.budget.steps ?? Int.max, maxCost: config.budget.cost ?? Int.max,
+      escapeThreshold: threshold
+    ) { before, loss, state in
       let x = Double(config.budget.cost != nil ? before : state.step - 1)
       if x >= nextPoint {
         points.append([x, loss])
         nextPoint += spacing
         if let row = heldOutRow(model, state.parameters, x: x) { heldOut.append(row) }
       }
-      // A method that has returned its point would never reach a cost budget.
-      if idle.stepIsLastOfIdleRun(before: counts, after: state.evaluations) { break }
     }
     let xEnd = Double(config.budget.cost != nil ? state.evaluations.cost : state.step)
     if let row = heldOutRow(model, state.parameters, x: xEnd) { heldOut.append(row) }
