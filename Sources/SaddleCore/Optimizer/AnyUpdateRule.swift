@@ -125,7 +125,7 @@ extension AnyUpdateRule {
                 let storage = state.typedStorage(W.State.self)
                 guard isActive(context) else { return false }
                 return lanes.prepare(context, &storage.value[keyPath: path])
-              }, apply: lanes.apply, update: lanes.update)
+              }, apply: lanes.apply, update: lanes.update, lower: lanes.lower)
           }
         }))
   }
@@ -169,7 +169,7 @@ extension AnyUpdateRule {
                   if !inside { (d + i).update(from: source + i, count: end - i) }
                   i = end
                 }
-              }, update: nil)
+              }, update: nil, lower: { _ in false })
           }
         }))
   }
@@ -201,7 +201,8 @@ protocol AnyRuleBox: Sendable {
 /// `prepare` advances the stage's per-step state and stores its kernel (returns whether the
 /// stage acts in this step); `apply` writes `d[r] ← kernel(source[r], θ[r])` (`source ≠ d`);
 /// `update`, when present, writes `θ[r] ← θ[r] − s·kernel(source[r], θ[r])` in place and
-/// returns the first non-finite index or −1.
+/// returns the first non-finite index or −1; `lower` appends the prepared kernel's C form to a
+/// block program (see ``ElementwiseKernel/lower(into:)``).
 @usableFromInline
 final class ErasedLanes: @unchecked Sendable {
   @usableFromInline let prepare: (StepContext, inout AnyRuleState) -> Bool
@@ -212,6 +213,7 @@ final class ErasedLanes: @unchecked Sendable {
     ) -> Void
   @usableFromInline let update:
     ((UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int)?
+  @usableFromInline let lower: (inout ElementwiseProgram) -> Bool
 
   @inlinable
   init(
@@ -223,11 +225,13 @@ final class ErasedLanes: @unchecked Sendable {
       ) -> Void,
     update: (
       (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>, Float) -> Int
-    )?
+    )?,
+    lower: @escaping (inout ElementwiseProgram) -> Bool
   ) {
     self.prepare = prepare
     self.apply = apply
     self.update = update
+    self.lower = lower
   }
 
   /// The lane program of `rule`, specialized for its kernel (inlinable: specialized in the
@@ -245,9 +249,9 @@ final class ErasedLanes: @unchecked Sendable {
         elementwisePass(slot.kernel.unsafelyUnwrapped, source, d, p, range)
       },
       update: { source, p, range, scale in
-        slot.kernel.unsafelyUnwrapped.updateParameters(
-          source: source, parameters: p, range: range, scale: scale)
-      })
+        fusedUpdatePass(slot.kernel.unsafelyUnwrapped, source, p, range, scale: scale)
+      },
+      lower: { slot.kernel.unsafelyUnwrapped.lower(into: &$0) })
   }
 }
 

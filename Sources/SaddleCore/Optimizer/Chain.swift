@@ -114,6 +114,10 @@ public struct FusedChain<First: ElementwiseUpdateRule, Second: ElementwiseUpdate
       first.apply(&direction, parameter: parameter, at: index)
       second.apply(&direction, parameter: parameter, at: index)
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      first.lower(into: &program) && second.lower(into: &program)
+    }
   }
 }
 

@@ -111,6 +111,8 @@ public struct Identity: ElementwiseUpdateRule {
     public func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int) {}
     @inlinable
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {}
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool { true }
   }
 }
 
@@ -170,6 +172,13 @@ public enum EitherKernel<First: ElementwiseKernel, Second: ElementwiseKernel>:
     case .second(let k): k.apply(&direction, parameter: parameter, at: index)
     }
   }
+
+  public func lower(into program: inout ElementwiseProgram) -> Bool {
+    switch self {
+    case .first(let k): k.lower(into: &program)
+    case .second(let k): k.lower(into: &program)
+    }
+  }
 }
 
 extension StageArray: ElementwiseUpdateRule where Element: ElementwiseUpdateRule {
@@ -199,6 +208,11 @@ public struct ArrayKernel<Element: ElementwiseKernel>: ElementwiseKernel {
   @inlinable @inline(__always)
   public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
     for k in 0..<list.count { list.pointer[k].apply(&direction, parameter: parameter, at: index) }
+  }
+
+  public func lower(into program: inout ElementwiseProgram) -> Bool {
+    for k in 0..<list.count where !list.pointer[k].lower(into: &program) { return false }
+    return true
   }
 }
 

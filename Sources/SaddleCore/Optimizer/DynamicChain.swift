@@ -103,6 +103,24 @@ public struct DynamicChain: UpdateRule {
     let d = context.directionStorage.unsafeMutableBaseAddress()
     let scale = context.updateScale
     let threads = Kernels.threadCount
+    // Built-in stages only: the same C program as the statically typed pipeline.
+    var lowered = ElementwiseProgram()
+    if (0..<lanes.count).allSatisfy({ !program.active[$0] || lanes[$0].lower(&lowered) }) {
+      context.passCount &+= 1
+      if updating {
+        context.firstNonFiniteUpdate = Kernels.parallelFirstIndex(count, threads: threads) {
+          range, _ in
+          lowered.update(source: source, parameters: p, range: range, scale: scale)
+        }
+        context.updateWritten = true
+      } else {
+        Kernels.parallelFor(count) { range in
+          lowered.apply(source: source, direction: d, parameters: p, range: range)
+        }
+      }
+      context.directionIsGradient = false
+      return
+    }
     let scratch = program.scratch(workers: threads)
     let active = program.active
     let blockSize = Self.blockSize

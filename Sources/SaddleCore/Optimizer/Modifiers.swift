@@ -215,6 +215,10 @@ public struct GatedKernel<Base: ElementwiseKernel>: ElementwiseKernel {
   public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
     if let base { base.apply(&direction, parameter: parameter, at: index) }
   }
+
+  public func lower(into program: inout ElementwiseProgram) -> Bool {
+    base?.lower(into: &program) ?? true
+  }
 }
 
 extension Every: ElementwiseUpdateRule where Base: ElementwiseUpdateRule {

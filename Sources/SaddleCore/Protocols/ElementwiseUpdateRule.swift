@@ -23,25 +23,19 @@ public protocol ElementwiseKernel {
   func apply(_ direction: inout SIMD8<Float>, parameters: SIMD8<Float>, at index: Int)
   /// Updates `direction[index]`, given the matching parameter (the tail of a pass).
   func apply(_ direction: inout Float, parameter: Float, at index: Int)
-  /// `θ[i] ← θ[i] − scale·kernel(source[i], θ[i])` over `range`, in place; an element whose
-  /// new value is not finite keeps its old value. Returns the first such index, or −1.
+  /// Appends this kernel's exact form to `program` and returns `true`, or returns `false`
+  /// when it has none (the default, and what every user-defined kernel does).
   ///
-  /// The default is the generic lane loop; a kernel may supply a faster whole-range loop
-  /// with the same results (``Adam``'s uses a C loop chosen by CPU features).
-  func updateParameters(
-    source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
-    range: Range<Int>, scale: Float
-  ) -> Int
+  /// When every kernel of a fused group lowers, the optimizer runs the group as one C pass
+  /// (``ElementwiseProgram``) on the widest instruction set the CPU has instead of the Swift
+  /// lane loop; the results are the same bits. Wrappers forward to what they wrap.
+  func lower(into program: inout ElementwiseProgram) -> Bool
 }
 
 extension ElementwiseKernel {
+  /// No C form: the Swift lane loop runs.
   @inlinable
-  public func updateParameters(
-    source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
-    range: Range<Int>, scale: Float
-  ) -> Int {
-    fusedUpdatePass(self, source, parameters, range, scale: scale)
-  }
+  public func lower(into program: inout ElementwiseProgram) -> Bool { false }
 }
 
 extension ElementwiseUpdateRule {
@@ -63,7 +57,16 @@ extension StepContext {
     let p = parameters.unsafeMutableBaseAddress()
     let d = directionStorage.unsafeMutableBaseAddress()
     passCount &+= 1
-    Kernels.parallelFor(parameters.count) { range in elementwisePass(kernel, source, d, p, range) }
+    var program = ElementwiseProgram()
+    if kernel.lower(into: &program) {
+      Kernels.parallelFor(parameters.count) { range in
+        program.apply(source: source, direction: d, parameters: p, range: range)
+      }
+    } else {
+      Kernels.parallelFor(parameters.count) { range in
+        elementwisePass(kernel, source, d, p, range)
+      }
+    }
     directionIsGradient = false
   }
 
@@ -78,8 +81,15 @@ extension StepContext {
     let p = parameters.unsafeMutableBaseAddress()
     let scale = updateScale
     passCount &+= 1
-    firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
-      kernel.updateParameters(source: source, parameters: p, range: range, scale: scale)
+    var program = ElementwiseProgram()
+    if kernel.lower(into: &program) {
+      firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
+        program.update(source: source, parameters: p, range: range, scale: scale)
+      }
+    } else {
+      firstNonFiniteUpdate = firstNonFinite(count: parameters.count) { range in
+        fusedUpdatePass(kernel, source, p, range, scale: scale)
+      }
     }
     directionIsGradient = false
   }

@@ -126,17 +126,10 @@ public struct Adam: ElementwiseUpdateRule {
       direction = stepSize * mv / (clampedSquareRoot(vv * secondCorrection) + epsilon)
     }
 
-    /// The final fused pass, Adam alone: a C loop on the widest instruction set the CPU has
-    /// (AVX-512F, AVX2 or portable; the Swift lane loop is limited to the build's baseline
-    /// SSE2), with the same operations in the same order — so the same bits.
-    public func updateParameters(
-      source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
-      range: Range<Int>, scale: Float
-    ) -> Int {
-      Int(
-        saddle_adam_update(
-          source, parameters, m, v, range.lowerBound, range.upperBound, beta1, beta2,
-          oneMinusBeta1, oneMinusBeta2, stepSize, secondCorrection, epsilon, scale))
+    /// Adam's operation of the C block program (alone and ending in the update, it runs
+    /// as a dedicated fused C loop).
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendAdam(self)
     }
 
     @inlinable @inline(__always)

@@ -36,6 +36,10 @@ public struct ClipByValue: ElementwiseUpdateRule {
       if direction > limit { direction = limit }
       if direction < -limit { direction = -limit }
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendClip(limit: limit)
+    }
   }
 }
 

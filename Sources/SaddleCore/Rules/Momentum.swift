@@ -88,6 +88,10 @@ public struct Momentum: ElementwiseUpdateRule {
       b[index] = bv
       direction = lookAhead ? eta * (g + mu * bv) : eta * bv
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendMomentum(self)
+    }
   }
 }
 

@@ -51,6 +51,10 @@ public struct SGD: ElementwiseUpdateRule {
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
       direction *= eta
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendScale(eta)
+    }
   }
 }
 

@@ -32,6 +32,10 @@ public struct Scale: ElementwiseUpdateRule {
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
       direction *= factor
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendScale(factor)
+    }
   }
 }
 

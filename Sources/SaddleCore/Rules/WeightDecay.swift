@@ -36,6 +36,10 @@ public struct WeightDecay: ElementwiseUpdateRule {
     public func apply(_ direction: inout Float, parameter: Float, at index: Int) {
       direction += rate * parameter
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendWeightDecay(rate: rate)
+    }
   }
 }
 

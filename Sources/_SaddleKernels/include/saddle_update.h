@@ -24,6 +24,56 @@ long saddle_adam_update_path(int path, const float *g, float *p, float *m, float
                              long hi, float b1, float b2, float omb1, float omb2, float step,
                              float c2, float eps, float scale);
 
+/// Operations of an elementwise block program (see `saddle_program_run`). Each transforms the
+/// direction d element by element, rounding every operation as written (no FMA contraction),
+/// exactly as the matching SaddleKit Swift kernel does.
+typedef enum {
+  /// d = d + a*p (weight decay, rate a).
+  SADDLE_OP_WEIGHT_DECAY = 1,
+  /// d = a*d (scale, SGD).
+  SADDLE_OP_SCALE = 2,
+  /// d = a if d > a; then d = -a if d < -a (clip by value; NaN stays NaN).
+  SADDLE_OP_CLIP = 3,
+  /// Adam: x = m, y = v; a = b1, b = b2, c = 1-b1, e = 1-b2, f = step, g = c2, h = eps:
+  /// m = a*m + c*d; v = b*v + e*(d*d); d = f*m / (sqrt(max(v*g, 0)) + h).
+  SADDLE_OP_ADAM = 4,
+  /// Heavy-ball momentum: x = b; a = eta, b = mu; b = mu*b + d;
+  /// d = eta*(d + mu*b) if flag (look-ahead), else eta*b.
+  SADDLE_OP_MOMENTUM = 5,
+} saddle_op_kind;
+
+/// One operation: its kind, a flag, up to eight scalars and two per-element state arrays.
+typedef struct {
+  int kind;
+  int flag;
+  float a, b, c, e, f, g, h, reserved;
+  float *x;
+  float *y;
+} saddle_op;
+
+/// Most operations a program holds.
+#define SADDLE_PROGRAM_CAPACITY 16
+
+/// A fixed-size list of operations (a value: building one allocates nothing).
+typedef struct {
+  int count;
+  saddle_op ops[SADDLE_PROGRAM_CAPACITY];
+} saddle_program;
+
+/// Runs `program` over elements [lo, hi) in cache-resident blocks, one pass over memory.
+/// The direction is read from `src`. When `update` is 1, ends each block in p' = p - scale*d,
+/// where an element whose p' is not finite keeps p; returns the first such index, or -1.
+/// When `update` is 0, writes d to `dst` (which may equal `src`) and returns -1.
+/// Uses the widest instruction set the CPU has (the same path as `saddle_adam_update`); every
+/// path gives the same bits.
+long saddle_program_run(const saddle_program *program, const float *src, float *dst, float *p,
+                        long lo, long hi, float scale, int update);
+
+/// `saddle_program_run` on an explicit path (0 portable, 1 AVX2, 2 AVX-512F; for tests);
+/// returns -2 if the CPU lacks it.
+long saddle_program_run_path(int path, const saddle_program *program, const float *src,
+                             float *dst, float *p, long lo, long hi, float scale, int update);
+
 #ifdef __cplusplus
 }
 #endif
