@@ -39,6 +39,25 @@ INLINE float op_one(const saddle_op *op, float d, float p, long i) {
     op->x[i] = b;
     return op->flag ? op->a * (d + op->b * b) : op->a * b;
   }
+  case SADDLE_OP_ADAPTIVE: {
+    float v = op->flag ? op->a * op->x[i] + op->c * (d * d) : op->x[i] + d * d;
+    op->x[i] = v;
+    float variance = v;
+    if (op->y) {
+      float m = op->a * op->y[i] + op->c * d;
+      op->y[i] = m;
+      variance = v - m * m;
+    }
+    float inner = variance + op->g;
+    return op->f * d / (sqrtf(inner < 0 ? 0 : inner) + op->h);
+  }
+  case SADDLE_OP_LION: {
+    float old = op->x[i];
+    float u = op->b * old + op->e * d;
+    op->x[i] = op->c * old + op->f * d;
+    float sign = u > 0 ? 1 : u < 0 ? -1 : u * 0;
+    return op->a * sign + op->g * p;
+  }
   default:
     return d;
   }
@@ -109,6 +128,48 @@ INLINE float op_one(const saddle_op *op, float d, float p, long i) {
       b = vb * b + d;                                                                          \
       memcpy(bp + j, &b, sizeof b);                                                            \
       d = op->flag ? va * (d + vb * b) : va * b;                                               \
+      memcpy(out + j, &d, sizeof d);                                                           \
+    }                                                                                          \
+    break;                                                                                     \
+  }                                                                                            \
+  case SADDLE_OP_ADAPTIVE: {                                                                   \
+    float *vp = op->x + base, *mp = op->y ? op->y + base : 0;                                  \
+    for (; j + W <= n; j += W) {                                                               \
+      VT d, v;                                                                                 \
+      memcpy(&d, in + j, sizeof d);                                                            \
+      memcpy(&v, vp + j, sizeof v);                                                            \
+      v = op->flag ? va * v + vc * (d * d) : v + d * d;                                        \
+      memcpy(vp + j, &v, sizeof v);                                                            \
+      VT variance = v;                                                                         \
+      if (mp) {                                                                                \
+        VT m;                                                                                  \
+        memcpy(&m, mp + j, sizeof m);                                                          \
+        m = va * m + vc * d;                                                                   \
+        memcpy(mp + j, &m, sizeof m);                                                          \
+        variance = v - m * m;                                                                  \
+      }                                                                                        \
+      VT r = variance + vg;                                                                    \
+      r = (VT)((MT)r & ~(MT)(r < zero));                                                       \
+      d = vf * d / (__builtin_elementwise_sqrt(r) + vh);                                       \
+      memcpy(out + j, &d, sizeof d);                                                           \
+    }                                                                                          \
+    break;                                                                                     \
+  }                                                                                            \
+  case SADDLE_OP_LION: {                                                                       \
+    float *mp = op->x + base;                                                                  \
+    VT one = zero + 1, minusOne = zero - 1;                                                    \
+    for (; j + W <= n; j += W) {                                                               \
+      VT d, m, pv;                                                                             \
+      memcpy(&d, in + j, sizeof d);                                                            \
+      memcpy(&m, mp + j, sizeof m);                                                            \
+      memcpy(&pv, p + base + j, sizeof pv);                                                    \
+      VT u = vb * m + ve * d;                                                                  \
+      m = vc * m + vf * d;                                                                     \
+      memcpy(mp + j, &m, sizeof m);                                                            \
+      VT sign = u * zero;                                                                      \
+      sign = SELECT(MT, VT, u > zero, one, sign);                                              \
+      sign = SELECT(MT, VT, u < zero, minusOne, sign);                                         \
+      d = va * sign + vg * pv;                                                                 \
       memcpy(out + j, &d, sizeof d);                                                           \
     }                                                                                          \
     break;                                                                                     \

@@ -77,6 +77,46 @@ public struct ElementwiseProgram: @unchecked Sendable {
       })
   }
 
+  /// Adagrad (``Adagrad/Kernel``): `s ← s + g²`, `d ← ηg / (√(s + ε_in) + ε_out)`.
+  mutating func appendAdagrad(_ k: Adagrad.Kernel) -> Bool {
+    append(
+      operation(SADDLE_OP_ADAPTIVE) {
+        $0.x = k.s
+        $0.f = k.eta
+        $0.g = k.epsilonInside
+        $0.h = k.epsilonOutside
+      })
+  }
+
+  /// RMSProp, plain or centered (``RMSProp/Kernel``).
+  mutating func appendRMSProp(_ k: RMSProp.Kernel) -> Bool {
+    append(
+      operation(SADDLE_OP_ADAPTIVE) {
+        $0.flag = 1
+        $0.x = k.v
+        $0.y = k.m
+        $0.a = k.alpha
+        $0.c = k.oneMinusAlpha
+        $0.f = k.eta
+        $0.g = k.epsilonInside
+        $0.h = k.epsilonOutside
+      })
+  }
+
+  /// Lion (``Lion/Kernel``): `d ← η·sign(β₁m + (1−β₁)g) + λθ`, `m ← β₂m + (1−β₂)g`.
+  mutating func appendLion(_ k: Lion.Kernel) -> Bool {
+    append(
+      operation(SADDLE_OP_LION) {
+        $0.x = k.m
+        $0.a = k.eta
+        $0.b = k.beta1
+        $0.c = k.beta2
+        $0.e = k.oneMinusBeta1
+        $0.f = k.oneMinusBeta2
+        $0.g = k.decay
+      })
+  }
+
   private func operation(_ kind: saddle_op_kind, _ set: (inout saddle_op) -> Void) -> saddle_op {
     var op = saddle_op()
     op.kind = Int32(kind.rawValue)

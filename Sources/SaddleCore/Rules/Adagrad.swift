@@ -103,6 +103,10 @@ public struct Adagrad: ElementwiseUpdateRule {
       let inner = sv + epsilonInside
       direction = eta * g / ((inner < 0 ? 0 : inner).squareRoot() + epsilonOutside)
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendAdagrad(self)
+    }
   }
 }
 

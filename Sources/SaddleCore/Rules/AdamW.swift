@@ -93,6 +93,10 @@ public struct AdamW: ElementwiseUpdateRule {
       adam.apply(&direction, parameter: parameter, at: index)
       direction += decay * parameter
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendAdam(adam) && program.appendWeightDecay(rate: decay)
+    }
   }
 }
 

@@ -115,6 +115,10 @@ public struct Lion: ElementwiseUpdateRule {
       let sign: Float = c > 0 ? 1 : c < 0 ? -1 : c * 0
       direction = eta * sign + decay * parameter
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendLion(self)
+    }
   }
 }
 

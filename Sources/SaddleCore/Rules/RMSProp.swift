@@ -139,6 +139,10 @@ public struct RMSProp: ElementwiseUpdateRule {
       let inner = variance + epsilonInside
       direction = eta * g / ((inner < 0 ? 0 : inner).squareRoot() + epsilonOutside)
     }
+
+    public func lower(into program: inout ElementwiseProgram) -> Bool {
+      program.appendRMSProp(self)
+    }
   }
 }
 

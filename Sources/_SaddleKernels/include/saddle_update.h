@@ -40,6 +40,13 @@ typedef enum {
   /// Heavy-ball momentum: x = b; a = eta, b = mu; b = mu*b + d;
   /// d = eta*(d + mu*b) if flag (look-ahead), else eta*b.
   SADDLE_OP_MOMENTUM = 5,
+  /// Adagrad (flag 0: v = v + d*d) or RMSProp (flag 1: v = a*v + c*(d*d)); x = v; when y is
+  /// not NULL (centered RMSProp) also m = a*m + c*d and the variance is v - m*m, else v;
+  /// d = f*d / (sqrt(max(variance + g, 0)) + h).
+  SADDLE_OP_ADAPTIVE = 6,
+  /// Lion: x = m; a = eta, b = b1, c = b2, e = 1-b1, f = 1-b2, g = decay;
+  /// u = b*m + e*d; m = c*m + f*d; d = eta*sign(u) + g*p (sign(0) = ±0, sign(NaN) = NaN).
+  SADDLE_OP_LION = 7,
 } saddle_op_kind;
 
 /// One operation: its kind, a flag, up to eight scalars and two per-element state arrays.

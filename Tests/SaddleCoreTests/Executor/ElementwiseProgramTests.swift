@@ -81,6 +81,16 @@ struct ElementwiseProgramTests {
       "Nesterov momentum, clip")
     try Self.check(FusedChain(WeightDecay(rate: 0.1).every(2), SGD(learningRate: 0.1)), "every")
     try Self.check(FusedChain(WeightDecay(rate: 0.1).after(3), Adam(learningRate: 0.1)), "after")
+    try Self.check(AdamW(learningRate: 0.01, weightDecay: 0.1), "AdamW")
+    try Self.check(Adagrad(learningRate: 0.1, initialAccumulatorValue: 0.1), "Adagrad")
+    try Self.check(Adagrad(learningRate: 0.1, epsilonInsideRoot: true), "Adagrad, ε inside")
+    try Self.check(RMSProp(learningRate: 0.01), "RMSProp")
+    try Self.check(RMSProp(learningRate: 0.01, alpha: 0.9, centered: true), "centered RMSProp")
+    try Self.check(Lion(learningRate: 1e-3, weightDecay: 0.1), "Lion")
+    try Self.check(
+      FusedChain(
+        FusedChain(Lion(learningRate: 1e-3), RMSProp(learningRate: 0.01)), SGD(learningRate: 2)),
+      "Lion, RMSProp, SGD")
     try Self.check(Optional(Scale(factor: 3)), "if (present)")
     try Self.check(Optional<Scale>.none, "if (absent)")
   }
