@@ -40,7 +40,8 @@ let package = Package(
     .target(name: "SaddleBenchmarks", dependencies: ["SaddleKit", "_SaddleBenchmarkKernels"]),
 
     // MARK: - Tools
-    .executableTarget(name: "saddle", dependencies: ["SaddleKit", "SaddleBenchmarks"]),
+    .executableTarget(
+      name: "saddle", dependencies: ["SaddleKit", "SaddleBenchmarks", "_SaddleBenchmarkKernels"]),
 
     // MARK: - Plugins (thin launchers of the saddle tool)
     .plugin(

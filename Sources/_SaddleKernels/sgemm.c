@@ -1,8 +1,11 @@
 // Single-precision GEMM in the Goto/BLIS loop order with AVX2+FMA (6x16) and AVX-512 (12x32)
 // register tiles chosen at run time. The x86 parts are compiled only for x86; elsewhere
 // `saddle_kernels_best_path` reports the portable path and the Swift caller uses its own kernel. A is read in place (its tiles are small and reused from L1);
-// B is packed into contiguous panels only when transposed or at a partial right edge. The pack
-// buffer is thread-local and allocated once per thread: steady-state calls never allocate.
+// B is packed into contiguous panels when transposed, at a partial right edge, or when both
+// m and n are at least 256 (its panels are then reused over many row tiles); A is packed into
+// micro-panels when its rows are a multiple of 4 KiB apart (the rows of a tile would otherwise
+// share one L1 set and evict each other). The pack buffers are thread-local and allocated once
+// per thread: steady-state calls never allocate.
 #include "SaddleKernels.h"
 
 #include <stdlib.h>
@@ -15,7 +18,9 @@
 #define SADDLE_X86 0
 #endif
 
-enum { KC = 256, MC = 144, NC = 1024 };
+// Blocking measured on a Zen 4 core (`saddle bench transformer`'s 1024^3 probe and the
+// Transformer's shapes): KC = 384 keeps the k = 384 products of nanoGPT in one block.
+enum { KC = 384, MC = 144, NC = 1024 };
 
 // A is read in place: element (r, kk) of the tile is a[r * rsa + kk * csa] (rows r >= m repeat
 // row m - 1, whose results are never stored). b points at kc rows of nr floats with row stride
@@ -75,6 +80,32 @@ static void pack_b(int trans, const float *b, long ldb, long k0, long kc, long j
         for (long kk = 0; kk < kc; kk++) out[kk * nr + c] = 0;
     }
     out += kc * nr;
+  }
+}
+
+// Packs rows [i0, i0 + mc) x columns [k0, k0 + kc) of op(A) into mr-row micro-panels: panel t
+// holds, for each kk, the mr values of rows i0 + t*mr ... contiguously (a partial last panel
+// repeats its last valid row; those results are never stored).
+static void pack_a(int trans, const float *a, long lda, long i0, long mc, long k0, long kc,
+                   int mr, float *restrict out) {
+  for (long t = 0; t < mc; t += mr) {
+    int rows = (int)(mc - t < mr ? mc - t : mr);
+    if (!trans) {
+      const float *src[32];
+      for (int r = 0; r < mr; r++) src[r] = a + (i0 + t + (r < rows ? r : rows - 1)) * lda + k0;
+      for (long kk = 0; kk < kc; kk++) {
+        float *dst = out + kk * mr;
+        for (int r = 0; r < mr; r++) dst[r] = src[r][kk];
+      }
+    } else {
+      for (long kk = 0; kk < kc; kk++) {
+        const float *src = a + (k0 + kk) * lda + i0 + t;
+        float *dst = out + kk * mr;
+        for (int r = 0; r < rows; r++) dst[r] = src[r];
+        for (int r = rows; r < mr; r++) dst[r] = src[rows - 1];
+      }
+    }
+    out += kc * mr;
   }
 }
 
@@ -177,10 +208,12 @@ __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
 // MARK: - Driver
 
 static _Thread_local float *tls_pack_b = NULL;
+static _Thread_local float *tls_pack_a = NULL;
 
 static int ensure_buffers(void) {
   if (tls_pack_b == NULL) tls_pack_b = aligned_alloc(64, sizeof(float) * (size_t)KC * (NC + 32));
-  return tls_pack_b != NULL;
+  if (tls_pack_a == NULL) tls_pack_a = aligned_alloc(64, sizeof(float) * (size_t)KC * (MC + 32));
+  return tls_pack_b != NULL && tls_pack_a != NULL;
 }
 
 static void scale_c(long m, long n, float beta, float *c, long ldc, const float *bias) {
@@ -199,18 +232,24 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int
   }
   float *pb = tls_pack_b;
   long mc_block = (MC / mr) * mr;
+  // Packing B pays when its panels are reused over many row tiles; packing A pays when its
+  // rows are a multiple of 4 KiB apart, so that the rows of one tile share one L1 set (a
+  // 1024 x 1024 operand), which reading in place then thrashes.
+  int pack_all_b = m >= 256 && n >= 256;
+  int packa = !trans_a && lda % 1024 == 0;
   for (long jc = 0; jc < n; jc += NC) {
     long nc = n - jc < NC ? n - jc : NC;
     for (long pc = 0; pc < k; pc += KC) {
       long kc = k - pc < KC ? k - pc : KC;
       float beta_block = pc == 0 ? beta : 1.0f;
-      // Full-width panels of an untransposed B are read in place; the rest is packed.
-      int direct = !trans_b;
+      // Full-width panels of an untransposed B are read in place unless `pack_all_b`.
+      int direct = !trans_b && !pack_all_b;
       long packed_from = direct ? (nc / nr) * nr : 0;
       if (packed_from < nc)
         pack_b(trans_b, b, ldb, pc, kc, jc + packed_from, nc - packed_from, nr, pb);
       for (long ic = 0; ic < m; ic += mc_block) {
         long mc = m - ic < mc_block ? m - ic : mc_block;
+        if (packa) pack_a(trans_a, a, lda, ic, mc, pc, kc, mr, tls_pack_a);
         for (long jr = 0; jr < nc; jr += nr) {
           int cols = (int)(nc - jr < nr ? nc - jr : nr);
           const float *bp = jr < packed_from ? b + pc * ldb + jc + jr
@@ -219,8 +258,10 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int trans_a, int
           for (long ir = 0; ir < mc; ir += mr) {
             int rows = (int)(mc - ir < mr ? mc - ir : mr);
             long i0 = ic + ir;
-            const float *ap = trans_a ? a + pc * lda + i0 : a + i0 * lda + pc;
-            kernel(kc, ap, trans_a ? 1 : lda, trans_a ? lda : 1, bp, bstride,
+            const float *ap = packa ? tls_pack_a + (ir / mr) * kc * mr
+                              : trans_a ? a + pc * lda + i0 : a + i0 * lda + pc;
+            long rsa = packa ? 1 : trans_a ? 1 : lda, csa = packa ? mr : trans_a ? lda : 1;
+            kernel(kc, ap, rsa, csa, bp, bstride,
                    c + i0 * ldc + jc + jr, ldc, alpha, beta_block,
                    bias && pc == 0 ? bias + jc + jr : NULL, rows, cols);
           }

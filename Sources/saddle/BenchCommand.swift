@@ -107,7 +107,7 @@ enum BenchCommand {
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     var swiftTimes: [Int: Double] = [:]
     var efficiencies: [String] = []
-    let peak = PeakEstimate.current
+    let peak = PeakEstimate.current(threads: threads)
     for t in threads {
       let r = TransformerBenchmark.run(threads: t, iterations: repeats, configuration: c)
       let gemm = GEMMRate.measure(size: 1024, threads: t, repeats: max(3, min(repeats, 10)))

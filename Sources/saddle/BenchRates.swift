@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import SaddleKit
+import _SaddleBenchmarkKernels
 
 /// The rate of a fixed-shape single-precision GEMM, the practical ceiling for the Transformer's
 /// achieved FLOP rate.
@@ -34,34 +36,53 @@ enum GEMMRate {
   }
 }
 
-/// The theoretical FP32 peak: FP32 lanes per FMA unit × FMA units × 2 FLOP × clock × threads.
+/// The theoretical FP32 peak: FP32 lanes per FMA unit × FMA units × 2 FLOP × clock × threads,
+/// with the clock measured on the spot on every thread at once (the reported `cpu MHz` of a
+/// virtual machine is the nominal clock, not the one the cores run at).
 struct PeakEstimate: CustomStringConvertible {
   /// FP32 lanes of one FMA unit's datapath.
   var lanes: Int
   /// FMA units per core (2 on the x86 server cores this package is measured on).
   var fmaUnits: Int
-  /// The clock in GHz.
-  var gigahertz: Double
-  /// Where the clock came from.
-  var clockSource: String
+  /// The measured clock in GHz per thread count.
+  var gigahertz: [Int: Double]
+  /// The nominal clock in GHz (`cpu MHz` in `/proc/cpuinfo`), if reported.
+  var nominalGigahertz: Double?
   /// The CPU's vendor line.
   var vendor: String
 
   func gigaflops(threads: Int) -> Double {
-    Double(lanes * fmaUnits * 2 * threads) * gigahertz
+    Double(lanes * fmaUnits * 2 * threads) * (gigahertz[threads] ?? 0)
   }
 
   var description: String {
-    String(
-      format: "%d lanes × %d FMA units × 2 FLOP × %.3f GHz (%@) × threads; %@", lanes, fmaUnits,
-      gigahertz, clockSource, vendor)
+    let clocks = gigahertz.keys.sorted().map {
+      String(format: "%.3f GHz on %d thread(s)", gigahertz[$0]!, $0)
+    }.joined(separator: ", ")
+    let nominal = nominalGigahertz.map { String(format: "; nominal cpu MHz %.0f", $0 * 1000) } ?? ""
+    return "\(lanes) lanes × \(fmaUnits) FMA units × 2 FLOP × clock × threads; clock measured "
+      + "(dependent integer adds in thread CPU time, all threads at once): \(clocks)\(nominal); "
+      + vendor
+  }
+
+  /// The clock of `threads` cores busy at once: the median over threads of
+  /// ``saddle_bench_clock_ghz`` (about 0.2 s each).
+  static func measuredClock(threads: Int) -> Double {
+    let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads)
+    defer { results.deallocate() }
+    nonisolated(unsafe) let base = results.baseAddress!
+    DispatchQueue.concurrentPerform(iterations: threads) { i in
+      base[i] = saddle_bench_clock_ghz(100_000_000)
+    }
+    let sorted = results.sorted()
+    return sorted[sorted.count / 2]
   }
 
   /// From `/proc/cpuinfo` (Linux): AVX-512 gives 16 lanes on Intel and 8 on AMD (Zen 4 runs
-  /// 512-bit FMAs on 256-bit units), AVX2 gives 8; the clock is the reported `cpu MHz` (the
-  /// hypervisor's nominal value, not a measured turbo clock). Assumes each thread has its own
-  /// core (2 vCPUs that are hyperthreads of one core would halve it).
-  static var current: PeakEstimate {
+  /// 512-bit FMAs on 256-bit units), AVX2 gives 8; the clock measured for each thread count.
+  /// Assumes each thread has its own core (2 vCPUs that are hyperthreads of one core would
+  /// halve it).
+  static func current(threads: [Int]) -> PeakEstimate {
     let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     let lines = info.split(separator: "\n")
     let flags = lines.first { $0.hasPrefix("flags") }.map(String.init) ?? ""
@@ -80,9 +101,10 @@ struct PeakEstimate: CustomStringConvertible {
     let hasAVX512 = flags.contains(" avx512f")
     let hasAVX2 = flags.contains(" avx2")
     let lanes = hasAVX512 ? (vendor == "AuthenticAMD" ? 8 : 16) : (hasAVX2 ? 8 : 4)
+    var clocks: [Int: Double] = [:]
+    for t in threads { clocks[t] = measuredClock(threads: t) }
     return PeakEstimate(
-      lanes: lanes, fmaUnits: 2, gigahertz: (megahertz ?? 0) / 1000,
-      clockSource: megahertz == nil ? "clock unknown" : "cpu MHz in /proc/cpuinfo",
+      lanes: lanes, fmaUnits: 2, gigahertz: clocks, nominalGigahertz: megahertz.map { $0 / 1000 },
       vendor: "\(vendor) \(model)\(hasAVX512 ? ", AVX-512" : hasAVX2 ? ", AVX2" : "")")
   }
 }

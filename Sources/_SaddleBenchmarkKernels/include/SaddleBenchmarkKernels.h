@@ -18,6 +18,11 @@ const char *saddle_bench_stream7_path(void);
 /// counting allocator shim (`Benchmarks/Update/alloc_count.c`, via `LD_PRELOAD`); -1 otherwise.
 long saddle_bench_allocation_count(void);
 
+/// The calling thread's core clock in GHz, measured: `8 * iterations` dependent one-cycle
+/// integer additions timed in thread CPU time (0 on architectures without the probe). Run it
+/// on every thread of a measurement at once to get the clock under that load.
+double saddle_bench_clock_ghz(long iterations);
+
 #ifdef __cplusplus
 }
 #endif
