@@ -49,6 +49,40 @@ struct GEMMTests {
     }
   }
 
+  @Test(
+    "packed operands (A rows 4 KiB apart, B reused over many row tiles, 3 k blocks) match",
+    arguments: supportedPaths)
+  func packingPaths(path: KernelPath) {
+    // (m, n, k, lda): A's rows 1024 floats apart make the C driver pack A; m, n ≥ 256 make it
+    // pack every panel of B; k = 800 spans three k blocks of 384.
+    let cases: [(m: Int, n: Int, k: Int, lda: Int)] = [
+      (29, 45, 40, 1024), (256, 260, 9, 9), (13, 33, 800, 800), (257, 258, 20, 2048),
+    ]
+    for (m, n, k, lda) in cases {
+      for transposeB in [false, true] {
+        let stored = testValues(m * lda, seed: m + lda)
+        let a = (0..<(m * k)).map { stored[($0 / k) * lda + $0 % k] }
+        let b = testValues(k * n, seed: n)
+        var c = [Float](repeating: .nan, count: m * n)
+        stored.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+              GEMM.multiplySerial(
+                transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: transposeB ? k : n,
+                beta: 0, c: pc.baseAddress!, ldc: n, path: path)
+            }
+          }
+        }
+        let reference = referenceMatmul(
+          a, b, m: m, n: n, k: k, transposeA: false, transposeB: transposeB)
+        var worst = 0.0
+        for i in 0..<(m * n) { worst = max(worst, abs(Double(c[i]) - reference[i])) }
+        #expect(worst <= 1e-6 * Double(k) + 1e-6, "path \(path) m\(m) n\(n) k\(k) lda\(lda)")
+      }
+    }
+  }
+
   @Test("beta zero ignores NaN in C, and two threads give the single-thread result")
   func betaZeroAndThreads() {
     let (m, n, k) = (96, 80, 64)
