@@ -1,16 +1,21 @@
 /// Perturbed gradient descent's trigger (Jin, Ge, Netrapalli, Kakade & Jordan 2017, "How to
-/// Escape Saddle Points Efficiently", ICML 2017; arXiv 1703.00887, id not verified): when
-/// `‖g‖ ≤ g_thres` and no perturbation happened in the last `t_thres` steps, add a uniform
-/// sample `ξ` from the ball of radius `r` to the parameters. Only the abstract ("a perturbed
-/// form of gradient descent") and the start of the introduction (`x_{t+1} = x_t − η∇f(x_t)`)
-/// were read; the PGD algorithm box and its number were not (algorithm numbering not
-/// verified). Deviation: PGD's stopping test with `f_thres` (kept by public reimplementations
-/// next to `g_thres`, `r`, `t_thres`) is not part of this stage, which only perturbs.
+/// Escape Saddle Points Efficiently", ICML 2017; arXiv 1703.00887): when `‖g‖ ≤ g_thres` and no
+/// perturbation happened in the last `t_thres` steps, add a uniform sample `ξ` from the ball of
+/// radius `r` to the parameters. This is the trigger of the paper's Algorithm 2 (PGD, the
+/// algorithm it analyzes; Algorithm 1 is the "Perturbed Gradient Descent (Meta-algorithm)",
+/// Algorithm 3 PGD with local improvement), read in a full-text copy of the paper (see
+/// `Docs/paper-verification.md`): "When the norm of the current gradient is small
+/// (≤ g_thres) … the algorithm adds a small random perturbation … The perturbation is added at
+/// most only once every t_thres iterations." Deviations: PGD's stopping test with `f_thres`
+/// (kept by public reimplementations next to `g_thres`, `r`, `t_thres`) is not part of this
+/// stage, which only perturbs; the paper's prose says the perturbation is added "to the
+/// gradient", while this stage adds `ξ` to the iterate (the algorithm box's own lines were not
+/// in the text read).
 ///
-/// The perturbation moves `θ` directly (`θ ← θ + ξ`, as the paper's `x ← x + ξ`), so it does not
-/// pass through later stages (learning rate, Adam's normalization) and its position in the
-/// pipeline does not matter; the step's gradient step still uses `g = ∇L(θ)` from before the
-/// perturbation, and the next step's gradient is taken at the perturbed point. `ξ` comes from
+/// The perturbation moves `θ` directly (`θ ← θ + ξ`, as public reimplementations of PGD do), so
+/// it does not pass through later stages (learning rate, Adam's normalization) and its position
+/// in the pipeline does not matter; the step's gradient step still uses `g = ∇L(θ)` from before
+/// the perturbation, and the next step's gradient is taken at the perturbed point. `ξ` comes from
 /// ``StepContext/random``. Cost: no evaluations.
 public struct PerturbedGradient: UpdateRule, Sendable {
   /// `g_thres ≥ 0`: perturb only when `‖g‖ ≤ g_thres`.

@@ -1,13 +1,19 @@
 /// Sharpness-aware minimization (Foret, Kleiner, Mobahi & Neyshabur 2021, "Sharpness-Aware
 /// Minimization for Efficiently Improving Generalization", ICLR 2021; arXiv 2010.01412): the
-/// direction becomes the gradient at the adversarial point `θ + ε`, `ε = ρ g/‖g‖` — the
-/// first-order solution of `max_{‖ε‖₂ ≤ ρ} L(θ + ε)` (the `p = 2` case), with the second-order
-/// term of the SAM gradient dropped. The paper's own text was not reachable; this form is
-/// from secondary sources, so no equation number is cited (numbering not verified). Rangwani,
-/// Aithal, Mishra & Babu (2022, NeurIPS; arXiv 2212.13827) use this update on class-imbalanced
-/// data (with re-weighting or margins); they change the setting, not the rule.
+/// direction becomes the gradient at the adversarial point `θ + ε̂`, `ε̂ = ρ g/‖g‖` — eq. (2),
+/// `ε̂(w) = ρ sign(∇L)|∇L|^{q−1}/(‖∇L‖_q^q)^{1/p}`, in the `p = q = 2` case ("this boils down
+/// to simply rescaling the gradient such that its norm is ρ"), the first-order solution of the
+/// inner `max_{‖ε‖_p ≤ ρ}` of the SAM objective (1); the direction is eq. (3),
+/// `∇L^{SAM}(w) ≈ ∇L(w)|_{w+ε̂(w)}`, the SAM gradient with its second-order terms dropped, as
+/// in the paper's Algorithm 1 (SAM with SGD as the base optimizer). Read in full-text copies
+/// of the paper (`Docs/paper-verification.md`). Not included: the `λ‖w‖²` term of (1) (use the
+/// base optimizer's weight decay) and the paper's per-accelerator sub-batch perturbations.
+/// Rangwani, Aithal, Mishra & Babu (2022, NeurIPS; arXiv 2212.13827) use this update on
+/// class-imbalanced data (with re-weighting or margins); they change the setting, not the
+/// rule (their text was not reachable).
 ///
-/// `adaptive: true` is ASAM (Kwon et al. 2021): `ε = ρ T²g/‖Tg‖` with `T = diag(|θ|)`.
+/// `adaptive: true` is ASAM (Kwon et al. 2021): `ε = ρ T²g/‖Tg‖` with `T = diag(|θ|)` (Kwon et
+/// al.'s text was not reachable: this form and its equation number are not verified).
 /// `g` is the step's raw gradient; with `g = 0` (or `Tg = 0`) `ε = 0`. Place it first: it
 /// replaces the direction. Cost: 1 extra gradient evaluation per step.
 public struct SAM: UpdateRule, Sendable {
@@ -16,7 +22,7 @@ public struct SAM: UpdateRule, Sendable {
   /// ASAM's scale-invariant neighbourhood.
   public var adaptive: Bool
 
-  /// SAM with radius `ρ ≥ 0` (0.05 in the paper).
+  /// SAM with radius `ρ ≥ 0` (0.05, the paper's default and its ImageNet value).
   public init(
     radius: Double = SAM.Parameters.radius.default, adaptive: Bool = SAM.Parameters.adaptive.default
   ) {

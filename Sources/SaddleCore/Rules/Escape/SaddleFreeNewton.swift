@@ -6,7 +6,11 @@
 /// approach to second-order optimization, the saddle-free Newton method, that can rapidly
 /// escape high dimensional saddle points"); the Krylov construction, the damping choice and
 /// the inner-loop reuse below follow a secondary summary of the paper, not its algorithm box
-/// (algorithm numbering not verified).
+/// (algorithm numbering not verified). A second secondary source, third-party study notes that
+/// reproduce the paper's "Algorithm 1: Approximate Saddle-Free Newton" (recorded in
+/// `Docs/paper-verification.md`), has the same structure — `k` Lanczos vectors `V`, `|Ĥ|` of the
+/// Hessian of `f̂(α) = f(θ + Vα)`, then `m` inner steps each choosing `λ` by the lowest `f̂` —
+/// but the paper's own text was not read, so its numbering stays not verified.
 ///
 /// The Krylov space is started from the incoming direction `g` (the gradient when first), so
 /// `g` lies in it and its component in the orthogonal complement is zero up to rounding: the
