@@ -103,12 +103,13 @@ INLINE float v_hsum(v16 v) {
 
 // Softmax of each row over its first `length` entries (length = row + 1 when causal, else n);
 // entries past `length` are set to 0. Optionally stores log-sum-exp per row.
+// With `first`, row r of the block is row first + r of a causal matrix (len = first + r + 1).
 INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, long ldy,
-                         int causal, float *lse) {
+                         int causal, float *lse, long first) {
   for (long r = 0; r < rows; r++) {
     const float *xr = x + r * ldx;
     float *yr = y + r * ldy;
-    long len = causal ? (r + 1 < n ? r + 1 : n) : n;
+    long len = causal ? (first + r + 1 < n ? first + r + 1 : n) : n;
     long full = len & ~15L;
     v16 vmax = splat(-3.0e38f);
     for (long j = 0; j < full; j += 16) vmax = __builtin_elementwise_max(vmax, load16(xr + j));
@@ -138,6 +139,28 @@ INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, 
       // ln(total) via the vector exp's inverse is not needed often: one scalar log per row.
       lse[r] = top + __builtin_logf(total);
     }
+  }
+}
+
+
+// Causal softmax backward in place, rows first..first+rows-1 of a causal matrix: for j < len =
+// first + r + 1, d[r, j] = alpha p[r, j] (d[r, j] - sum_l p[r, l] d[r, l]); for len <= j < n,
+// d[r, j] = 0.
+INLINE void softmax_backward_body(long rows, long first, long n, float alpha, const float *p,
+                                  long ldp, float *d, long ldd) {
+  for (long r = 0; r < rows; r++) {
+    const float *pr = p + r * ldp;
+    float *dr = d + r * ldd;
+    long len = first + r + 1 < n ? first + r + 1 : n;
+    long full = len & ~15L;
+    v16 vdot = splat(0);
+    for (long j = 0; j < full; j += 16) vdot += load16(pr + j) * load16(dr + j);
+    float dot = v_hsum(vdot);
+    for (long j = full; j < len; j++) dot += pr[j] * dr[j];
+    for (long j = 0; j < full; j += 16)
+      store16(dr + j, alpha * load16(pr + j) * (load16(dr + j) - dot));
+    for (long j = full; j < len; j++) dr[j] = alpha * pr[j] * (dr[j] - dot);
+    for (long j = len; j < n; j++) dr[j] = 0;
   }
 }
 
@@ -209,12 +232,29 @@ __attribute__((target("avx2,fma"))) static void gelu_avx2(long n, const float *x
 __attribute__((target("avx512f"))) static void softmax_avx512(long rows, long n, const float *x,
                                                               long ldx, float *y, long ldy,
                                                               int causal, float *lse) {
-  softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
+  softmax_body(rows, n, x, ldx, y, ldy, causal, lse, 0);
 }
 __attribute__((target("avx2,fma"))) static void softmax_avx2(long rows, long n, const float *x,
                                                             long ldx, float *y, long ldy,
                                                             int causal, float *lse) {
-  softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
+  softmax_body(rows, n, x, ldx, y, ldy, causal, lse, 0);
+}
+
+__attribute__((target("avx512f"))) static void causal_softmax_avx512(long rows, long first,
+                                                                     long n, float *s, long ld) {
+  softmax_body(rows, n, s, ld, s, ld, 1, NULL, first);
+}
+__attribute__((target("avx2,fma"))) static void causal_softmax_avx2(long rows, long first, long n,
+                                                                   float *s, long ld) {
+  softmax_body(rows, n, s, ld, s, ld, 1, NULL, first);
+}
+__attribute__((target("avx512f"))) static void causal_softmax_backward_avx512(
+    long rows, long first, long n, float alpha, const float *p, long ldp, float *d, long ldd) {
+  softmax_backward_body(rows, first, n, alpha, p, ldp, d, ldd);
+}
+__attribute__((target("avx2,fma"))) static void causal_softmax_backward_avx2(
+    long rows, long first, long n, float alpha, const float *p, long ldp, float *d, long ldd) {
+  softmax_backward_body(rows, first, n, alpha, p, ldp, d, ldd);
 }
 
 #endif  // SADDLE_X86
@@ -305,6 +345,36 @@ int saddle_layernorm_backward(int path, long rows, long n, const float *x, const
     ln_backward_avx512(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
   else
     ln_backward_avx2(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
+  return 0;
+#endif
+}
+
+int saddle_causal_softmax_block(int path, long rows, long first_row, long n, float *s, long ld) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)first_row, (void)n, (void)s, (void)ld;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    causal_softmax_avx512(rows, first_row, n, s, ld);
+  else
+    causal_softmax_avx2(rows, first_row, n, s, ld);
+  return 0;
+#endif
+}
+
+int saddle_causal_softmax_backward_block(int path, long rows, long first_row, long n, float alpha,
+                                         const float *p, long ldp, float *d, long ldd) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)first_row, (void)n, (void)alpha, (void)p, (void)ldp, (void)d;
+  (void)ldd;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    causal_softmax_backward_avx512(rows, first_row, n, alpha, p, ldp, d, ldd);
+  else
+    causal_softmax_backward_avx2(rows, first_row, n, alpha, p, ldp, d, ldd);
   return 0;
 #endif
 }

@@ -43,6 +43,19 @@ int saddle_gelu(int path, long n, const float *x, float *y, float *derivative);
 int saddle_softmax_rows(int path, long rows, long n, const float *x, long ldx, float *y, long ldy,
                         int causal, float *log_sum_exp);
 
+/// Causal softmax of a block of rows, in place: row r of the block is row `first_row + r` of a
+/// causal matrix, so it covers its first `len = min(first_row + r + 1, n)` entries
+/// (`s[r, j] = exp(s[r, j] - max) / sum` there) and its entries `len <= j < n` are set to 0.
+/// Returns -1 (nothing written) on the portable path or an unsupported one.
+int saddle_causal_softmax_block(int path, long rows, long first_row, long n, float *s, long ld);
+
+/// Causal softmax backward of a block of rows, in place on `d` (the gradient of the
+/// probabilities `p` on entry): with `len` as in `saddle_causal_softmax_block`,
+/// `d[r, j] = alpha p[r, j] (d[r, j] - sum_{l < len} p[r, l] d[r, l])` for `j < len`, and 0 for
+/// `len <= j < n`. Returns -1 (nothing written) on the portable path or an unsupported one.
+int saddle_causal_softmax_backward_block(int path, long rows, long first_row, long n, float alpha,
+                                         const float *p, long ldp, float *d, long ldd);
+
 /// LayerNorm over `rows` rows of `n` floats: `y = (x - mean) / sqrt(var + eps) * gain + bias`,
 /// `statistics` receives (mean, 1/sqrt(var + eps)) per row. Returns -1 (nothing written) unless
 /// n is a multiple of 16 and the path is a supported C path.
