@@ -241,6 +241,52 @@ __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
 #undef STORE
 }
 
+// MARK: - AVX-512 8x32 (row counts that are multiples of 8 but not of 12, e.g. 64 or 256)
+
+// The 12x32 tile with 8 rows: the same per-element arithmetic, so the choice between them never
+// changes a result bit; it only avoids computing padding rows (64 = 5⅓ tiles of 12).
+__attribute__((target("avx512f"))) static void kernel_avx512_8x32(
+    long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
+    float alpha, float beta, const float *bias, int m, int n) {
+  __m512 acc[8][2];
+  long off[8];
+  for (int r = 0; r < 8; r++) off[r] = (r < m ? r : m - 1) * rsa;
+  for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (long kk = 0; kk < kc; kk++) {
+    __m512 b0 = _mm512_loadu_ps(b + kk * ldb), b1 = _mm512_loadu_ps(b + kk * ldb + 16);
+    const float *ak = a + kk * csa;
+#define ROW(r)                                               \
+  {                                                          \
+    __m512 av = _mm512_set1_ps(ak[off[r]]);                       \
+    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);          \
+    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);          \
+  }
+    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
+#undef ROW
+  }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  // Masked loads and stores cover partial tiles (n < 32 columns) without a scalar path.
+  __mmask16 k0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+  __mmask16 k1 = n >= 32 ? (__mmask16)0xFFFF : (n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0);
+  __m512 bias0 = bias ? _mm512_maskz_loadu_ps(k0, bias) : _mm512_setzero_ps();
+  __m512 bias1 = bias ? _mm512_maskz_loadu_ps(k1, bias + 16) : _mm512_setzero_ps();
+  int has_beta = beta != 0.0f;
+#define STORE(r)                                                                \
+  if (r < m) {                                                                  \
+    float *cr = c + r * ldc;                                                    \
+    __m512 v0 = _mm512_fmadd_ps(va, acc[r][0], bias0);                          \
+    __m512 v1 = _mm512_fmadd_ps(va, acc[r][1], bias1);                          \
+    if (has_beta) {                                                             \
+      v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);              \
+      v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);         \
+    }                                                                           \
+    _mm512_mask_storeu_ps(cr, k0, v0);                                          \
+    _mm512_mask_storeu_ps(cr + 16, k1, v1);                                     \
+  }
+  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
+#undef STORE
+}
+
 // MARK: - AVX-512 16x16 (products with at most 16 columns, e.g. attention heads of width 16)
 
 // The same arithmetic per element as the 12x32 tile (a k-ordered FMA chain from 0, then
@@ -351,6 +397,9 @@ int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, l
   if (path == SADDLE_KERNEL_PATH_PORTABLE || path > best || !ensure_buffers()) return -1;
   if (path == SADDLE_KERNEL_PATH_AVX512 && n <= 16)
     sgemm_driver(kernel_avx512_16x16, 16, 16, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                 beta, c, ldc, bias);
+  else if (path == SADDLE_KERNEL_PATH_AVX512 && m <= 256 && (m + 7) / 8 * 8 < (m + 11) / 12 * 12)
+    sgemm_driver(kernel_avx512_8x32, 8, 32, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
                  beta, c, ldc, bias);
   else if (path == SADDLE_KERNEL_PATH_AVX512)
     sgemm_driver(kernel_avx512_12x32, 12, 32, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
