@@ -137,14 +137,16 @@ __attribute__((target("avx512f"))) static void pack_b_trans_avx512(
   }
 }
 
-// Writes alpha * tile + beta * C (+ bias[j]) for the valid m x n corner of an mr x nr tile.
-static void store_edge(const float *tile, int nr, float *c, long ldc, float alpha, float beta,
-                       const float *bias, int m, int n) {
+// Writes alpha * tile + bias[j] (+ beta * C) for the valid m x n corner of an mr x nr tile,
+// rounded as the full-tile vector epilogue rounds it (two FMAs), so edge and interior entries
+// of a product get the same arithmetic.
+__attribute__((target("avx2,fma"))) static void store_edge(const float *tile, int nr, float *c,
+                                                           long ldc, float alpha, float beta,
+                                                           const float *bias, int m, int n) {
   for (int r = 0; r < m; r++)
     for (int j = 0; j < n; j++) {
-      float v = alpha * tile[r * nr + j];
-      if (beta != 0.0f) v += beta * c[r * ldc + j];
-      if (bias) v += bias[j];
+      float v = __builtin_fmaf(alpha, tile[r * nr + j], bias ? bias[j] : 0.0f);
+      if (beta != 0.0f) v = __builtin_fmaf(beta, c[r * ldc + j], v);
       c[r * ldc + j] = v;
     }
 }
