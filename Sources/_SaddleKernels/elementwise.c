@@ -89,17 +89,34 @@ INLINE void gelu_body(long n, const float *x, float *y, float *dydx) {
   }
 }
 
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
+
+// Horizontal reductions as trees (halving the vector four times) rather than a 16-step
+// dependent scalar chain.
 INLINE float v_hmax(v16 v) {
-  float m = v[0];
-  for (int l = 1; l < 16; l++) m = v[l] > m ? v[l] : m;
-  return m;
+  v8 a = __builtin_elementwise_max(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7),
+                                   __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
+  v4 b = __builtin_elementwise_max(__builtin_shufflevector(a, a, 0, 1, 2, 3),
+                                   __builtin_shufflevector(a, a, 4, 5, 6, 7));
+  float m0 = b[0] > b[2] ? b[0] : b[2], m1 = b[1] > b[3] ? b[1] : b[3];
+  return m0 > m1 ? m0 : m1;
 }
 
 INLINE float v_hsum(v16 v) {
-  float s = 0;
-  for (int l = 0; l < 16; l++) s += v[l];
-  return s;
+  v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+         __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  v4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  return (b[0] + b[2]) + (b[1] + b[3]);
 }
+
+// Lanes l < count all ones, the rest zero (count in 0...16).
+INLINE v16i lanes_below(long count) {
+  const v16i index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  return index < (int)count;
+}
+
+INLINE v16 v_select(v16i mask, v16 a, v16 b) { return (v16)(((v16i)a & mask) | ((v16i)b & ~mask)); }
 
 // Softmax of each row over its first `length` entries (length = row + 1 when causal, else n);
 // entries past `length` are set to 0. Optionally stores log-sum-exp per row.
@@ -113,6 +130,27 @@ INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, 
     long full = len & ~15L;
     v16 vmax = splat(-3.0e38f);
     for (long j = 0; j < full; j += 16) vmax = __builtin_elementwise_max(vmax, load16(xr + j));
+    if (full < len && full + 16 <= n && x == y && ldx == ldy) {
+      // In place with the partial chunk inside the row: masked vector tail (entries past len
+      // are replaced before use, so whatever they hold never reaches the result).
+      v16i mask = lanes_below(len - full);
+      v16 tail = v_select(mask, load16(xr + full), splat(-3.0e38f));
+      float top = v_hmax(__builtin_elementwise_max(vmax, tail));
+      v16 vsum = splat(0);
+      for (long j = 0; j < full; j += 16) {
+        v16 e = v_exp(load16(xr + j) - top);
+        vsum += e;
+        store16(yr + j, e);
+      }
+      v16 e = v_select(mask, v_exp(tail - top), splat(0));
+      float total = v_hsum(vsum + e);
+      float inverse = 1.0f / total;
+      for (long j = 0; j < full; j += 16) store16(yr + j, load16(yr + j) * inverse);
+      store16(yr + full, e * inverse);
+      for (long j = full + 16; j < n; j++) yr[j] = 0;
+      if (lse) lse[r] = top + __builtin_logf(total);
+      continue;
+    }
     float top = v_hmax(vmax);
     for (long j = full; j < len; j++) top = xr[j] > top ? xr[j] : top;
     v16 vsum = splat(0);
@@ -155,6 +193,18 @@ INLINE void softmax_backward_body(long rows, long first, long n, float alpha, co
     long full = len & ~15L;
     v16 vdot = splat(0);
     for (long j = 0; j < full; j += 16) vdot += load16(pr + j) * load16(dr + j);
+    if (full < len && full + 16 <= n) {
+      // Masked vector tail inside the row's n columns (as in softmax_body).
+      v16i mask = lanes_below(len - full);
+      v16 pt = v_select(mask, load16(pr + full), splat(0));
+      v16 dt = v_select(mask, load16(dr + full), splat(0));
+      float dot = v_hsum(vdot + pt * dt);
+      for (long j = 0; j < full; j += 16)
+        store16(dr + j, alpha * load16(pr + j) * (load16(dr + j) - dot));
+      store16(dr + full, alpha * pt * (dt - dot));
+      for (long j = full + 16; j < n; j++) dr[j] = 0;
+      continue;
+    }
     float dot = v_hsum(vdot);
     for (long j = full; j < len; j++) dot += pr[j] * dr[j];
     for (long j = 0; j < full; j += 16)

@@ -3,7 +3,8 @@ import _SaddleKernels
 extension Tape {
   /// Rows per block of the causal attention products: row block `[i₀, i₁)` of `Q·Kᵀ` needs only
   /// the key columns `[0, i₁)`, so the masked upper triangle is skipped block-wise (48 is a
-  /// multiple of both C register tiles' row counts, 12 and 6).
+  /// multiple of the C register tiles' row counts, 12, 8 and 6, and of the 16-lane vectors of
+  /// the softmax kernels, whose row tails then take the same path as in a full-square call).
   @usableFromInline static let attentionBlock = 48
 
   /// Causal multi-head self-attention from packed projections.
