@@ -215,6 +215,50 @@ INLINE void softmax_backward_body(long rows, long first, long n, float alpha, co
 }
 
 
+// y = a op b (op 0: +, 1: *), or y += a op b; rounded as the Swift Vector loops round it (no
+// contraction into FMAs).
+INLINE void binary_body(int op, long n, const float *a, const float *b, float *y,
+                        int accumulate) {
+#pragma clang fp contract(off)
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v16 va = load16(a + i), vb = load16(b + i);
+    v16 v = op == 0 ? va + vb : va * vb;
+    store16(y + i, accumulate ? load16(y + i) + v : v);
+  }
+  for (; i < n; i++) {
+    float v = op == 0 ? a[i] + b[i] : a[i] * b[i];
+    y[i] = accumulate ? y[i] + v : v;
+  }
+}
+
+// y[j] += sum over rows r of x[r * n + j], rows added in order.
+INLINE void sum_rows_body(long rows, long n, const float *x, float *y) {
+#pragma clang fp contract(off)
+  long j = 0;
+  for (; j + 64 <= n; j += 64) {
+    v16 s0 = load16(y + j), s1 = load16(y + j + 16), s2 = load16(y + j + 32),
+        s3 = load16(y + j + 48);
+    for (long r = 0; r < rows; r++) {
+      const float *xr = x + r * n + j;
+      s0 += load16(xr), s1 += load16(xr + 16), s2 += load16(xr + 32), s3 += load16(xr + 48);
+    }
+    store16(y + j, s0), store16(y + j + 16, s1), store16(y + j + 32, s2);
+    store16(y + j + 48, s3);
+  }
+  for (; j + 16 <= n; j += 16) {
+    v16 acc = load16(y + j);
+    for (long r = 0; r < rows; r++) acc += load16(x + r * n + j);
+    store16(y + j, acc);
+  }
+  for (; j < n; j++) {
+    float acc = y[j];
+    for (long r = 0; r < rows; r++) acc += x[r * n + j];
+    y[j] = acc;
+  }
+}
+
+
 // LayerNorm over rows of n floats (n a multiple of 16): y = (x - mean) * rstd * g + b with
 // rstd = 1/sqrt(var + eps); stats holds (mean, rstd) per row.
 INLINE void layernorm_forward_body(long rows, long n, const float *x, const float *g,
@@ -425,6 +469,56 @@ int saddle_causal_softmax_backward_block(int path, long rows, long first_row, lo
     causal_softmax_backward_avx512(rows, first_row, n, alpha, p, ldp, d, ldd);
   else
     causal_softmax_backward_avx2(rows, first_row, n, alpha, p, ldp, d, ldd);
+  return 0;
+#endif
+}
+
+#if SADDLE_X86
+__attribute__((target("avx512f"))) static void binary_avx512(int op, long n, const float *a,
+                                                            const float *b, float *y, int acc) {
+  binary_body(op, n, a, b, y, acc);
+}
+__attribute__((target("avx2,fma"))) static void binary_avx2(int op, long n, const float *a,
+                                                          const float *b, float *y, int acc) {
+  binary_body(op, n, a, b, y, acc);
+}
+__attribute__((target("avx512f"))) static void sum_rows_avx512(long rows, long n, const float *x,
+                                                              float *y) {
+  sum_rows_body(rows, n, x, y);
+}
+__attribute__((target("avx2,fma"))) static void sum_rows_avx2(long rows, long n, const float *x,
+                                                            float *y) {
+  sum_rows_body(rows, n, x, y);
+}
+#endif  // SADDLE_X86
+
+int saddle_binary(int path, int op, long n, const float *a, const float *b, float *y,
+                  int accumulate) {
+#if !SADDLE_X86
+  (void)path, (void)op, (void)n, (void)a, (void)b, (void)y, (void)accumulate;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || op < 0 ||
+      op > 1)
+    return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    binary_avx512(op, n, a, b, y, accumulate);
+  else
+    binary_avx2(op, n, a, b, y, accumulate);
+  return 0;
+#endif
+}
+
+int saddle_sum_rows(int path, long rows, long n, const float *x, float *y) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)n, (void)x, (void)y;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    sum_rows_avx512(rows, n, x, y);
+  else
+    sum_rows_avx2(rows, n, x, y);
   return 0;
 #endif
 }

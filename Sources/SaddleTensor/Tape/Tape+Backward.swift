@@ -9,6 +9,41 @@ extension Tape {
     return g
   }
 
+  /// `y = a + b` (or `y += a + b`) over `n` floats on the tape's kernel path.
+  func addVectors(
+    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    accumulate: Bool
+  ) {
+    if saddle_binary(Int32(kernelPath.rawValue), 0, n, a, b, y, accumulate ? 1 : 0) == 0 { return }
+    Vector.zip(n, a, b, y, accumulate: accumulate, +)
+  }
+
+  /// `y = a·b` (or `y += a·b`) over `n` floats on the tape's kernel path.
+  func multiplyVectors(
+    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    accumulate: Bool
+  ) {
+    if saddle_binary(Int32(kernelPath.rawValue), 1, n, a, b, y, accumulate ? 1 : 0) == 0 { return }
+    Vector.zip(n, a, b, y, accumulate: accumulate) { $0 * $1 }
+  }
+
+  /// `dy` copied to `y` (or added to it) over `n` floats.
+  func copyVector(
+    _ n: Int, _ dy: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, accumulate: Bool
+  ) {
+    if accumulate {
+      addVectors(n, dy, y, y, accumulate: false)
+    } else {
+      y.update(from: dy, count: n)
+    }
+  }
+
+  /// `y[j] += Σᵣ x[r·n + j]` over `rows` rows (added in order) on the tape's kernel path.
+  func addRowSums(rows: Int, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    if saddle_sum_rows(Int32(kernelPath.rawValue), rows, n, x, y) == 0 { return }
+    for r in 0..<rows { Vector.copy(n, x + r * n, y, accumulate: true) }
+  }
+
   /// Propagates the gradient `dy` of one record to its inputs.
   func backward(
     _ operation: Operation, output: Tensor, gradient dy: UnsafeMutablePointer<Float>,
@@ -52,9 +87,7 @@ extension Tape {
           transposeA: true, m: k, n: n, k: m, a: valuePointer(x), lda: k, b: dy, ldb: n,
           beta: acc ? 1 : 0, c: dw, ldc: n, threads: threads, path: kernelPath)
       }
-      if let db = accumulator(bias) {
-        for r in 0..<m { Vector.copy(n, dy + r * n, db, accumulate: true) }
-      }
+      if let db = accumulator(bias) { addRowSums(rows: m, n: n, dy, db) }
 
     case .batchedMatmul(let a, let b, let transposeB):
       let (sa, sb) = (shape(a), shape(b))
@@ -85,16 +118,14 @@ extension Tape {
       }
 
     case .add(let a, let b):
-      if let (da, acc) = gradientTarget(a) { Vector.copy(count, dy, da, accumulate: acc) }
-      if let (db, acc) = gradientTarget(b) { Vector.copy(count, dy, db, accumulate: acc) }
+      if let (da, acc) = gradientTarget(a) { copyVector(count, dy, da, accumulate: acc) }
+      if let (db, acc) = gradientTarget(b) { copyVector(count, dy, db, accumulate: acc) }
 
     case .addBroadcast(let x, let b):
-      if let (dx, acc) = gradientTarget(x) { Vector.copy(count, dy, dx, accumulate: acc) }
+      if let (dx, acc) = gradientTarget(x) { copyVector(count, dy, dx, accumulate: acc) }
       if let db = accumulator(b) {
         let block = shape(b).count
-        for r in 0..<(count / block) {
-          Vector.copy(block, dy + r * block, db, accumulate: true)
-        }
+        addRowSums(rows: count / block, n: block, dy, db)
       }
 
     case .scale(let x, let s):
@@ -118,7 +149,7 @@ extension Tape {
 
     case .gelu(let x, let derivative):
       if let (dx, acc) = gradientTarget(x) {
-        Vector.zip(count, dy, derivative, dx, accumulate: acc) { $0 * $1 }
+        multiplyVectors(count, dy, derivative, dx, accumulate: acc)
       }
 
     case .exp(let x):

@@ -105,8 +105,8 @@ extension Tape {
   public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(shape(a).count == shape(b).count, "add: \(shape(a)) + \(shape(b))")
     let out = output(shape(a), .add(a, b), needsGradient: needsGradient(a) || needsGradient(b))
-    Vector.zip(
-      shape(a).count, valuePointer(a), valuePointer(b), valuePointer(out), accumulate: false, +)
+    addVectors(
+      shape(a).count, valuePointer(a), valuePointer(b), valuePointer(out), accumulate: false)
     return out
   }
 
@@ -119,7 +119,7 @@ extension Tape {
       shape(x), .addBroadcast(x, b), needsGradient: needsGradient(x) || needsGradient(b))
     let (px, pb, po) = (valuePointer(x), valuePointer(b), valuePointer(out))
     for r in 0..<(count / block) {
-      Vector.zip(block, px + r * block, pb, po + r * block, accumulate: false, +)
+      addVectors(block, px + r * block, pb, po + r * block, accumulate: false)
     }
     return out
   }

@@ -56,6 +56,18 @@ int saddle_causal_softmax_block(int path, long rows, long first_row, long n, flo
 int saddle_causal_softmax_backward_block(int path, long rows, long first_row, long n, float alpha,
                                          const float *p, long ldp, float *d, long ldd);
 
+/// Elementwise `y = a + b` (op 0) or `y = a * b` (op 1) over n floats, or `y += a op b` when
+/// `accumulate`; `y` may alias `a` or `b`. Each entry rounds as the scalar expression does (no
+/// fused multiply-add). Returns -1 (nothing written) on the portable path, an unsupported one or
+/// an unknown op.
+int saddle_binary(int path, int op, long n, const float *a, const float *b, float *y,
+                  int accumulate);
+
+/// Column sums added to `y`: `y[j] += sum_r x[r * n + j]` over `rows` rows of n floats, the rows
+/// added in order (a bias gradient). Returns -1 (nothing written) on the portable path or an
+/// unsupported one.
+int saddle_sum_rows(int path, long rows, long n, const float *x, float *y);
+
 /// LayerNorm over `rows` rows of `n` floats: `y = (x - mean) / sqrt(var + eps) * gain + bias`,
 /// `statistics` receives (mean, 1/sqrt(var + eps)) per row. Returns -1 (nothing written) unless
 /// n is a multiple of 16 and the path is a supported C path.
