@@ -44,6 +44,23 @@ extension Tape {
     for r in 0..<rows { Vector.copy(n, x + r * n, y, accumulate: true) }
   }
 
+  /// Passes `output`'s finished gradient buffer to its input `t` instead of copying it, when `t`
+  /// has received no contribution yet and owns its buffer (not a parameter): the two records
+  /// swap buffers, so every record still has a buffer of its own and later contributions to `t`
+  /// accumulate in place. `output`'s gradient is then no longer available (``gradient(_:)``
+  /// returns `nil` for it). Returns whether the buffer was passed.
+  func passGradient(of output: Tensor, to t: Tensor) -> Bool {
+    let (i, o) = (t.index, output.index)
+    guard let own = records[i].gradient, !records[i].gradientReady, !records[i].isParameter,
+      let g = records[o].gradient, records[i].shape.count == records[o].shape.count
+    else { return false }
+    records[i].gradient = g
+    records[i].gradientReady = true
+    records[o].gradient = own
+    records[o].gradientReady = false
+    return true
+  }
+
   /// Propagates the gradient `dy` of one record to its inputs.
   func backward(
     _ operation: Operation, output: Tensor, gradient dy: UnsafeMutablePointer<Float>,
@@ -118,14 +135,21 @@ extension Tape {
       }
 
     case .add(let a, let b):
-      if let (da, acc) = gradientTarget(a) { copyVector(count, dy, da, accumulate: acc) }
+      // The residual stream's gradient moves to `a` without a copy; `b` gets a copy (or the
+      // sum, when `b` is `a`: then `dy` is `a`'s buffer and is doubled in place).
+      if !passGradient(of: output, to: a), let (da, acc) = gradientTarget(a) {
+        copyVector(count, dy, da, accumulate: acc)
+      }
       if let (db, acc) = gradientTarget(b) { copyVector(count, dy, db, accumulate: acc) }
 
     case .addBroadcast(let x, let b):
-      if let (dx, acc) = gradientTarget(x) { copyVector(count, dy, dx, accumulate: acc) }
+      // The bias first: passing the buffer to `x` below leaves `dy` valid (it becomes `x`'s).
       if let db = accumulator(b) {
         let block = shape(b).count
         addRowSums(rows: count / block, n: block, dy, db)
+      }
+      if !passGradient(of: output, to: x), let (dx, acc) = gradientTarget(x) {
+        copyVector(count, dy, dx, accumulate: acc)
       }
 
     case .scale(let x, let s):
