@@ -11,7 +11,8 @@ extension Tape {
 
   /// `y = a + b` (or `y += a + b`) over `n` floats on the tape's kernel path.
   func addVectors(
-    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>,
     accumulate: Bool
   ) {
     if saddle_binary(Int32(kernelPath.rawValue), 0, n, a, b, y, accumulate ? 1 : 0) == 0 { return }
@@ -20,7 +21,8 @@ extension Tape {
 
   /// `y = a·b` (or `y += a·b`) over `n` floats on the tape's kernel path.
   func multiplyVectors(
-    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>,
     accumulate: Bool
   ) {
     if saddle_binary(Int32(kernelPath.rawValue), 1, n, a, b, y, accumulate ? 1 : 0) == 0 { return }
