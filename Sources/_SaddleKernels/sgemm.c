@@ -324,6 +324,32 @@ __attribute__((target("avx512f"))) static void kernel_avx512_16x16(
 #undef STORE
 }
 
+// MARK: - Epilogue multiply
+
+// c[r, j] *= m[r, j] over a rows x cols tile (the GEMM's elementwise-product epilogue), rounded
+// as a separate pass over C would round it.
+typedef void (*tile_multiply_fn)(float *c, long ldc, const float *m, long ldm, int rows, int cols);
+
+__attribute__((target("avx512f"))) static void tile_multiply_avx512(float *c, long ldc,
+                                                                   const float *m, long ldm,
+                                                                   int rows, int cols) {
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < cols; j += 16) {
+      int w = cols - j < 16 ? cols - j : 16;
+      __mmask16 k = w == 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
+      float *cr = c + r * ldc + j;
+      __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, cr), _mm512_maskz_loadu_ps(k, m + r * ldm + j));
+      _mm512_mask_storeu_ps(cr, k, v);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void tile_multiply_avx2(float *c, long ldc,
+                                                                 const float *m, long ldm,
+                                                                 int rows, int cols) {
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < cols; j++) c[r * ldc + j] *= m[r * ldm + j];
+}
+
 // MARK: - Driver
 
 static _Thread_local float *tls_pack_b = NULL;
@@ -339,13 +365,19 @@ static void scale_c(long m, long n, float beta, float *c, long ldc, const float 
       c[i * ldc + j] = (beta == 0.0f ? 0.0f : beta * c[i * ldc + j]) + (bias ? bias[j] : 0.0f);
 }
 
+// With `mult`, every finished tile of C is multiplied elementwise by the matching tile of
+// `mult` (row stride ldm) while it is still in L1.
 static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int avx512_pack, int trans_a,
                          int trans_b, long m, long n, long k, float alpha, const float *a,
                          long lda, const float *b, long ldb, float beta, float *c, long ldc,
-                         const float *bias) {
+                         const float *bias, tile_multiply_fn multiply, const float *mult,
+                         long ldm) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc, bias);
+    if (mult)
+      for (long i = 0; i < m; i++)
+        for (long j = 0; j < n; j++) c[i * ldc + j] *= mult[i * ldm + j];
     return;
   }
   float *pb = tls_pack_b;
@@ -378,6 +410,8 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int avx512_pack,
             kernel(kc, ap, trans_a ? 1 : lda, trans_a ? lda : 1, bp, bstride,
                    c + i0 * ldc + jc + jr, ldc, alpha, beta_block,
                    bias && pc == 0 ? bias + jc + jr : NULL, rows, cols);
+            if (mult && pc + kc == k)
+              multiply(c + i0 * ldc + jc + jr, ldc, mult + i0 * ldm + jc + jr, ldm, rows, cols);
           }
         }
       }
@@ -385,6 +419,30 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int avx512_pack,
   }
 }
 
+#endif  // SADDLE_X86
+
+#if SADDLE_X86
+static int sgemm_dispatch(int path, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                          const float *a, long lda, const float *b, long ldb, float beta, float *c,
+                          long ldc, const float *bias, const float *mult, long ldm) {
+  int best = saddle_kernels_best_path();
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > best || !ensure_buffers()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512) {
+    // 16x16 for at most 16 columns; 8x32 when it computes fewer padding rows than 12x32.
+    microkernel_fn kernel = kernel_avx512_12x32;
+    int mr = 12, nr = 32;
+    if (n <= 16)
+      kernel = kernel_avx512_16x16, mr = 16, nr = 16;
+    else if (m <= 256 && (m + 7) / 8 * 8 < (m + 11) / 12 * 12)
+      kernel = kernel_avx512_8x32, mr = 8;
+    sgemm_driver(kernel, mr, nr, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                 bias, tile_multiply_avx512, mult, ldm);
+  } else {
+    sgemm_driver(kernel_avx2_6x16, 6, 16, 0, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
+                 c, ldc, bias, tile_multiply_avx2, mult, ldm);
+  }
+  return 0;
+}
 #endif  // SADDLE_X86
 
 int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, long k,
@@ -395,20 +453,20 @@ int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, l
   (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc, (void)bias;
   return -1;
 #else
-  int best = saddle_kernels_best_path();
-  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > best || !ensure_buffers()) return -1;
-  if (path == SADDLE_KERNEL_PATH_AVX512 && n <= 16)
-    sgemm_driver(kernel_avx512_16x16, 16, 16, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc, bias);
-  else if (path == SADDLE_KERNEL_PATH_AVX512 && m <= 256 && (m + 7) / 8 * 8 < (m + 11) / 12 * 12)
-    sgemm_driver(kernel_avx512_8x32, 8, 32, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc, bias);
-  else if (path == SADDLE_KERNEL_PATH_AVX512)
-    sgemm_driver(kernel_avx512_12x32, 12, 32, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                 beta, c, ldc, bias);
-  else
-    sgemm_driver(kernel_avx2_6x16, 6, 16, 0, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                 c, ldc, bias);
-  return 0;
+  return sgemm_dispatch(path, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias,
+                        NULL, 0);
+#endif
+}
+
+int saddle_sgemm_multiply_path(int path, int trans_a, int trans_b, long m, long n, long k,
+                               float alpha, const float *a, long lda, const float *b, long ldb,
+                               float *c, long ldc, const float *mult, long ldm) {
+#if !SADDLE_X86
+  (void)path, (void)trans_a, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)a;
+  (void)lda, (void)b, (void)ldb, (void)c, (void)ldc, (void)mult, (void)ldm;
+  return -1;
+#else
+  return sgemm_dispatch(path, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc, NULL,
+                        mult, ldm);
 #endif
 }

@@ -108,6 +108,25 @@ extension Tape {
       }
       if let db = accumulator(bias) { addRowSums(rows: m, n: n, dy, db) }
 
+    case .geluLinear(let x, let weight, let bias, let hidden, let derivative):
+      let (m, k, n) = (shape(x).rows, shape(x).last, outShape.last)
+      if let (dx, acc) = gradientTarget(x) {
+        // dX = (dY·Wᵀ) ⊙ gelu′(X), the factor applied in the GEMM epilogue; when dX already
+        // holds a contribution, the product goes to scratch first and is added.
+        let target = acc ? scratch.allocate(m * k) : dx
+        GEMM.multiply(
+          transposeB: true, m: m, n: k, k: n, a: dy, lda: n, b: valuePointer(weight), ldb: n,
+          c: target, ldc: k, elementwiseFactor: derivative, ldm: k, threads: threads,
+          path: kernelPath)
+        if acc { addVectors(m * k, target, dx, dx, accumulate: false) }
+      }
+      if let (dw, acc) = gradientTarget(weight) {
+        GEMM.multiply(
+          transposeA: true, m: k, n: n, k: m, a: hidden, lda: k, b: dy, ldb: n,
+          beta: acc ? 1 : 0, c: dw, ldc: n, threads: threads, path: kernelPath)
+      }
+      if let db = accumulator(bias) { addRowSums(rows: m, n: n, dy, db) }
+
     case .batchedMatmul(let a, let b, let transposeB):
       let (sa, sb) = (shape(a), shape(b))
       let (batch, m, k, n) = (sa[0], sa[1], sa[2], outShape[2])

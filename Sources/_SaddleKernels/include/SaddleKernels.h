@@ -31,6 +31,15 @@ int saddle_sgemm_bias_path(int path, int trans_a, int trans_b, long m, long n, l
                            float alpha, const float *a, long lda, const float *b, long ldb,
                            float beta, float *c, long ldc, const float *bias);
 
+/// The same GEMM with an elementwise product in the epilogue instead of a bias:
+/// C = (alpha * op(A) * op(B)) .* M, M being m x n with row stride ldm (C is not read). Each entry
+/// rounds exactly as the plain GEMM followed by a separate multiplication pass would (used for
+/// a gradient through an activation: dX = (dY * W^T) .* f'(Z)). Returns -1 like
+/// saddle_sgemm_bias_path.
+int saddle_sgemm_multiply_path(int path, int trans_a, int trans_b, long m, long n, long k,
+                               float alpha, const float *a, long lda, const float *b, long ldb,
+                               float *c, long ldc, const float *mult, long ldm);
+
 /// GELU (tanh approximation) `y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` over n values;
 /// writes dy/dx too when `derivative` is not NULL. Returns -1 (nothing written) on the portable
 /// path or an unsupported one.
