@@ -22,7 +22,7 @@ enum { KC = 256, MC = 144, NC = 1024 };
 // ldb (a packed panel has ldb = nr).
 typedef void (*microkernel_fn)(long kc, const float *a, long rsa, long csa, const float *b,
                                long ldb, float *c, long ldc, float alpha, float beta,
-                               const float *bias, int m, int n);
+                               const float *bias, int m, int n, const float *mult, long ldm);
 
 // MARK: - CPU detection
 
@@ -142,11 +142,13 @@ __attribute__((target("avx512f"))) static void pack_b_trans_avx512(
 // of a product get the same arithmetic.
 __attribute__((target("avx2,fma"))) static void store_edge(const float *tile, int nr, float *c,
                                                            long ldc, float alpha, float beta,
-                                                           const float *bias, int m, int n) {
+                                                           const float *bias, int m, int n,
+                                                           const float *mult, long ldm) {
   for (int r = 0; r < m; r++)
     for (int j = 0; j < n; j++) {
       float v = __builtin_fmaf(alpha, tile[r * nr + j], bias ? bias[j] : 0.0f);
       if (beta != 0.0f) v = __builtin_fmaf(beta, c[r * ldc + j], v);
+      if (mult) v *= mult[r * ldm + j];
       c[r * ldc + j] = v;
     }
 }
@@ -155,7 +157,7 @@ __attribute__((target("avx2,fma"))) static void store_edge(const float *tile, in
 
 __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
-    float alpha, float beta, const float *bias, int m, int n) {
+    float alpha, float beta, const float *bias, int m, int n, const float *mult, long ldm) {
   __m256 acc[6][2];
   long off[6];
   for (int r = 0; r < 6; r++) off[r] = (r < m ? r : m - 1) * rsa;
@@ -183,6 +185,10 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
         v0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), v0);
         v1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), v1);
       }
+      if (mult) {
+        v0 = _mm256_mul_ps(v0, _mm256_loadu_ps(mult + r * ldm));
+        v1 = _mm256_mul_ps(v1, _mm256_loadu_ps(mult + r * ldm + 8));
+      }
       _mm256_storeu_ps(cr, v0);
       _mm256_storeu_ps(cr + 8, v1);
     }
@@ -192,7 +198,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
       _mm256_store_ps(tile + r * 16, acc[r][0]);
       _mm256_store_ps(tile + r * 16 + 8, acc[r][1]);
     }
-    store_edge(tile, 16, c, ldc, alpha, beta, bias, m, n);
+    store_edge(tile, 16, c, ldc, alpha, beta, bias, m, n, mult, ldm);
   }
 }
 
@@ -200,7 +206,7 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
 
 __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
-    float alpha, float beta, const float *bias, int m, int n) {
+    float alpha, float beta, const float *bias, int m, int n, const float *mult, long ldm) {
   __m512 acc[12][2];
   long off[12];
   for (int r = 0; r < 12; r++) off[r] = (r < m ? r : m - 1) * rsa;
@@ -235,6 +241,10 @@ __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
       v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);              \
       v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);         \
     }                                                                           \
+    if (mult) {                                                                 \
+      v0 = _mm512_mul_ps(v0, _mm512_maskz_loadu_ps(k0, mult + r * ldm));        \
+      v1 = _mm512_mul_ps(v1, _mm512_maskz_loadu_ps(k1, mult + r * ldm + 16));   \
+    }                                                                           \
     _mm512_mask_storeu_ps(cr, k0, v0);                                          \
     _mm512_mask_storeu_ps(cr + 16, k1, v1);                                     \
   }
@@ -249,7 +259,7 @@ __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
 // changes a result bit; it only avoids computing padding rows (64 = 5⅓ tiles of 12).
 __attribute__((target("avx512f"))) static void kernel_avx512_8x32(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
-    float alpha, float beta, const float *bias, int m, int n) {
+    float alpha, float beta, const float *bias, int m, int n, const float *mult, long ldm) {
   __m512 acc[8][2];
   long off[8];
   for (int r = 0; r < 8; r++) off[r] = (r < m ? r : m - 1) * rsa;
@@ -282,6 +292,10 @@ __attribute__((target("avx512f"))) static void kernel_avx512_8x32(
       v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);              \
       v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);         \
     }                                                                           \
+    if (mult) {                                                                 \
+      v0 = _mm512_mul_ps(v0, _mm512_maskz_loadu_ps(k0, mult + r * ldm));        \
+      v1 = _mm512_mul_ps(v1, _mm512_maskz_loadu_ps(k1, mult + r * ldm + 16));   \
+    }                                                                           \
     _mm512_mask_storeu_ps(cr, k0, v0);                                          \
     _mm512_mask_storeu_ps(cr + 16, k1, v1);                                     \
   }
@@ -295,7 +309,7 @@ __attribute__((target("avx512f"))) static void kernel_avx512_8x32(
 // alpha * acc + bias, then + beta * C), so results do not depend on which tile computed them.
 __attribute__((target("avx512f"))) static void kernel_avx512_16x16(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
-    float alpha, float beta, const float *bias, int m, int n) {
+    float alpha, float beta, const float *bias, int m, int n, const float *mult, long ldm) {
   __m512 acc[16];
   long off[16];
   for (int r = 0; r < 16; r++) off[r] = (r < m ? r : m - 1) * rsa;
@@ -317,37 +331,12 @@ __attribute__((target("avx512f"))) static void kernel_avx512_16x16(
     float *cr = c + r * ldc;                                                    \
     __m512 v0 = _mm512_fmadd_ps(va, acc[r], bias0);                             \
     if (has_beta) v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);  \
+    if (mult) v0 = _mm512_mul_ps(v0, _mm512_maskz_loadu_ps(k0, mult + r * ldm)); \
     _mm512_mask_storeu_ps(cr, k0, v0);                                          \
   }
   STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
   STORE(8) STORE(9) STORE(10) STORE(11) STORE(12) STORE(13) STORE(14) STORE(15)
 #undef STORE
-}
-
-// MARK: - Epilogue multiply
-
-// c[r, j] *= m[r, j] over a rows x cols tile (the GEMM's elementwise-product epilogue), rounded
-// as a separate pass over C would round it.
-typedef void (*tile_multiply_fn)(float *c, long ldc, const float *m, long ldm, int rows, int cols);
-
-__attribute__((target("avx512f"))) static void tile_multiply_avx512(float *c, long ldc,
-                                                                   const float *m, long ldm,
-                                                                   int rows, int cols) {
-  for (int r = 0; r < rows; r++)
-    for (int j = 0; j < cols; j += 16) {
-      int w = cols - j < 16 ? cols - j : 16;
-      __mmask16 k = w == 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1);
-      float *cr = c + r * ldc + j;
-      __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, cr), _mm512_maskz_loadu_ps(k, m + r * ldm + j));
-      _mm512_mask_storeu_ps(cr, k, v);
-    }
-}
-
-__attribute__((target("avx2,fma"))) static void tile_multiply_avx2(float *c, long ldc,
-                                                                 const float *m, long ldm,
-                                                                 int rows, int cols) {
-  for (int r = 0; r < rows; r++)
-    for (int j = 0; j < cols; j++) c[r * ldc + j] *= m[r * ldm + j];
 }
 
 // MARK: - Driver
@@ -366,12 +355,11 @@ static void scale_c(long m, long n, float beta, float *c, long ldc, const float 
 }
 
 // With `mult`, every finished tile of C is multiplied elementwise by the matching tile of
-// `mult` (row stride ldm) while it is still in L1.
+// `mult` (row stride ldm) in the microkernel's epilogue.
 static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int avx512_pack, int trans_a,
                          int trans_b, long m, long n, long k, float alpha, const float *a,
                          long lda, const float *b, long ldb, float beta, float *c, long ldc,
-                         const float *bias, tile_multiply_fn multiply, const float *mult,
-                         long ldm) {
+                         const float *bias, const float *mult, long ldm) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc, bias);
@@ -407,11 +395,15 @@ static void sgemm_driver(microkernel_fn kernel, int mr, int nr, int avx512_pack,
             int rows = (int)(mc - ir < mr ? mc - ir : mr);
             long i0 = ic + ir;
             const float *ap = trans_a ? a + pc * lda + i0 : a + i0 * lda + pc;
+            // The elementwise factor applies once the tile's sum is complete (last depth
+            // block), in the microkernel's epilogue while the tile is in registers.
+            const float *mt = mult && pc + kc == k ? mult + i0 * ldm + jc + jr : NULL;
+            if (mt)  // usually cold (written long before): fetch it while the kernel runs
+              for (int r = 0; r < rows; r++)
+                for (int j = 0; j < cols; j += 16) __builtin_prefetch(mt + r * ldm + j);
             kernel(kc, ap, trans_a ? 1 : lda, trans_a ? lda : 1, bp, bstride,
                    c + i0 * ldc + jc + jr, ldc, alpha, beta_block,
-                   bias && pc == 0 ? bias + jc + jr : NULL, rows, cols);
-            if (mult && pc + kc == k)
-              multiply(c + i0 * ldc + jc + jr, ldc, mult + i0 * ldm + jc + jr, ldm, rows, cols);
+                   bias && pc == 0 ? bias + jc + jr : NULL, rows, cols, mt, ldm);
           }
         }
       }
@@ -436,10 +428,10 @@ static int sgemm_dispatch(int path, int trans_a, int trans_b, long m, long n, lo
     else if (m <= 256 && (m + 7) / 8 * 8 < (m + 11) / 12 * 12)
       kernel = kernel_avx512_8x32, mr = 8;
     sgemm_driver(kernel, mr, nr, 1, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-                 bias, tile_multiply_avx512, mult, ldm);
+                 bias, mult, ldm);
   } else {
     sgemm_driver(kernel_avx2_6x16, 6, 16, 0, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta,
-                 c, ldc, bias, tile_multiply_avx2, mult, ldm);
+                 c, ldc, bias, mult, ldm);
   }
   return 0;
 }

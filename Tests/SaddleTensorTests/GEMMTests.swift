@@ -118,6 +118,49 @@ struct GEMMTests {
     }
   }
 
+  @Test(
+    "an elementwise factor in the epilogue equals a separate multiplication bit for bit",
+    arguments: supportedPaths)
+  func elementwiseFactor(path: KernelPath) {
+    // k = 300 spans two depth blocks of 256 (the factor applies after the last one); n = 13 and
+    // 45 have partial tiles; 2 threads split the rows.
+    for (m, n, k, transposeB) in [(37, 45, 300, true), (50, 13, 64, false), (64, 40, 9, true)] {
+      let a = testValues(m * k, seed: 31)
+      let b = testValues(k * n, seed: 32)
+      let factor = testValues(m * (n + 3), seed: 33)  // row stride n + 3
+      var separate = [Float](repeating: .nan, count: m * n)
+      a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+          separate.withUnsafeMutableBufferPointer { pc in
+            GEMM.multiplySerial(
+              transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+              a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n, beta: 0,
+              c: pc.baseAddress!, ldc: n, path: path)
+          }
+        }
+      }
+      for i in 0..<m {
+        for j in 0..<n { separate[i * n + j] *= factor[i * (n + 3) + j] }
+      }
+      for threads in [1, 2] {
+        var fused = [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
+            factor.withUnsafeBufferPointer { pf in
+              fused.withUnsafeMutableBufferPointer { pc in
+                GEMM.multiply(
+                  transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress!,
+                  lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n, c: pc.baseAddress!, ldc: n,
+                  elementwiseFactor: pf.baseAddress!, ldm: n + 3, threads: threads, path: path)
+              }
+            }
+          }
+        }
+        #expect(fused == separate, "path \(path) m\(m) n\(n) k\(k) threads \(threads)")
+      }
+    }
+  }
+
   @Test("a fused bias is added to every row on every supported path", arguments: supportedPaths)
   func fusedBias(path: KernelPath) {
     let (m, n, k) = (13, 45, 7)
