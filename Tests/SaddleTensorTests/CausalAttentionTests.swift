@@ -18,7 +18,7 @@ struct CausalAttentionTests {
     var description: String { "B\(batch) T\(sequence) H\(heads) d\(width)" }
   }
 
-  /// One block (T ≤ 48), a partial last block, exact blocks, and T > 256 (more than one GEMM
+  /// One block (T ≤ 16), partial last blocks, exact blocks, and T > 256 (more than one GEMM
   /// depth block, where the block-wise sums start at a different depth than the full square).
   static let cases = [
     Case(batch: 2, sequence: 5, heads: 2, width: 8),

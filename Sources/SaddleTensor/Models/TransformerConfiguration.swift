@@ -86,7 +86,7 @@ public struct TransformerConfiguration: Sendable, Codable, Equatable, Hashable {
   /// unit of width, the query-block products (`QKᵀ`, `P·V`, `dY·Vᵀ`, `dS·K`) cost
   /// `2·Σ rows·i₁` and the key-block ones (`dSᵀ·Q`, `Pᵀ·dY`) `2·Σ rows·(T − i₀)` over the
   /// blocks `[i₀, i₁)`; both sums are `T²` in the full square, so this equals ``gradientFLOPs``
-  /// when `T ≤ 48` and approaches `6·N·B·T + 6·L·d·B·T²` for long sequences.
+  /// when `T` is at most one block and approaches `6·N·B·T + 6·L·d·B·T²` for long sequences.
   public var causalGradientFLOPs: Double {
     let t = sequenceLength
     var (queryBlocks, keyBlocks) = (0, 0)
