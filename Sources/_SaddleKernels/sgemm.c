@@ -1,8 +1,12 @@
-// Single-precision GEMM in the Goto/BLIS loop order with AVX2+FMA (6x16) and AVX-512 (12x32)
-// register tiles chosen at run time. The x86 parts are compiled only for x86; elsewhere
-// `saddle_kernels_best_path` reports the portable path and the Swift caller uses its own kernel. A is read in place (its tiles are small and reused from L1);
+// Single-precision GEMM in the Goto/BLIS loop order with AVX2+FMA (6x16) and AVX-512 (12x32,
+// 8x32, 16x16) register tiles chosen at run time (the AVX-512 tile per call, by shape: every
+// tile rounds each entry the same way, so the choice never changes a bit). The x86 parts are
+// compiled only for x86; elsewhere `saddle_kernels_best_path` reports the portable path and the
+// Swift caller uses its own kernel. A is read in place (its tiles are small and reused from L1);
 // B is packed into contiguous panels only when transposed or at a partial right edge. The pack
 // buffer is thread-local and allocated once per thread: steady-state calls never allocate.
+// Optional epilogues: a bias row, and an elementwise factor matrix (`mult`, row stride `ldm`)
+// applied once a tile's sum is complete.
 #include "SaddleKernels.h"
 
 #include <stdlib.h>

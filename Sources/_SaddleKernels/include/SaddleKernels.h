@@ -13,7 +13,7 @@ typedef enum {
   SADDLE_KERNEL_PATH_PORTABLE = 0,
   /// 6x16 register tile with AVX2 + FMA (8-lane single precision).
   SADDLE_KERNEL_PATH_AVX2_FMA = 1,
-  /// 12x32 register tile with AVX-512F (16-lane single precision).
+  /// 12x32, 8x32 and 16x16 register tiles with AVX-512F (16-lane single precision), by shape.
   SADDLE_KERNEL_PATH_AVX512 = 2,
 } saddle_kernel_path;
 
