@@ -82,7 +82,7 @@ public struct TransformerConfiguration: Sendable, Codable, Equatable, Hashable {
 
   /// ``gradientFLOPs`` with the attention products counted as SaddleKit computes them: over the
   /// causal blocks only (``Tape/causalSelfAttention(_:batch:sequence:heads:)`` skips the masked
-  /// upper triangle in blocks of ``Tape/attentionBlock`` query rows). Per sequence, layer and
+  /// upper triangle in blocks of 16 (`Tape.attentionBlock`) query rows). Per sequence, layer and
   /// unit of width, the query-block products (`QKᵀ`, `P·V`, `dY·Vᵀ`, `dS·K`) cost
   /// `2·Σ rows·i₁` and the key-block ones (`dSᵀ·Q`, `Pᵀ·dY`) `2·Σ rows·(T − i₀)` over the
   /// blocks `[i₀, i₁)`; both sums are `T²` in the full square, so this equals ``gradientFLOPs``

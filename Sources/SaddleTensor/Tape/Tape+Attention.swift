@@ -16,7 +16,7 @@ extension Tape {
   /// `Y = softmax(Q·Kᵀ/√(d/heads) + M)·V` with `Mᵢⱼ = −∞` for `j > i`; the result is
   /// `(batch·sequence, d)` with heads concatenated. Probabilities are kept for backward.
   ///
-  /// Only the unmasked part is computed: for each block of ``attentionBlock`` query rows the
+  /// Only the unmasked part is computed: for each block of `attentionBlock` (16) query rows the
   /// products run over the keys up to the block's last row. Masked probabilities are exactly 0,
   /// so the skipped terms would have added exact zeros: for sequences of up to 256 tokens (one
   /// GEMM depth block) the results equal the full-square computation bit for bit.
