@@ -89,29 +89,68 @@ INLINE void gelu_body(long n, const float *x, float *y, float *dydx) {
   }
 }
 
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
+
+// Horizontal reductions as trees (halving the vector four times) rather than a 16-step
+// dependent scalar chain.
 INLINE float v_hmax(v16 v) {
-  float m = v[0];
-  for (int l = 1; l < 16; l++) m = v[l] > m ? v[l] : m;
-  return m;
+  v8 a = __builtin_elementwise_max(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7),
+                                   __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
+  v4 b = __builtin_elementwise_max(__builtin_shufflevector(a, a, 0, 1, 2, 3),
+                                   __builtin_shufflevector(a, a, 4, 5, 6, 7));
+  float m0 = b[0] > b[2] ? b[0] : b[2], m1 = b[1] > b[3] ? b[1] : b[3];
+  return m0 > m1 ? m0 : m1;
 }
 
 INLINE float v_hsum(v16 v) {
-  float s = 0;
-  for (int l = 0; l < 16; l++) s += v[l];
-  return s;
+  v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+         __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  v4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  return (b[0] + b[2]) + (b[1] + b[3]);
 }
+
+// Lanes l < count all ones, the rest zero (count in 0...16).
+INLINE v16i lanes_below(long count) {
+  const v16i index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  return index < (int)count;
+}
+
+INLINE v16 v_select(v16i mask, v16 a, v16 b) { return (v16)(((v16i)a & mask) | ((v16i)b & ~mask)); }
 
 // Softmax of each row over its first `length` entries (length = row + 1 when causal, else n);
 // entries past `length` are set to 0. Optionally stores log-sum-exp per row.
+// With `first`, row r of the block is row first + r of a causal matrix (len = first + r + 1).
 INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, long ldy,
-                         int causal, float *lse) {
+                         int causal, float *lse, long first) {
   for (long r = 0; r < rows; r++) {
     const float *xr = x + r * ldx;
     float *yr = y + r * ldy;
-    long len = causal ? (r + 1 < n ? r + 1 : n) : n;
+    long len = causal ? (first + r + 1 < n ? first + r + 1 : n) : n;
     long full = len & ~15L;
     v16 vmax = splat(-3.0e38f);
     for (long j = 0; j < full; j += 16) vmax = __builtin_elementwise_max(vmax, load16(xr + j));
+    if (full < len && full + 16 <= n && x == y && ldx == ldy) {
+      // In place with the partial chunk inside the row: masked vector tail (entries past len
+      // are replaced before use, so whatever they hold never reaches the result).
+      v16i mask = lanes_below(len - full);
+      v16 tail = v_select(mask, load16(xr + full), splat(-3.0e38f));
+      float top = v_hmax(__builtin_elementwise_max(vmax, tail));
+      v16 vsum = splat(0);
+      for (long j = 0; j < full; j += 16) {
+        v16 e = v_exp(load16(xr + j) - top);
+        vsum += e;
+        store16(yr + j, e);
+      }
+      v16 e = v_select(mask, v_exp(tail - top), splat(0));
+      float total = v_hsum(vsum + e);
+      float inverse = 1.0f / total;
+      for (long j = 0; j < full; j += 16) store16(yr + j, load16(yr + j) * inverse);
+      store16(yr + full, e * inverse);
+      for (long j = full + 16; j < n; j++) yr[j] = 0;
+      if (lse) lse[r] = top + __builtin_logf(total);
+      continue;
+    }
     float top = v_hmax(vmax);
     for (long j = full; j < len; j++) top = xr[j] > top ? xr[j] : top;
     v16 vsum = splat(0);
@@ -138,6 +177,84 @@ INLINE void softmax_body(long rows, long n, const float *x, long ldx, float *y, 
       // ln(total) via the vector exp's inverse is not needed often: one scalar log per row.
       lse[r] = top + __builtin_logf(total);
     }
+  }
+}
+
+
+// Causal softmax backward in place, rows first..first+rows-1 of a causal matrix: for j < len =
+// first + r + 1, d[r, j] = alpha p[r, j] (d[r, j] - sum_l p[r, l] d[r, l]); for len <= j < n,
+// d[r, j] = 0.
+INLINE void softmax_backward_body(long rows, long first, long n, float alpha, const float *p,
+                                  long ldp, float *d, long ldd) {
+  for (long r = 0; r < rows; r++) {
+    const float *pr = p + r * ldp;
+    float *dr = d + r * ldd;
+    long len = first + r + 1 < n ? first + r + 1 : n;
+    long full = len & ~15L;
+    v16 vdot = splat(0);
+    for (long j = 0; j < full; j += 16) vdot += load16(pr + j) * load16(dr + j);
+    if (full < len && full + 16 <= n) {
+      // Masked vector tail inside the row's n columns (as in softmax_body).
+      v16i mask = lanes_below(len - full);
+      v16 pt = v_select(mask, load16(pr + full), splat(0));
+      v16 dt = v_select(mask, load16(dr + full), splat(0));
+      float dot = v_hsum(vdot + pt * dt);
+      for (long j = 0; j < full; j += 16)
+        store16(dr + j, alpha * load16(pr + j) * (load16(dr + j) - dot));
+      store16(dr + full, alpha * pt * (dt - dot));
+      for (long j = full + 16; j < n; j++) dr[j] = 0;
+      continue;
+    }
+    float dot = v_hsum(vdot);
+    for (long j = full; j < len; j++) dot += pr[j] * dr[j];
+    for (long j = 0; j < full; j += 16)
+      store16(dr + j, alpha * load16(pr + j) * (load16(dr + j) - dot));
+    for (long j = full; j < len; j++) dr[j] = alpha * pr[j] * (dr[j] - dot);
+    for (long j = len; j < n; j++) dr[j] = 0;
+  }
+}
+
+
+// y = a op b (op 0: +, 1: *), or y += a op b; rounded as the Swift Vector loops round it (no
+// contraction into FMAs).
+INLINE void binary_body(int op, long n, const float *a, const float *b, float *y,
+                        int accumulate) {
+#pragma clang fp contract(off)
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v16 va = load16(a + i), vb = load16(b + i);
+    v16 v = op == 0 ? va + vb : va * vb;
+    store16(y + i, accumulate ? load16(y + i) + v : v);
+  }
+  for (; i < n; i++) {
+    float v = op == 0 ? a[i] + b[i] : a[i] * b[i];
+    y[i] = accumulate ? y[i] + v : v;
+  }
+}
+
+// y[j] += sum over rows r of x[r * n + j], rows added in order.
+INLINE void sum_rows_body(long rows, long n, const float *x, float *y) {
+#pragma clang fp contract(off)
+  long j = 0;
+  for (; j + 64 <= n; j += 64) {
+    v16 s0 = load16(y + j), s1 = load16(y + j + 16), s2 = load16(y + j + 32),
+        s3 = load16(y + j + 48);
+    for (long r = 0; r < rows; r++) {
+      const float *xr = x + r * n + j;
+      s0 += load16(xr), s1 += load16(xr + 16), s2 += load16(xr + 32), s3 += load16(xr + 48);
+    }
+    store16(y + j, s0), store16(y + j + 16, s1), store16(y + j + 32, s2);
+    store16(y + j + 48, s3);
+  }
+  for (; j + 16 <= n; j += 16) {
+    v16 acc = load16(y + j);
+    for (long r = 0; r < rows; r++) acc += load16(x + r * n + j);
+    store16(y + j, acc);
+  }
+  for (; j < n; j++) {
+    float acc = y[j];
+    for (long r = 0; r < rows; r++) acc += x[r * n + j];
+    y[j] = acc;
   }
 }
 
@@ -209,12 +326,29 @@ __attribute__((target("avx2,fma"))) static void gelu_avx2(long n, const float *x
 __attribute__((target("avx512f"))) static void softmax_avx512(long rows, long n, const float *x,
                                                               long ldx, float *y, long ldy,
                                                               int causal, float *lse) {
-  softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
+  softmax_body(rows, n, x, ldx, y, ldy, causal, lse, 0);
 }
 __attribute__((target("avx2,fma"))) static void softmax_avx2(long rows, long n, const float *x,
                                                             long ldx, float *y, long ldy,
                                                             int causal, float *lse) {
-  softmax_body(rows, n, x, ldx, y, ldy, causal, lse);
+  softmax_body(rows, n, x, ldx, y, ldy, causal, lse, 0);
+}
+
+__attribute__((target("avx512f"))) static void causal_softmax_avx512(long rows, long first,
+                                                                     long n, float *s, long ld) {
+  softmax_body(rows, n, s, ld, s, ld, 1, NULL, first);
+}
+__attribute__((target("avx2,fma"))) static void causal_softmax_avx2(long rows, long first, long n,
+                                                                   float *s, long ld) {
+  softmax_body(rows, n, s, ld, s, ld, 1, NULL, first);
+}
+__attribute__((target("avx512f"))) static void causal_softmax_backward_avx512(
+    long rows, long first, long n, float alpha, const float *p, long ldp, float *d, long ldd) {
+  softmax_backward_body(rows, first, n, alpha, p, ldp, d, ldd);
+}
+__attribute__((target("avx2,fma"))) static void causal_softmax_backward_avx2(
+    long rows, long first, long n, float alpha, const float *p, long ldp, float *d, long ldd) {
+  softmax_backward_body(rows, first, n, alpha, p, ldp, d, ldd);
 }
 
 #endif  // SADDLE_X86
@@ -305,6 +439,86 @@ int saddle_layernorm_backward(int path, long rows, long n, const float *x, const
     ln_backward_avx512(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
   else
     ln_backward_avx2(rows, n, x, gain, statistics, dy, dx, accumulate, dgain, dbias);
+  return 0;
+#endif
+}
+
+int saddle_causal_softmax_block(int path, long rows, long first_row, long n, float *s, long ld) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)first_row, (void)n, (void)s, (void)ld;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    causal_softmax_avx512(rows, first_row, n, s, ld);
+  else
+    causal_softmax_avx2(rows, first_row, n, s, ld);
+  return 0;
+#endif
+}
+
+int saddle_causal_softmax_backward_block(int path, long rows, long first_row, long n, float alpha,
+                                         const float *p, long ldp, float *d, long ldd) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)first_row, (void)n, (void)alpha, (void)p, (void)ldp, (void)d;
+  (void)ldd;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    causal_softmax_backward_avx512(rows, first_row, n, alpha, p, ldp, d, ldd);
+  else
+    causal_softmax_backward_avx2(rows, first_row, n, alpha, p, ldp, d, ldd);
+  return 0;
+#endif
+}
+
+#if SADDLE_X86
+__attribute__((target("avx512f"))) static void binary_avx512(int op, long n, const float *a,
+                                                            const float *b, float *y, int acc) {
+  binary_body(op, n, a, b, y, acc);
+}
+__attribute__((target("avx2,fma"))) static void binary_avx2(int op, long n, const float *a,
+                                                          const float *b, float *y, int acc) {
+  binary_body(op, n, a, b, y, acc);
+}
+__attribute__((target("avx512f"))) static void sum_rows_avx512(long rows, long n, const float *x,
+                                                              float *y) {
+  sum_rows_body(rows, n, x, y);
+}
+__attribute__((target("avx2,fma"))) static void sum_rows_avx2(long rows, long n, const float *x,
+                                                            float *y) {
+  sum_rows_body(rows, n, x, y);
+}
+#endif  // SADDLE_X86
+
+int saddle_binary(int path, int op, long n, const float *a, const float *b, float *y,
+                  int accumulate) {
+#if !SADDLE_X86
+  (void)path, (void)op, (void)n, (void)a, (void)b, (void)y, (void)accumulate;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path() || op < 0 ||
+      op > 1)
+    return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    binary_avx512(op, n, a, b, y, accumulate);
+  else
+    binary_avx2(op, n, a, b, y, accumulate);
+  return 0;
+#endif
+}
+
+int saddle_sum_rows(int path, long rows, long n, const float *x, float *y) {
+#if !SADDLE_X86
+  (void)path, (void)rows, (void)n, (void)x, (void)y;
+  return -1;
+#else
+  if (path == SADDLE_KERNEL_PATH_PORTABLE || path > saddle_kernels_best_path()) return -1;
+  if (path == SADDLE_KERNEL_PATH_AVX512)
+    sum_rows_avx512(rows, n, x, y);
+  else
+    sum_rows_avx2(rows, n, x, y);
   return 0;
 #endif
 }

@@ -128,6 +128,13 @@ enum BenchCommand {
     print("")
     for line in efficiencies { print("- \(line)") }
     print("- peak = \(peak.description)")
+    let executed = c.causalGradientFLOPs
+    print(
+      String(
+        format: "- FLOP count: GFLOP/s above counts the attention products over the full T×T "
+          + "square (12·L·d·B·T², as JAX computes them); SaddleKit computes only the causal "
+          + "blocks, %.3g GFLOP per gradient (%.0f%% of the count; its executed rate is that "
+          + "fraction of the column)", executed / 1e9, 100 * executed / flops))
     guard let peer = peerScript("Benchmarks/Transformer/jax_peer.py") else {
       print("\nJAX peer: script not found next to the sources (run from a checkout)")
       return

@@ -6,6 +6,8 @@ import Testing
 struct GEMMTests {
   static let sizes: [(m: Int, n: Int, k: Int)] = [
     (1, 1, 1), (7, 13, 5), (13, 33, 17), (32, 32, 16), (50, 70, 300), (145, 40, 9),
+    // At most 16 columns (the AVX-512 16x16 tile), full and partial.
+    (32, 16, 16), (37, 9, 20), (40, 16, 33),
   ]
 
   /// Every path this CPU can run: the portable Swift path always, the C paths it supports.
@@ -106,6 +108,91 @@ struct GEMMTests {
     #expect(c1.allSatisfy { $0.isFinite })
     // Rows are split between workers, each row computed by the same kernel: bitwise equal.
     #expect(c1 == c2)
+  }
+
+  @Test(
+    "a product of at most 16 columns equals those columns of a wider product bit for bit",
+    arguments: supportedPaths)
+  func narrowTileMatchesWide(path: KernelPath) {
+    // The AVX-512 path computes n ≤ 16 with its 16x16 tile and wider products with 12x32; each
+    // entry is the same k-ordered FMA chain, so the tile choice must not change any bit.
+    let (m, k, wide) = (29, 40, 48)
+    for (narrow, transposeB) in [(16, false), (11, false), (16, true), (5, true)] {
+      let a = testValues(m * k, seed: 21)
+      let b = testValues(k * wide, seed: 22)
+      let bias = testValues(wide, seed: 23)
+      // The narrow B is the first `narrow` columns of the wide one (rows when transposed).
+      let bNarrow =
+        transposeB
+        ? Array(b[0..<(narrow * k)])
+        : (0..<k).flatMap { r in b[(r * wide)..<(r * wide + narrow)] }
+      var cWide = testValues(m * wide, seed: 24)
+      var cNarrow = (0..<m).flatMap { r in cWide[(r * wide)..<(r * wide + narrow)] }
+      for (c, n, bb) in [(0, wide, b), (1, narrow, bNarrow)] {
+        a.withUnsafeBufferPointer { pa in
+          bb.withUnsafeBufferPointer { pb in
+            bias.withUnsafeBufferPointer { pbias in
+              func run(_ pc: UnsafeMutablePointer<Float>) {
+                GEMM.multiplySerial(
+                  transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                  a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n,
+                  beta: 0.25, c: pc, ldc: n, path: path, bias: pbias.baseAddress!)
+              }
+              if c == 0 {
+                cWide.withUnsafeMutableBufferPointer { run($0.baseAddress!) }
+              } else {
+                cNarrow.withUnsafeMutableBufferPointer { run($0.baseAddress!) }
+              }
+            }
+          }
+        }
+      }
+      let expected = (0..<m).flatMap { r in cWide[(r * wide)..<(r * wide + narrow)] }
+      #expect(cNarrow == expected, "path \(path) n \(narrow) transposeB \(transposeB)")
+    }
+  }
+
+  @Test(
+    "an elementwise factor in the epilogue equals a separate multiplication bit for bit",
+    arguments: supportedPaths)
+  func elementwiseFactor(path: KernelPath) {
+    // k = 300 spans two depth blocks of 256 (the factor applies after the last one); n = 13 and
+    // 45 have partial tiles; 2 threads split the rows.
+    for (m, n, k, transposeB) in [(37, 45, 300, true), (50, 13, 64, false), (64, 40, 9, true)] {
+      let a = testValues(m * k, seed: 31)
+      let b = testValues(k * n, seed: 32)
+      let factor = testValues(m * (n + 3), seed: 33)  // row stride n + 3
+      var separate = [Float](repeating: .nan, count: m * n)
+      a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+          separate.withUnsafeMutableBufferPointer { pc in
+            GEMM.multiplySerial(
+              transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+              a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n, beta: 0,
+              c: pc.baseAddress!, ldc: n, path: path)
+          }
+        }
+      }
+      for i in 0..<m {
+        for j in 0..<n { separate[i * n + j] *= factor[i * (n + 3) + j] }
+      }
+      for threads in [1, 2] {
+        var fused = [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
+            factor.withUnsafeBufferPointer { pf in
+              fused.withUnsafeMutableBufferPointer { pc in
+                GEMM.multiply(
+                  transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress!,
+                  lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n, c: pc.baseAddress!, ldc: n,
+                  elementwiseFactor: pf.baseAddress!, ldm: n + 3, threads: threads, path: path)
+              }
+            }
+          }
+        }
+        #expect(fused == separate, "path \(path) m\(m) n\(n) k\(k) threads \(threads)")
+      }
+    }
   }
 
   @Test("a fused bias is added to every row on every supported path", arguments: supportedPaths)

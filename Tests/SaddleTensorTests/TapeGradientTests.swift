@@ -98,6 +98,10 @@ struct OperationCase: Sendable, CustomTestStringConvertible {
     .init(name: "causal attention", shapes: [TensorShape(2 * 5, 3 * 8)]) { t, x in
       t.causalSelfAttention(t.scale(x[0], by: 2), batch: 2, sequence: 5, heads: 2)
     },
+    .init(name: "causal attention over three query blocks", shapes: [TensorShape(37, 3 * 4)]) {
+      t, x in
+      t.causalSelfAttention(t.scale(x[0], by: 2), batch: 1, sequence: 37, heads: 2)
+    },
     .init(name: "reshape", shapes: [TensorShape(2, 6)]) { t, x in
       t.reshape(t.exp(x[0]), TensorShape(3, 4))
     },
@@ -110,6 +114,10 @@ struct OperationCase: Sendable, CustomTestStringConvertible {
     .init(name: "shared input", shapes: [TensorShape(4, 4)]) { t, x in
       t.add(t.matmul(x[0], x[0]), t.tanh(x[0]))
     },
+    .init(
+      name: "gelu then linear, fused",
+      shapes: [TensorShape(5, 17), TensorShape(17, 6), TensorShape(6)]
+    ) { t, x in t.geluLinear(t.scale(x[0], by: 2), weight: x[1], bias: x[2]) },
   ]
 }
 
@@ -155,5 +163,59 @@ struct TapeGradientTests {
       }
     }
     #expect(g == [1, 1, 1, 1, 0, 0, 0, 0])
+  }
+
+  @Test(
+    "geluLinear equals linear(gelu(x)) bit for bit, values and gradients, also accumulating",
+    arguments: KernelPath.allCases.filter(\.isSupported))
+  func geluLinearMatchesUnfused(_ path: KernelPath) {
+    let (m, k, n) = (37, 40, 24)
+    let inputs = [
+      testValues(m * k, seed: 1).map { 3 * $0 }, testValues(k * n, seed: 2),
+      testValues(n, seed: 3), testValues(m * n, seed: 4),
+    ]
+    func run(fused: Bool) -> [[Float]] {
+      let tape = Tape(kernelPath: path)
+      var gradientX = [Float](repeating: .nan, count: m * k)
+      var gradientW = [Float](repeating: .nan, count: k * n)
+      var gradientB = [Float](repeating: .nan, count: n)
+      var value: [Float] = []
+      let (px, pw) = (
+        UnsafeMutablePointer<Float>.allocate(capacity: m * k),
+        UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+      )
+      let (pb, pt) = (
+        UnsafeMutablePointer<Float>.allocate(capacity: n),
+        UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+      )
+      defer { for p in [px, pw, pb, pt] { p.deallocate() } }
+      for (p, v) in zip([px, pw, pb, pt], inputs) { p.update(from: v, count: v.count) }
+      gradientX.withUnsafeMutableBufferPointer { gx in
+        gradientW.withUnsafeMutableBufferPointer { gw in
+          gradientB.withUnsafeMutableBufferPointer { gb in
+            let x = tape.parameter(px, shape: TensorShape(m, k), gradient: gx.baseAddress!)
+            let w = tape.parameter(pw, shape: TensorShape(k, n), gradient: gw.baseAddress!)
+            let b = tape.parameter(pb, shape: TensorShape(n), gradient: gb.baseAddress!)
+            let y =
+              fused
+              ? tape.geluLinear(x, weight: w, bias: b)
+              : tape.linear(tape.gelu(x), weight: w, bias: b)
+            // A second use of x, recorded later: its gradient reaches x first, so the GELU
+            // path accumulates into it.
+            let loss = tape.squaredError(
+              tape.add(y, tape.matmul(x, w)), target: pt, scale: 0.5)
+            tape.backward(from: loss)
+            value = Array(tape.value(y))
+          }
+        }
+      }
+      return [value, gradientX, gradientW, gradientB]
+    }
+    let (fused, unfused) = (run(fused: true), run(fused: false))
+    #expect(fused[0] == unfused[0], "path \(path): values")
+    #expect(fused[1] == unfused[1], "path \(path): input gradient")
+    #expect(fused[2] == unfused[2], "path \(path): weight gradient")
+    #expect(fused[3] == unfused[3], "path \(path): bias gradient")
+    #expect(fused[1].allSatisfy { $0.isFinite })
   }
 }

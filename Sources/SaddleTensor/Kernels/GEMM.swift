@@ -61,6 +61,67 @@ public enum GEMM {
     }
   }
 
+  /// `C = (α·op(A)·op(B)) ⊙ M` (`M` is `m×n` with row stride `ldm`; `C` is not read): the
+  /// product with an elementwise factor applied to each finished tile in the GEMM's epilogue, as
+  /// in a gradient through an activation, `dX = (dY·Wᵀ) ⊙ f′(Z)`. Every entry rounds as
+  /// ``multiply(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:path:bias:)``
+  /// followed by a separate multiplication would; rows are split over `threads` workers as there.
+  @inlinable
+  public static func multiply(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, elementwiseFactor factor: UnsafePointer<Float>,
+    ldm: Int, threads: Int = 1, path: KernelPath = .selected
+  ) {
+    let workers = max(1, min(threads, m / 16))
+    if workers <= 1 || m * n * k < 1 << 18 {
+      multiplySerial(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+        lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, elementwiseFactor: factor, ldm: ldm,
+        path: path)
+      return
+    }
+    let rowsPerWorker = (m + workers - 1) / workers
+    let (aBits, bBits, cBits) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+    let factorBits = UInt(bitPattern: factor)
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      let start = w * rowsPerWorker
+      let rows = min(rowsPerWorker, m - start)
+      guard rows > 0 else { return }
+      let a = UnsafePointer<Float>(bitPattern: aBits)!
+      multiplySerial(
+        transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+        a: a + (transposeA ? start : start * lda), lda: lda,
+        b: UnsafePointer<Float>(bitPattern: bBits)!, ldb: ldb,
+        c: UnsafeMutablePointer<Float>(bitPattern: cBits)! + start * ldc, ldc: ldc,
+        elementwiseFactor: UnsafePointer<Float>(bitPattern: factorBits)! + start * ldm, ldm: ldm,
+        path: path)
+    }
+  }
+
+  /// The single-threaded form of the elementwise-factor multiply on an explicit path.
+  @inlinable
+  public static func multiplySerial(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, elementwiseFactor factor: UnsafePointer<Float>,
+    ldm: Int, path: KernelPath
+  ) {
+    if path != .portable {
+      let status = saddle_sgemm_multiply_path(
+        Int32(path.rawValue), transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b,
+        ldb, c, ldc, factor, ldm)
+      if status == 0 { return }
+    }
+    multiplySerial(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+      lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc, path: .portable)
+    for i in 0..<m {
+      for j in 0..<n { c[i * ldc + j] *= factor[i * ldm + j] }
+    }
+  }
+
   /// Single-threaded multiply on an explicit path (falls back to ``KernelPath/portable`` when
   /// the CPU lacks `path`).
   @inlinable

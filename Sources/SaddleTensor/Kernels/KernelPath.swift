@@ -16,7 +16,8 @@ public enum KernelPath: Int, Sendable, CaseIterable, CustomStringConvertible {
   case portable = 0
   /// C 6×16 register tile with AVX2 + FMA.
   case avx2FMA = 1
-  /// C 12×32 register tile with AVX-512F.
+  /// C register tiles with AVX-512F: 12×32, 8×32 (row counts 8 divides but 12 does not, up to
+  /// 256) or 16×16 (at most 16 columns), chosen per call; all round alike.
   case avx512 = 2
 
   /// The fastest path this CPU supports.

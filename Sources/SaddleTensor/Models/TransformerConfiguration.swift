@@ -80,6 +80,26 @@ public struct TransformerConfiguration: Sendable, Codable, Equatable, Hashable {
       + 12 * Double(layerCount) * Double(modelWidth) * b * t * t
   }
 
+  /// ``gradientFLOPs`` with the attention products counted as SaddleKit computes them: over the
+  /// causal blocks only (``Tape/causalSelfAttention(_:batch:sequence:heads:)`` skips the masked
+  /// upper triangle in blocks of 16 (`Tape.attentionBlock`) query rows). Per sequence, layer and
+  /// unit of width, the query-block products (`QKᵀ`, `P·V`, `dY·Vᵀ`, `dS·K`) cost
+  /// `2·Σ rows·i₁` and the key-block ones (`dSᵀ·Q`, `Pᵀ·dY`) `2·Σ rows·(T − i₀)` over the
+  /// blocks `[i₀, i₁)`; both sums are `T²` in the full square, so this equals ``gradientFLOPs``
+  /// when `T` is at most one block and approaches `6·N·B·T + 6·L·d·B·T²` for long sequences.
+  public var causalGradientFLOPs: Double {
+    let t = sequenceLength
+    var (queryBlocks, keyBlocks) = (0, 0)
+    for i0 in stride(from: 0, to: t, by: Tape.attentionBlock) {
+      let i1 = min(t, i0 + Tape.attentionBlock)
+      queryBlocks += (i1 - i0) * i1
+      keyBlocks += (i1 - i0) * (t - i0)
+    }
+    let perWidth = Double(2 * (4 * queryBlocks + 2 * keyBlocks))
+    return 6 * Double(parameterCount) * Double(batchSize) * Double(t)
+      + Double(layerCount) * Double(modelWidth) * Double(batchSize) * perWidth
+  }
+
   /// The number of tokens per batch row: `sequenceLength + 1` (inputs and shifted targets).
   public var tokensPerSequence: Int { sequenceLength + 1 }
 

@@ -191,8 +191,8 @@ extension TransformerLM {
       let a = tape.causalSelfAttention(qkv, batch: rows, sequence: t, heads: c.headCount)
       x = tape.add(x, tape.linear(a, weight: wo, bias: bo))
       h = tape.layerNorm(x, gain: g2, bias: b2, epsilon: eps)
-      let hidden = tape.gelu(tape.linear(h, weight: w1, bias: bias1))
-      x = tape.add(x, tape.linear(hidden, weight: w2, bias: bias2))
+      let preActivation = tape.linear(h, weight: w1, bias: bias1)
+      x = tape.add(x, tape.geluLinear(preActivation, weight: w2, bias: bias2))
     }
     if let gather { x = tape.embedding(x, indices: gather.indices, count: gather.count) }
     let (gf, bf) = (cursor.next(TensorShape(d)), cursor.next(TensorShape(d)))

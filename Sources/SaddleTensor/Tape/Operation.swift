@@ -11,6 +11,9 @@ enum Operation {
   case relu(Tensor)
   case tanh(Tensor)
   case gelu(Tensor, derivative: UnsafeMutablePointer<Float>)
+  case geluLinear(
+    Tensor, weight: Tensor, bias: Tensor, hidden: UnsafeMutablePointer<Float>,
+    derivative: UnsafeMutablePointer<Float>)
   case exp(Tensor)
   case log(Tensor)
   case softmax(Tensor)

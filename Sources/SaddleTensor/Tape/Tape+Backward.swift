@@ -9,6 +9,60 @@ extension Tape {
     return g
   }
 
+  /// `y = a + b` (or `y += a + b`) over `n` floats on the tape's kernel path.
+  func addVectors(
+    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>,
+    accumulate: Bool
+  ) {
+    if saddle_binary(Int32(kernelPath.rawValue), 0, n, a, b, y, accumulate ? 1 : 0) == 0 { return }
+    Vector.zip(n, a, b, y, accumulate: accumulate, +)
+  }
+
+  /// `y = a·b` (or `y += a·b`) over `n` floats on the tape's kernel path.
+  func multiplyVectors(
+    _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>,
+    accumulate: Bool
+  ) {
+    if saddle_binary(Int32(kernelPath.rawValue), 1, n, a, b, y, accumulate ? 1 : 0) == 0 { return }
+    Vector.zip(n, a, b, y, accumulate: accumulate) { $0 * $1 }
+  }
+
+  /// `dy` copied to `y` (or added to it) over `n` floats.
+  func copyVector(
+    _ n: Int, _ dy: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, accumulate: Bool
+  ) {
+    if accumulate {
+      addVectors(n, dy, y, y, accumulate: false)
+    } else {
+      y.update(from: dy, count: n)
+    }
+  }
+
+  /// `y[j] += Σᵣ x[r·n + j]` over `rows` rows (added in order) on the tape's kernel path.
+  func addRowSums(rows: Int, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    if saddle_sum_rows(Int32(kernelPath.rawValue), rows, n, x, y) == 0 { return }
+    for r in 0..<rows { Vector.copy(n, x + r * n, y, accumulate: true) }
+  }
+
+  /// Passes `output`'s finished gradient buffer to its input `t` instead of copying it, when `t`
+  /// has received no contribution yet and owns its buffer (not a parameter): the two records
+  /// swap buffers, so every record still has a buffer of its own and later contributions to `t`
+  /// accumulate in place. `output`'s gradient is then no longer available (``gradient(_:)``
+  /// returns `nil` for it). Returns whether the buffer was passed.
+  func passGradient(of output: Tensor, to t: Tensor) -> Bool {
+    let (i, o) = (t.index, output.index)
+    guard let own = records[i].gradient, !records[i].gradientReady, !records[i].isParameter,
+      let g = records[o].gradient, records[i].shape.count == records[o].shape.count
+    else { return false }
+    records[i].gradient = g
+    records[i].gradientReady = true
+    records[o].gradient = own
+    records[o].gradientReady = false
+    return true
+  }
+
   /// Propagates the gradient `dy` of one record to its inputs.
   func backward(
     _ operation: Operation, output: Tensor, gradient dy: UnsafeMutablePointer<Float>,
@@ -52,9 +106,26 @@ extension Tape {
           transposeA: true, m: k, n: n, k: m, a: valuePointer(x), lda: k, b: dy, ldb: n,
           beta: acc ? 1 : 0, c: dw, ldc: n, threads: threads, path: kernelPath)
       }
-      if let db = accumulator(bias) {
-        for r in 0..<m { Vector.copy(n, dy + r * n, db, accumulate: true) }
+      if let db = accumulator(bias) { addRowSums(rows: m, n: n, dy, db) }
+
+    case .geluLinear(let x, let weight, let bias, let hidden, let derivative):
+      let (m, k, n) = (shape(x).rows, shape(x).last, outShape.last)
+      if let (dx, acc) = gradientTarget(x) {
+        // dX = (dY·Wᵀ) ⊙ gelu′(X), the factor applied in the GEMM epilogue; when dX already
+        // holds a contribution, the product goes to scratch first and is added.
+        let target = acc ? scratch.allocate(m * k) : dx
+        GEMM.multiply(
+          transposeB: true, m: m, n: k, k: n, a: dy, lda: n, b: valuePointer(weight), ldb: n,
+          c: target, ldc: k, elementwiseFactor: derivative, ldm: k, threads: threads,
+          path: kernelPath)
+        if acc { addVectors(m * k, target, dx, dx, accumulate: false) }
       }
+      if let (dw, acc) = gradientTarget(weight) {
+        GEMM.multiply(
+          transposeA: true, m: k, n: n, k: m, a: hidden, lda: k, b: dy, ldb: n,
+          beta: acc ? 1 : 0, c: dw, ldc: n, threads: threads, path: kernelPath)
+      }
+      if let db = accumulator(bias) { addRowSums(rows: m, n: n, dy, db) }
 
     case .batchedMatmul(let a, let b, let transposeB):
       let (sa, sb) = (shape(a), shape(b))
@@ -85,16 +156,21 @@ extension Tape {
       }
 
     case .add(let a, let b):
-      if let (da, acc) = gradientTarget(a) { Vector.copy(count, dy, da, accumulate: acc) }
-      if let (db, acc) = gradientTarget(b) { Vector.copy(count, dy, db, accumulate: acc) }
+      // The residual stream's gradient moves to `a` without a copy; `b` gets a copy (or the
+      // sum, when `b` is `a`: then `dy` is `a`'s buffer and is doubled in place).
+      if !passGradient(of: output, to: a), let (da, acc) = gradientTarget(a) {
+        copyVector(count, dy, da, accumulate: acc)
+      }
+      if let (db, acc) = gradientTarget(b) { copyVector(count, dy, db, accumulate: acc) }
 
     case .addBroadcast(let x, let b):
-      if let (dx, acc) = gradientTarget(x) { Vector.copy(count, dy, dx, accumulate: acc) }
+      // The bias first: passing the buffer to `x` below leaves `dy` valid (it becomes `x`'s).
       if let db = accumulator(b) {
         let block = shape(b).count
-        for r in 0..<(count / block) {
-          Vector.copy(block, dy + r * block, db, accumulate: true)
-        }
+        addRowSums(rows: count / block, n: block, dy, db)
+      }
+      if !passGradient(of: output, to: x), let (dx, acc) = gradientTarget(x) {
+        copyVector(count, dy, dx, accumulate: acc)
       }
 
     case .scale(let x, let s):
@@ -118,7 +194,7 @@ extension Tape {
 
     case .gelu(let x, let derivative):
       if let (dx, acc) = gradientTarget(x) {
-        Vector.zip(count, dy, derivative, dx, accumulate: acc) { $0 * $1 }
+        multiplyVectors(count, dy, derivative, dx, accumulate: acc)
       }
 
     case .exp(let x):

@@ -80,8 +80,10 @@ public final class Tape {
   /// The single value of a scalar (or the first element).
   public func scalar(_ t: Tensor) -> Float { records[t.index].value[0] }
 
-  /// The gradient of `t` after `backward(from:)`; `nil` if `t` needs no gradient or
-  /// received no contribution.
+  /// The gradient of `t` after `backward(from:)`; `nil` if `t` needs no gradient, received no
+  /// contribution, or is the output of an `add`/`addBroadcast` whose gradient buffer backward
+  /// passed on to its first input (instead of copying it). Parameters' gradients are always
+  /// written to their own buffers.
   public func gradient(_ t: Tensor) -> UnsafeBufferPointer<Float>? {
     let r = records[t.index]
     guard let g = r.gradient, r.gradientReady else { return nil }
