@@ -36,28 +36,36 @@ public enum GEMM {
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
     threads: Int = 1, path: KernelPath = .selected, bias: UnsafePointer<Float>? = nil
   ) {
+    // Raw addresses cross the concurrency boundary; each block writes disjoint rows of C.
+    let (aBits, bBits, cBits) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+    let biasBits = UInt(bitPattern: bias)
+    forEachRowBlock(m: m, n: n, k: k, threads: threads) { start, rows in
+      multiplySerial(
+        transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
+        a: UnsafePointer<Float>(bitPattern: aBits)! + (transposeA ? start : start * lda),
+        lda: lda, b: UnsafePointer<Float>(bitPattern: bBits)!, ldb: ldb, beta: beta,
+        c: UnsafeMutablePointer<Float>(bitPattern: cBits)! + start * ldc, ldc: ldc, path: path,
+        bias: UnsafePointer<Float>(bitPattern: biasBits))
+    }
+  }
+
+  /// Runs `body(start, rows)` over contiguous blocks of C's rows, one per worker on up to
+  /// `threads` workers (at least 16 rows each), or once over all `m` rows when the product is
+  /// small (`m·n·k < 2¹⁸`).
+  @inlinable
+  static func forEachRowBlock(
+    m: Int, n: Int, k: Int, threads: Int, _ body: @Sendable (Int, Int) -> Void
+  ) {
     let workers = max(1, min(threads, m / 16))
     if workers <= 1 || m * n * k < 1 << 18 {
-      multiplySerial(
-        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, path: path, bias: bias)
+      body(0, m)
       return
     }
     let rowsPerWorker = (m + workers - 1) / workers
-    // Raw addresses cross the concurrency boundary; each worker writes disjoint rows of C.
-    let (aBits, bBits, cBits) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-    let biasBits = UInt(bitPattern: bias)
     DispatchQueue.concurrentPerform(iterations: workers) { w in
       let start = w * rowsPerWorker
       let rows = min(rowsPerWorker, m - start)
-      guard rows > 0 else { return }
-      let a = UnsafePointer<Float>(bitPattern: aBits)!
-      let offsetA = transposeA ? start : start * lda
-      multiplySerial(
-        transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
-        a: a + offsetA, lda: lda, b: UnsafePointer<Float>(bitPattern: bBits)!, ldb: ldb,
-        beta: beta, c: UnsafeMutablePointer<Float>(bitPattern: cBits)! + start * ldc, ldc: ldc,
-        path: path, bias: UnsafePointer<Float>(bitPattern: biasBits))
+      if rows > 0 { body(start, rows) }
     }
   }
 
@@ -74,26 +82,13 @@ public enum GEMM {
     c: UnsafeMutablePointer<Float>, ldc: Int, elementwiseFactor factor: UnsafePointer<Float>,
     ldm: Int, threads: Int = 1, path: KernelPath = .selected
   ) {
-    let workers = max(1, min(threads, m / 16))
-    if workers <= 1 || m * n * k < 1 << 18 {
-      multiplySerial(
-        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
-        lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, elementwiseFactor: factor, ldm: ldm,
-        path: path)
-      return
-    }
-    let rowsPerWorker = (m + workers - 1) / workers
     let (aBits, bBits, cBits) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
     let factorBits = UInt(bitPattern: factor)
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      let start = w * rowsPerWorker
-      let rows = min(rowsPerWorker, m - start)
-      guard rows > 0 else { return }
-      let a = UnsafePointer<Float>(bitPattern: aBits)!
+    forEachRowBlock(m: m, n: n, k: k, threads: threads) { start, rows in
       multiplySerial(
         transposeA: transposeA, transposeB: transposeB, m: rows, n: n, k: k, alpha: alpha,
-        a: a + (transposeA ? start : start * lda), lda: lda,
-        b: UnsafePointer<Float>(bitPattern: bBits)!, ldb: ldb,
+        a: UnsafePointer<Float>(bitPattern: aBits)! + (transposeA ? start : start * lda),
+        lda: lda, b: UnsafePointer<Float>(bitPattern: bBits)!, ldb: ldb,
         c: UnsafeMutablePointer<Float>(bitPattern: cBits)! + start * ldc, ldc: ldc,
         elementwiseFactor: UnsafePointer<Float>(bitPattern: factorBits)! + start * ldm, ldm: ldm,
         path: path)
