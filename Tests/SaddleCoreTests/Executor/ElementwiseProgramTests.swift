@@ -136,6 +136,32 @@ struct ElementwiseProgramTests {
     #expect(!UserScale().makeKernel(for: context, state: &user).lower(into: &userProgram))
   }
 
+  @Test("a group of more than 16 operations does not fit a program and runs the lane loop")
+  func capacity() throws {
+    let layout = ParameterLayout(count: 40)
+    let context = StepContext(parameters: ParameterVector(count: 40), layout: layout, seed: 0)
+    for (count, fits) in [(16, true), (17, false)] {
+      let rule = StageArray((0..<count).map { _ in Scale(factor: 1.01) })
+      var state = rule.makeState(for: layout, seed: 0)
+      var program = ElementwiseProgram()
+      #expect(rule.makeKernel(for: context, state: &state).lower(into: &program) == fits)
+    }
+    // SGD and a 15-stage `for` fill a program exactly (16 operations) and give the bits of
+    // the same pipeline kept on the lane loop by a mask over every segment.
+    let model = executorModel()
+    let lowered = Optimizer {
+      SGD(learningRate: 0.05)
+      for _ in 0..<15 { Scale(factor: 1.01) }
+    }
+    let laneLoop = Optimizer {
+      SGD(learningRate: 0.05).on(segments: ["w", "b"])
+      for _ in 0..<15 { Scale(factor: 1.01) }
+    }
+    let (_, parameters) = try passCounts(lowered, model: model)
+    let (_, expected) = try passCounts(laneLoop, model: model)
+    #expect(parameters.isBitwiseEqual(to: expected))
+  }
+
   @Test("an optimizer gives the same bits whether a group runs in C or on the lane loop")
   func optimizerAgreesWithLaneLoop() throws {
     let model = executorModel(2053)
