@@ -2,6 +2,7 @@
 // extensions, inlined into per-ISA wrappers; contraction into FMA is off so that every path
 // rounds exactly like the portable loop and SaddleKit's Swift kernel.
 #include "saddle_update.h"
+#include "vector_math.h"
 
 #include <math.h>
 #include <string.h>
@@ -42,23 +43,11 @@ INLINE int adam_one(const float *g, float *p, float *m, float *v, long i, float 
     memcpy(&mv, m + i, sizeof mv);                                                             \
     memcpy(&vv, v + i, sizeof vv);                                                             \
     memcpy(&pv, p + i, sizeof pv);                                                             \
-    mv = vb1 * mv + vo1 * gv;                                                                  \
-    vv = vb2 * vv + vo2 * (gv * gv);                                                           \
+    VT d;                                                                                      \
+    ADAM_VECTOR(VT, MT, gv, mv, vv, vb1, vb2, vo1, vo2, vstep, vc2, veps, zero, d);            \
     memcpy(m + i, &mv, sizeof mv);                                                             \
     memcpy(v + i, &vv, sizeof vv);                                                             \
-    VT r = vv * vc2;                                                                           \
-    r = (VT)((MT)r & ~(MT)(r < zero));                                                         \
-    VT d = vstep * mv / (__builtin_elementwise_sqrt(r) + veps);                               \
-    VT np = pv - vscale * d;                                                                   \
-    MT bad = (np - np) != zero;                                                                \
-    if (__builtin_reduce_or(bad)) {                                                            \
-      for (int k = 0; k < W; k++) {                                                            \
-        if (bad[k]) {                                                                          \
-          if (first < 0) first = i + k;                                                        \
-          np[k] = pv[k];                                                                       \
-        }                                                                                      \
-      }                                                                                        \
-    }                                                                                          \
+    GUARDED_STEP(VT, MT, W, pv, vscale, d, zero, i, first, np);                                \
     memcpy(p + i, &np, sizeof np);                                                             \
   }                                                                                            \
   for (; i < hi; i++) {                                                                        \
@@ -126,11 +115,4 @@ long saddle_adam_update_path(int path, const float *g, float *p, float *m, float
   default:
     return adam_portable(g, p, m, v, lo, hi, b1, b2, omb1, omb2, step, c2, eps, scale);
   }
-}
-
-long saddle_adam_update(const float *g, float *p, float *m, float *v, long lo, long hi, float b1,
-                        float b2, float omb1, float omb2, float step, float c2, float eps,
-                        float scale) {
-  return saddle_adam_update_path(saddle_adam_path(), g, p, m, v, lo, hi, b1, b2, omb1, omb2,
-                                 step, c2, eps, scale);
 }

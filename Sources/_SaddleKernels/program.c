@@ -4,6 +4,7 @@
 // clang vector extensions, inlined into per-ISA wrappers; contraction into FMA is off so every
 // path rounds exactly like the portable loop and SaddleKit's Swift kernels.
 #include "saddle_update.h"
+#include "vector_math.h"
 
 #include <math.h>
 #include <string.h>
@@ -108,13 +109,9 @@ INLINE float op_one(const saddle_op *op, float d, float p, long i) {
       memcpy(&d, in + j, sizeof d);                                                            \
       memcpy(&m, mp + j, sizeof m);                                                            \
       memcpy(&v, vp + j, sizeof v);                                                            \
-      m = va * m + vc * d;                                                                     \
-      v = vb * v + ve * (d * d);                                                               \
+      ADAM_VECTOR(VT, MT, d, m, v, va, vb, vc, ve, vf, vg, vh, zero, d);                       \
       memcpy(mp + j, &m, sizeof m);                                                            \
       memcpy(vp + j, &v, sizeof v);                                                            \
-      VT r = v * vg;                                                                           \
-      r = (VT)((MT)r & ~(MT)(r < zero));                                                       \
-      d = vf * m / (__builtin_elementwise_sqrt(r) + vh);                                       \
       memcpy(out + j, &d, sizeof d);                                                           \
     }                                                                                          \
     break;                                                                                     \
@@ -149,8 +146,7 @@ INLINE float op_one(const saddle_op *op, float d, float p, long i) {
         variance = v - m * m;                                                                  \
       }                                                                                        \
       VT r = variance + vg;                                                                    \
-      r = (VT)((MT)r & ~(MT)(r < zero));                                                       \
-      d = vf * d / (__builtin_elementwise_sqrt(r) + vh);                                       \
+      d = vf * d / (CLAMPED_SQRT(VT, MT, r, zero) + vh);                                       \
       memcpy(out + j, &d, sizeof d);                                                           \
     }                                                                                          \
     break;                                                                                     \
@@ -189,16 +185,7 @@ INLINE float op_one(const saddle_op *op, float d, float p, long i) {
     VT d, pv;                                                                                  \
     memcpy(&d, in + j, sizeof d);                                                              \
     memcpy(&pv, pp + j, sizeof pv);                                                            \
-    VT np = pv - vs * d;                                                                       \
-    MT bad = (np - np) != zero;                                                                \
-    if (__builtin_reduce_or(bad)) {                                                            \
-      for (int k = 0; k < W; k++) {                                                            \
-        if (bad[k]) {                                                                          \
-          if (first < 0) first = base + j + k;                                                 \
-          np[k] = pv[k];                                                                       \
-        }                                                                                      \
-      }                                                                                        \
-    }                                                                                          \
+    GUARDED_STEP(VT, MT, W, pv, vs, d, zero, base + j, first, np);                             \
     memcpy(pp + j, &np, sizeof np);                                                            \
   }                                                                                            \
   for (; j < n; j++) {                                                                         \
@@ -279,10 +266,4 @@ long saddle_program_run_path(int path, const saddle_program *program, const floa
   default:
     return program_portable(program, src, dst, p, lo, hi, scale, update);
   }
-}
-
-long saddle_program_run(const saddle_program *program, const float *src, float *dst, float *p,
-                        long lo, long hi, float scale, int update) {
-  return saddle_program_run_path(saddle_adam_path(), program, src, dst, p, lo, hi, scale,
-                                 update);
 }

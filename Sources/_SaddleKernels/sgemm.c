@@ -236,105 +236,69 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2_6x16(
   }
 }
 
-// MARK: - AVX-512 12x32
+// MARK: - AVX-512 12x32 and 8x32
+
+// An mr x 32 tile (mr = 12, or 8 for row counts that are multiples of 8 but not of 12, e.g. 64
+// or 256, so no padding rows are computed): the same per-element arithmetic for both, so the
+// choice between them never changes a result bit. Called with a constant mr and fully unrolled,
+// so every accumulator index is a constant and the tile stays in registers (a loop over acc[r]
+// that is not unrolled spills the whole tile to the stack, a 1.5 KB store per call).
+__attribute__((target("avx512f"), always_inline)) static inline void tile_avx512_x32(
+    const int mr, long kc, const float *a, long rsa, long csa, const float *b, long ldb,
+    float *c, long ldc, float alpha, float beta, const float *bias, int m, int n,
+    const float *mult, long ldm) {
+  __m512 acc[12][2];
+  long off[12];
+#pragma clang loop unroll(full)
+  for (int r = 0; r < mr; r++) off[r] = (r < m ? r : m - 1) * rsa;
+#pragma clang loop unroll(full)
+  for (int r = 0; r < mr; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (long kk = 0; kk < kc; kk++) {
+    __m512 b0 = _mm512_loadu_ps(b + kk * ldb), b1 = _mm512_loadu_ps(b + kk * ldb + 16);
+    const float *ak = a + kk * csa;
+#pragma clang loop unroll(full)
+    for (int r = 0; r < mr; r++) {
+      __m512 av = _mm512_set1_ps(ak[off[r]]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+  }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  // Masked loads and stores cover partial tiles (n < 32 columns) without a scalar path.
+  __mmask16 k0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+  __mmask16 k1 = n >= 32 ? (__mmask16)0xFFFF : (n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0);
+  __m512 bias0 = bias ? _mm512_maskz_loadu_ps(k0, bias) : _mm512_setzero_ps();
+  __m512 bias1 = bias ? _mm512_maskz_loadu_ps(k1, bias + 16) : _mm512_setzero_ps();
+  int has_beta = beta != 0.0f;
+#pragma clang loop unroll(full)
+  for (int r = 0; r < mr; r++) {
+    if (r >= m) continue;
+    float *cr = c + r * ldc;
+    __m512 v0 = _mm512_fmadd_ps(va, acc[r][0], bias0);
+    __m512 v1 = _mm512_fmadd_ps(va, acc[r][1], bias1);
+    if (has_beta) {
+      v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);
+      v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);
+    }
+    if (mult) {
+      v0 = _mm512_mul_ps(v0, _mm512_maskz_loadu_ps(k0, mult + r * ldm));
+      v1 = _mm512_mul_ps(v1, _mm512_maskz_loadu_ps(k1, mult + r * ldm + 16));
+    }
+    _mm512_mask_storeu_ps(cr, k0, v0);
+    _mm512_mask_storeu_ps(cr + 16, k1, v1);
+  }
+}
 
 __attribute__((target("avx512f"))) static void kernel_avx512_12x32(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
     float alpha, float beta, const float *bias, int m, int n, const float *mult, long ldm) {
-  __m512 acc[12][2];
-  long off[12];
-  for (int r = 0; r < 12; r++) off[r] = (r < m ? r : m - 1) * rsa;
-  for (int r = 0; r < 12; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-  for (long kk = 0; kk < kc; kk++) {
-    __m512 b0 = _mm512_loadu_ps(b + kk * ldb), b1 = _mm512_loadu_ps(b + kk * ldb + 16);
-    const float *ak = a + kk * csa;
-#define ROW(r)                                               \
-  {                                                          \
-    __m512 av = _mm512_set1_ps(ak[off[r]]);                       \
-    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);          \
-    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);          \
-  }
-    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9) ROW(10) ROW(11)
-#undef ROW
-  }
-  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  // Masked loads and stores cover partial tiles (n < 32 columns) without a scalar path.
-  __mmask16 k0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
-  __mmask16 k1 = n >= 32 ? (__mmask16)0xFFFF : (n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0);
-  __m512 bias0 = bias ? _mm512_maskz_loadu_ps(k0, bias) : _mm512_setzero_ps();
-  __m512 bias1 = bias ? _mm512_maskz_loadu_ps(k1, bias + 16) : _mm512_setzero_ps();
-  // Unrolled with constant row indices so the accumulators stay in registers (a loop over
-  // acc[r] would spill the whole tile to the stack, a 1.5 KB store per call).
-  int has_beta = beta != 0.0f;
-#define STORE(r)                                                                \
-  if (r < m) {                                                                  \
-    float *cr = c + r * ldc;                                                    \
-    __m512 v0 = _mm512_fmadd_ps(va, acc[r][0], bias0);                          \
-    __m512 v1 = _mm512_fmadd_ps(va, acc[r][1], bias1);                          \
-    if (has_beta) {                                                             \
-      v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);              \
-      v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);         \
-    }                                                                           \
-    if (mult) {                                                                 \
-      v0 = _mm512_mul_ps(v0, _mm512_maskz_loadu_ps(k0, mult + r * ldm));        \
-      v1 = _mm512_mul_ps(v1, _mm512_maskz_loadu_ps(k1, mult + r * ldm + 16));   \
-    }                                                                           \
-    _mm512_mask_storeu_ps(cr, k0, v0);                                          \
-    _mm512_mask_storeu_ps(cr + 16, k1, v1);                                     \
-  }
-  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7) STORE(8) STORE(9)
-  STORE(10) STORE(11)
-#undef STORE
+  tile_avx512_x32(12, kc, a, rsa, csa, b, ldb, c, ldc, alpha, beta, bias, m, n, mult, ldm);
 }
 
-// MARK: - AVX-512 8x32 (row counts that are multiples of 8 but not of 12, e.g. 64 or 256)
-
-// The 12x32 tile with 8 rows: the same per-element arithmetic, so the choice between them never
-// changes a result bit; it only avoids computing padding rows (64 = 5⅓ tiles of 12).
 __attribute__((target("avx512f"))) static void kernel_avx512_8x32(
     long kc, const float *a, long rsa, long csa, const float *b, long ldb, float *c, long ldc,
     float alpha, float beta, const float *bias, int m, int n, const float *mult, long ldm) {
-  __m512 acc[8][2];
-  long off[8];
-  for (int r = 0; r < 8; r++) off[r] = (r < m ? r : m - 1) * rsa;
-  for (int r = 0; r < 8; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-  for (long kk = 0; kk < kc; kk++) {
-    __m512 b0 = _mm512_loadu_ps(b + kk * ldb), b1 = _mm512_loadu_ps(b + kk * ldb + 16);
-    const float *ak = a + kk * csa;
-#define ROW(r)                                               \
-  {                                                          \
-    __m512 av = _mm512_set1_ps(ak[off[r]]);                       \
-    acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);          \
-    acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);          \
-  }
-    ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
-#undef ROW
-  }
-  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  // Masked loads and stores cover partial tiles (n < 32 columns) without a scalar path.
-  __mmask16 k0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
-  __mmask16 k1 = n >= 32 ? (__mmask16)0xFFFF : (n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0);
-  __m512 bias0 = bias ? _mm512_maskz_loadu_ps(k0, bias) : _mm512_setzero_ps();
-  __m512 bias1 = bias ? _mm512_maskz_loadu_ps(k1, bias + 16) : _mm512_setzero_ps();
-  int has_beta = beta != 0.0f;
-#define STORE(r)                                                                \
-  if (r < m) {                                                                  \
-    float *cr = c + r * ldc;                                                    \
-    __m512 v0 = _mm512_fmadd_ps(va, acc[r][0], bias0);                          \
-    __m512 v1 = _mm512_fmadd_ps(va, acc[r][1], bias1);                          \
-    if (has_beta) {                                                             \
-      v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, cr), v0);              \
-      v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, cr + 16), v1);         \
-    }                                                                           \
-    if (mult) {                                                                 \
-      v0 = _mm512_mul_ps(v0, _mm512_maskz_loadu_ps(k0, mult + r * ldm));        \
-      v1 = _mm512_mul_ps(v1, _mm512_maskz_loadu_ps(k1, mult + r * ldm + 16));   \
-    }                                                                           \
-    _mm512_mask_storeu_ps(cr, k0, v0);                                          \
-    _mm512_mask_storeu_ps(cr + 16, k1, v1);                                     \
-  }
-  STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5) STORE(6) STORE(7)
-#undef STORE
+  tile_avx512_x32(8, kc, a, rsa, csa, b, ldb, c, ldc, alpha, beta, bias, m, n, mult, ldm);
 }
 
 // MARK: - AVX-512 16x16 (products with at most 16 columns, e.g. attention heads of width 16)

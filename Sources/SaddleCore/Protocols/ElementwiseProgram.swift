@@ -131,11 +131,7 @@ public struct ElementwiseProgram: @unchecked Sendable {
     source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
     range: Range<Int>, scale: Float
   ) -> Int {
-    withUnsafePointer(to: raw) {
-      Int(
-        saddle_program_run(
-          $0, source, source, parameters, range.lowerBound, range.upperBound, scale, 1))
-    }
+    run(path: Int(saddle_adam_path()), source, source, parameters, range, scale, update: true)
   }
 
   /// `d[r] ← program(source[r], θ[r])` (`source` may equal `d`).
@@ -144,10 +140,7 @@ public struct ElementwiseProgram: @unchecked Sendable {
     source: UnsafeMutablePointer<Float>, direction: UnsafeMutablePointer<Float>,
     parameters: UnsafeMutablePointer<Float>, range: Range<Int>
   ) {
-    _ = withUnsafePointer(to: raw) {
-      saddle_program_run(
-        $0, source, direction, parameters, range.lowerBound, range.upperBound, 1, 0)
-    }
+    _ = run(path: Int(saddle_adam_path()), source, direction, parameters, range, 1, update: false)
   }
 
   /// ``update(source:parameters:range:scale:)`` on an explicit instruction-set path (0
@@ -156,11 +149,20 @@ public struct ElementwiseProgram: @unchecked Sendable {
     path: Int, source: UnsafeMutablePointer<Float>, parameters: UnsafeMutablePointer<Float>,
     range: Range<Int>, scale: Float
   ) -> Int? {
-    let result = withUnsafePointer(to: raw) {
-      saddle_program_run_path(
-        Int32(path), $0, source, source, parameters, range.lowerBound, range.upperBound, scale,
-        1)
+    let result = run(path: path, source, source, parameters, range, scale, update: true)
+    return result == -2 ? nil : result
+  }
+
+  /// `saddle_program_run_path` over `range` (−2 when the CPU lacks `path`).
+  private func run(
+    path: Int, _ source: UnsafeMutablePointer<Float>, _ direction: UnsafeMutablePointer<Float>,
+    _ parameters: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ scale: Float, update: Bool
+  ) -> Int {
+    withUnsafePointer(to: raw) {
+      Int(
+        saddle_program_run_path(
+          Int32(path), $0, source, direction, parameters, range.lowerBound, range.upperBound,
+          scale, update ? 1 : 0))
     }
-    return result == -2 ? nil : Int(result)
   }
 }

@@ -5,26 +5,22 @@
 extern "C" {
 #endif
 
-/// One fused Adam step over elements [lo, hi) with the final parameter update, on the widest
-/// instruction set the CPU has (AVX-512F, AVX2, or portable C; chosen once at run time):
+/// The widest instruction set this CPU has for the update kernels, detected once at run time:
+/// 0 portable C, 1 AVX2, 2 AVX-512F (always 0 off x86).
+int saddle_adam_path(void);
+
+/// One fused Adam step over elements [lo, hi) with the final parameter update, on `path`:
 ///   m = b1*m + omb1*g;  v = b2*v + omb2*(g*g);
 ///   d = step*m / (sqrt(max(v*c2, 0)) + eps);  p' = p - scale*d
 /// with every operation rounded as written (no fused multiply-add), so all paths and
 /// SaddleKit's Swift lane loop give the same bits. An element whose p' is not finite keeps p.
-/// Returns the first such index, or -1.
-long saddle_adam_update(const float *g, float *p, float *m, float *v, long lo, long hi,
-                        float b1, float b2, float omb1, float omb2, float step, float c2,
-                        float eps, float scale);
-
-/// The path `saddle_adam_update` uses: 0 portable, 1 AVX2, 2 AVX-512F.
-int saddle_adam_path(void);
-
-/// `saddle_adam_update` on an explicit path (for tests); returns -2 if the CPU lacks it.
+/// Returns the first such index, or -1; -2 if the CPU lacks `path`. (A program of Adam alone
+/// ending in the update runs this loop.)
 long saddle_adam_update_path(int path, const float *g, float *p, float *m, float *v, long lo,
                              long hi, float b1, float b2, float omb1, float omb2, float step,
                              float c2, float eps, float scale);
 
-/// Operations of an elementwise block program (see `saddle_program_run`). Each transforms the
+/// Operations of an elementwise block program (see `saddle_program_run_path`). Each transforms the
 /// direction d element by element, rounding every operation as written (no FMA contraction),
 /// exactly as the matching SaddleKit Swift kernel does.
 typedef enum {
@@ -67,17 +63,12 @@ typedef struct {
   saddle_op ops[SADDLE_PROGRAM_CAPACITY];
 } saddle_program;
 
-/// Runs `program` over elements [lo, hi) in cache-resident blocks, one pass over memory.
+/// Runs `program` over elements [lo, hi) in cache-resident blocks, one pass over memory, on
+/// `path` (0 portable, 1 AVX2, 2 AVX-512F; `saddle_adam_path()` is the widest this CPU has).
 /// The direction is read from `src`. When `update` is 1, ends each block in p' = p - scale*d,
 /// where an element whose p' is not finite keeps p; returns the first such index, or -1.
-/// When `update` is 0, writes d to `dst` (which may equal `src`) and returns -1.
-/// Uses the widest instruction set the CPU has (the same path as `saddle_adam_update`); every
-/// path gives the same bits.
-long saddle_program_run(const saddle_program *program, const float *src, float *dst, float *p,
-                        long lo, long hi, float scale, int update);
-
-/// `saddle_program_run` on an explicit path (0 portable, 1 AVX2, 2 AVX-512F; for tests);
-/// returns -2 if the CPU lacks it.
+/// When `update` is 0, writes d to `dst` (which may equal `src`) and returns -1. Every path
+/// gives the same bits. Returns -2 if the CPU lacks `path`.
 long saddle_program_run_path(int path, const saddle_program *program, const float *src,
                              float *dst, float *p, long lo, long hi, float scale, int update);
 
